@@ -1,0 +1,137 @@
+/**
+ * Full catalog sync from Shopify: one job per run walks a small state machine kept on the
+ * SyncRun row, so any worker can pick it up after a crash or a lost queue:
+ *   queued  → start the products bulk operation             → running
+ *   running → poll it (or be woken by bulk_operations/finish) → reading
+ *   reading → stream the JSONL, upsert products, fan out embed jobs in batches,
+ *             tombstone products Shopify no longer has        → embedding
+ *   embedding → done when no product of the shop is pending (checked by the reconciler).
+ */
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Db } from "../db.server";
+import { enqueueBulkSync, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
+import type { AdminGraphqlClient } from "../shopify/admin-graphql.server";
+import { bulkOperationState, startProductsBulkOperation } from "./bulk-operation.server";
+import { assembleBulkProducts } from "./bulk-products";
+import { parseProductNode, ProductNodeError } from "./product-node";
+import { CatalogWriter } from "./catalog-writer.server";
+import { deleteProduct, ensureShop } from "./product-repository.server";
+
+export interface BulkSyncDeps {
+  db: Db;
+  embedQueue: Queue<EmbedJobData>;
+  syncQueue: Queue<SyncJobData>;
+  publisher: Redis;
+  adminClient(shop: string): Promise<AdminGraphqlClient>;
+  log?: (message: string) => void;
+}
+
+export type StepResult = { next: "done" } | { next: "poll"; delayMs: number } | { next: "continue" };
+
+const ACTIVE_PHASES = ["queued", "running", "reading"];
+
+/** Starts a full sync unless one is already under way for the shop; returns the run id. */
+export async function startFullSync(deps: Pick<BulkSyncDeps, "db" | "syncQueue">, shop: string): Promise<string> {
+  await ensureShop(deps.db, shop);
+  const active = await deps.db.syncRun.findFirst({ where: { shopDomain: shop, kind: "bulk", phase: { in: ACTIVE_PHASES } }, orderBy: { startedAt: "desc" } });
+  if (active) {
+    await enqueueBulkSync(deps.syncQueue, shop, active.id); // no-op while its job exists
+    return active.id;
+  }
+  const run = await deps.db.syncRun.create({ data: { id: crypto.randomUUID(), shopDomain: shop, kind: "bulk", phase: "queued" } });
+  await enqueueBulkSync(deps.syncQueue, shop, run.id);
+  return run.id;
+}
+
+async function heartbeat(db: Db, runId: string, data: Record<string, unknown> = {}): Promise<void> {
+  await db.syncRun.update({ where: { id: runId }, data: { ...data, heartbeatAt: new Date() } });
+}
+
+/** Runs the next step of a bulk sync run. */
+export async function runBulkSyncStep(deps: BulkSyncDeps, runId: string): Promise<StepResult> {
+  const run = await deps.db.syncRun.findUnique({ where: { id: runId } });
+  if (!run || !ACTIVE_PHASES.includes(run.phase)) return { next: "done" };
+  const shopRow = await deps.db.shop.findUnique({ where: { domain: run.shopDomain } });
+  if (!shopRow || shopRow.uninstalledAt) {
+    await heartbeat(deps.db, runId, { phase: "failed", message: "the app was uninstalled", finishedAt: new Date() });
+    return { next: "done" };
+  }
+  const client = await deps.adminClient(run.shopDomain);
+
+  if (run.phase === "queued") {
+    const id = await startProductsBulkOperation(client);
+    await heartbeat(deps.db, runId, { phase: "running", bulkOperationId: id });
+    deps.log?.(`bulk sync ${run.shopDomain}: started ${id}`);
+    return { next: "poll", delayMs: 1_000 };
+  }
+
+  if (run.phase === "running") {
+    const op = await bulkOperationState(client, run.bulkOperationId!);
+    if (op.status === "CREATED" || op.status === "RUNNING") {
+      await heartbeat(deps.db, runId, { total: Number(op.objectCount ?? 0) });
+      return { next: "poll", delayMs: 2_000 };
+    }
+    if (op.status !== "COMPLETED") {
+      await heartbeat(deps.db, runId, { phase: "failed", message: `Shopify's bulk operation ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ""}; start the sync again`, finishedAt: new Date() });
+      return { next: "done" };
+    }
+    if (!op.url) {
+      // A shop without products: Shopify returns no file; everything we hold is gone there.
+      await deleteMissingProducts(deps, run.shopDomain, new Set(), run.startedAt);
+      await new CatalogWriter({ db: deps.db, queue: deps.embedQueue, publisher: deps.publisher }, run.shopDomain, runId, "shopify").finish();
+      return { next: "done" };
+    }
+    await heartbeat(deps.db, runId, { phase: "reading", bulkResultUrl: op.url });
+    return { next: "continue" };
+  }
+
+  // reading
+  await readBulkResult(deps, run.shopDomain, runId, run.bulkResultUrl!, run.startedAt);
+  return { next: "done" };
+}
+
+async function readBulkResult(deps: BulkSyncDeps, shop: string, runId: string, url: string, startedAt: Date): Promise<void> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(30 * 60_000) });
+  if (!res.ok || !res.body) throw new Error(`downloading the bulk result failed: HTTP ${res.status}`);
+  const lines = createInterface({ input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), crlfDelay: Infinity });
+  const seen = new Set<string>();
+  const writer = new CatalogWriter({ db: deps.db, queue: deps.embedQueue, publisher: deps.publisher }, shop, runId, "shopify");
+  let issues = 0;
+  for await (const item of assembleBulkProducts(lines)) {
+    if (item.kind === "issue") {
+      issues++;
+      continue;
+    }
+    let record;
+    try {
+      record = parseProductNode(item.product.node);
+    } catch (err) {
+      if (!(err instanceof ProductNodeError)) throw err;
+      issues++;
+      continue;
+    }
+    seen.add(record.id);
+    const outcome = await writer.write(record);
+    if (outcome.action !== "deleted" && outcome.action !== "stale" && writer.products % 1_000 === 0) await heartbeat(deps.db, runId, { total: writer.products });
+  }
+  const removed = await deleteMissingProducts(deps, shop, seen, startedAt);
+  await heartbeat(deps.db, runId, { bulkResultUrl: null, message: issues ? `${issues} lines of the bulk result could not be read` : null });
+  await writer.finish();
+  deps.log?.(`bulk sync ${shop}: read ${writer.products} products (${writer.enqueued} to embed, ${removed} removed, ${issues} unreadable lines)`);
+}
+
+/** Products in our database that Shopify no longer has (deleted while we missed the webhook). */
+async function deleteMissingProducts(deps: BulkSyncDeps, shop: string, seen: Set<string>, startedAt: Date): Promise<number> {
+  const rows = await deps.db.product.findMany({ where: { shopDomain: shop, source: "shopify", shopifyUpdatedAt: { lt: startedAt } }, select: { id: true } });
+  let removed = 0;
+  for (const { id } of rows) {
+    if (!seen.has(id)) {
+      await deleteProduct(deps.db, shop, id);
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,107 @@
+/**
+ * Fetches a product image for embedding, under a policy:
+ * - `file:` URLs only when the product came from the operator's own import command;
+ * - http(s) only, with a timeout and a byte limit;
+ * - in production, private/loopback/link-local addresses are refused (no SSRF) and, when an
+ *   allow-list is set, only those hosts (Shopify's CDN by default) are fetched.
+ */
+import { lookup } from "node:dns/promises";
+import { readFile, stat } from "node:fs/promises";
+import { isIP } from "node:net";
+import { fileURLToPath } from "node:url";
+
+export type ImageFetchErrorCode = "refused" | "not_found" | "timeout" | "too_large" | "http_error" | "network";
+
+export class ImageFetchError extends Error {
+  constructor(public readonly code: ImageFetchErrorCode, message: string) {
+    super(message);
+    this.name = "ImageFetchError";
+  }
+}
+
+export interface ImageFetchPolicy {
+  allowLocalFiles: boolean;
+  allowPrivateAddresses: boolean;
+  /** Host names (exact, or ".suffix") allowed; null = any public host. */
+  allowedHosts: string[] | null;
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+export function defaultImageFetchPolicy(env: NodeJS.ProcessEnv = process.env): Omit<ImageFetchPolicy, "allowLocalFiles"> {
+  const production = env.NODE_ENV === "production";
+  const hosts = env.IMAGE_HOST_ALLOWLIST?.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  return {
+    allowPrivateAddresses: env.IMAGE_FETCH_ALLOW_PRIVATE ? env.IMAGE_FETCH_ALLOW_PRIVATE === "1" : !production,
+    allowedHosts: hosts?.length ? hosts : production ? ["cdn.shopify.com", ".shopifycdn.com", ".shopifycdn.net"] : null,
+    timeoutMs: Number(env.IMAGE_FETCH_TIMEOUT_MS ?? 10_000),
+    maxBytes: Number(env.IMAGE_MAX_BYTES ?? 15 * 1024 * 1024),
+  };
+}
+
+export function isPrivateAddress(ip: string): boolean {
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split(".").map(Number);
+    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+  }
+  const v6 = ip.toLowerCase();
+  if (v6.startsWith("::ffff:")) return isPrivateAddress(v6.slice(7));
+  return v6 === "::1" || v6 === "::" || v6.startsWith("fc") || v6.startsWith("fd") || v6.startsWith("fe80");
+}
+
+function hostAllowed(host: string, allowed: string[] | null): boolean {
+  if (!allowed) return true;
+  const h = host.toLowerCase();
+  return allowed.some((a) => (a.startsWith(".") ? h.endsWith(a) : h === a));
+}
+
+export async function fetchImageBytes(url: string, policy: ImageFetchPolicy): Promise<Buffer> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ImageFetchError("refused", `not a URL: ${url.slice(0, 200)}`);
+  }
+  if (parsed.protocol === "file:") {
+    if (!policy.allowLocalFiles) throw new ImageFetchError("refused", "local files are only read for operator imports");
+    const path = fileURLToPath(parsed);
+    const info = await stat(path).catch(() => null);
+    if (!info?.isFile()) throw new ImageFetchError("not_found", `image file not found: ${path}`);
+    if (info.size > policy.maxBytes) throw new ImageFetchError("too_large", `image file is ${info.size} bytes, over the ${policy.maxBytes}-byte limit`);
+    return readFile(path);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ImageFetchError("refused", `unsupported image URL scheme ${parsed.protocol}`);
+  if (!hostAllowed(parsed.hostname, policy.allowedHosts)) throw new ImageFetchError("refused", `image host ${parsed.hostname} is not allowed`);
+  if (!policy.allowPrivateAddresses) {
+    const host = parsed.hostname.replace(/^\[|\]$/g, "");
+    const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
+    if (addresses.length === 0) throw new ImageFetchError("network", `cannot resolve ${host}`);
+    if (addresses.some(isPrivateAddress)) throw new ImageFetchError("refused", `image host ${host} resolves to a private address`);
+  }
+
+  let res: Response;
+  try {
+    res = await fetch(parsed, { signal: AbortSignal.timeout(policy.timeoutMs), redirect: policy.allowPrivateAddresses ? "follow" : "error" });
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === "TimeoutError" || name === "AbortError") throw new ImageFetchError("timeout", `image download timed out after ${policy.timeoutMs} ms`);
+    throw new ImageFetchError("network", `image download failed: ${(err as Error).message}`);
+  }
+  if (res.status === 404 || res.status === 410) throw new ImageFetchError("not_found", `image not found (HTTP ${res.status})`);
+  if (!res.ok) throw new ImageFetchError("http_error", `image download failed with HTTP ${res.status}`);
+  const declared = Number(res.headers.get("content-length") ?? 0);
+  if (declared > policy.maxBytes) throw new ImageFetchError("too_large", `image is ${declared} bytes, over the ${policy.maxBytes}-byte limit`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      if (size > policy.maxBytes) throw new ImageFetchError("too_large", `image is over the ${policy.maxBytes}-byte limit`);
+      chunks.push(Buffer.from(chunk));
+    }
+  } catch (err) {
+    if (err instanceof ImageFetchError) throw err;
+    throw new ImageFetchError("timeout", `image download interrupted: ${(err as Error).message}`);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,96 @@
+/**
+ * Embeds one product: text vector when its text changed, image and colour vectors when its images
+ * changed. Idempotent: running it twice, or after a newer change, writes nothing stale (the write
+ * is conditional on the hashes the job read).
+ */
+import type { Db } from "../db.server";
+import type { ImageEmbedder } from "../embedding/image-embedder.server";
+import { isImageInputError } from "../embedding/image-errors";
+import { prepareImage, type PreparedImage } from "../embedding/image-preprocess.server";
+import { textVector } from "../embedding/text-vector";
+import { l2normalize, toBytes } from "../embedding/vector-codec";
+import { textVectorKey } from "../embedding/vector-versions";
+import { fetchImageBytes, ImageFetchError, type ImageFetchPolicy } from "./image-fetch.server";
+
+export interface EmbedProductDeps {
+  db: Db;
+  embedder: ImageEmbedder;
+  fetchPolicy: Omit<ImageFetchPolicy, "allowLocalFiles">;
+}
+
+export type EmbedProductResult =
+  | { status: "embedded"; images: number; imageErrors: string[] }
+  | { status: "skipped"; reason: string }
+  | { status: "failed"; reason: string };
+
+/** Mean of L2-normalised vectors, re-normalised: one vector for a product with several photos. */
+export function meanVector(vectors: Float32Array[]): Float32Array {
+  const out = new Float32Array(vectors[0].length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] += v[i];
+  return l2normalize(out);
+}
+
+export async function embedProduct(deps: EmbedProductDeps, shop: string, productId: string): Promise<EmbedProductResult> {
+  const { db } = deps;
+  const row = await db.product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id: productId } } });
+  if (!row) return { status: "skipped", reason: "product no longer exists" };
+  const textChanged = row.vectorTextHash !== textVectorKey(row.textHash);
+  const imagesChanged = row.vectorImageHash !== row.imageHash || row.modelId !== deps.embedder.modelId;
+  if (!textChanged && !imagesChanged && row.embedState === "embedded") return { status: "skipped", reason: "already embedded" };
+
+  const update: Record<string, unknown> = {};
+  if (textChanged || !row.textVector) {
+    const tags = JSON.parse(row.tags) as string[];
+    update.textVector = toBytes(textVector({ title: row.title, productType: row.productType, vendor: row.vendor, tags, description: row.descriptionText }));
+  }
+
+  const imageErrors: string[] = [];
+  const urls = JSON.parse(row.imageUrls) as string[];
+  if (imagesChanged) {
+    const prepared: PreparedImage[] = [];
+    for (const url of urls) {
+      try {
+        const bytes = await fetchImageBytes(url, { ...deps.fetchPolicy, allowLocalFiles: row.source === "import" });
+        prepared.push(await prepareImage(bytes));
+      } catch (err) {
+        if (err instanceof ImageFetchError || isImageInputError(err)) imageErrors.push(`${shortUrl(url)}: ${(err as Error).message}`);
+        else throw err; // unexpected: let the job retry
+      }
+    }
+    if (urls.length > 0 && prepared.length === 0) {
+      const reason = `no usable product image (${imageErrors.join("; ")})`.slice(0, 1_000);
+      await db.product.updateMany({
+        where: { shopDomain: shop, id: productId, imageHash: row.imageHash, textHash: row.textHash },
+        data: { embedState: "failed", embedError: reason },
+      });
+      return { status: "failed", reason };
+    }
+    if (prepared.length > 0) {
+      const vectors = await deps.embedder.embed(prepared);
+      update.imageVector = toBytes(meanVector(vectors));
+      update.colorVector = toBytes(meanVector(prepared.map((p) => p.color)));
+    } else {
+      update.imageVector = null;
+      update.colorVector = null;
+    }
+    update.modelId = deps.embedder.modelId;
+  }
+
+  const written = await db.product.updateMany({
+    where: { shopDomain: shop, id: productId, imageHash: row.imageHash, textHash: row.textHash },
+    data: {
+      ...update,
+      vectorTextHash: textVectorKey(row.textHash),
+      vectorImageHash: row.imageHash,
+      embedState: "embedded",
+      embedError: imageErrors.length ? `some images skipped: ${imageErrors.join("; ")}`.slice(0, 1_000) : null,
+      embeddedAt: new Date(),
+    },
+  });
+  if (written.count === 0) return { status: "skipped", reason: "product changed while embedding; a newer job handles it" };
+  return { status: "embedded", images: imagesChanged ? urls.length - imageErrors.length : 0, imageErrors };
+}
+
+function shortUrl(url: string): string {
+  return url.startsWith("file:") ? url.slice(url.lastIndexOf("/") + 1) : url.slice(0, 120);
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { parseProductNode, productNumericId, ProductNodeError } from "./product-node";
+
+const node = {
+  id: "gid://shopify/Product/42",
+  handle: "red-shirt",
+  title: "Red Shirt",
+  descriptionHtml: "<p>Soft &amp; <b>warm</b></p><script>alert(1)</script>",
+  productType: "Shirts",
+  vendor: "Acme",
+  tags: ["Red", "Cotton"],
+  status: "ACTIVE",
+  updatedAt: "2026-01-01T00:00:00Z",
+  priceRangeV2: { minVariantPrice: { amount: "19.5", currencyCode: "EUR" } },
+  media: { nodes: [{ image: { url: "images/a.jpg" } }, { image: { url: "images/b.jpg" } }] },
+  variants: { nodes: [{ price: "19.50", availableForSale: false }, { price: "25.00", availableForSale: true }] },
+};
+
+describe("parseProductNode", () => {
+  it("maps an Admin GraphQL Product node to a record", () => {
+    const p = parseProductNode(node);
+    expect(p).toMatchObject({
+      id: "42",
+      handle: "red-shirt",
+      descriptionText: "Soft & warm",
+      price: 19.5,
+      priceText: "19.50",
+      currency: "EUR",
+      available: true,
+      imageUrls: ["images/a.jpg", "images/b.jpg"],
+    });
+  });
+
+  it("changes the image hash only when images change, the text hash only when text changes", () => {
+    const a = parseProductNode(node);
+    const priceOnly = parseProductNode({ ...node, priceRangeV2: { minVariantPrice: { amount: "9", currencyCode: "EUR" } } });
+    expect(priceOnly.textHash).toBe(a.textHash);
+    expect(priceOnly.imageHash).toBe(a.imageHash);
+    const retitled = parseProductNode({ ...node, title: "Blue Shirt" });
+    expect(retitled.textHash).not.toBe(a.textHash);
+    expect(retitled.imageHash).toBe(a.imageHash);
+    const reimaged = parseProductNode({ ...node, media: { nodes: [{ image: { url: "images/c.jpg" } }] } });
+    expect(reimaged.imageHash).not.toBe(a.imageHash);
+  });
+
+  it("rejects nodes without id or title with a reason", () => {
+    expect(() => parseProductNode({ title: "x" })).toThrow(ProductNodeError);
+    expect(() => parseProductNode({ id: "gid://shopify/Product/1" })).toThrow(/no title/);
+    expect(() => parseProductNode("nope")).toThrow(ProductNodeError);
+  });
+
+  it("decodes HTML entities in titles and descriptions", () => {
+    const p = parseProductNode({ ...node, title: "CoolTech&trade; Hoodie", descriptionHtml: "<p>Caf&eacute; &amp; more&nbsp;here</p>" });
+    expect(p.title).toBe("CoolTech™ Hoodie");
+    expect(p.descriptionText).toBe("Café & more here");
+  });
+
+  it("keeps emoji and right-to-left titles, caps 10,000 tags, survives absurd prices", () => {
+    const p = parseProductNode({ ...node, title: "שמלה 👗", tags: Array.from({ length: 10_000 }, (_, i) => `t${i}`), priceRangeV2: { minVariantPrice: { amount: "1e300" } } });
+    expect(p.title).toBe("שמלה 👗");
+    expect(p.tags.length).toBe(250);
+    expect(Number.isFinite(p.price)).toBe(true);
+  });
+});
+
+describe("productNumericId", () => {
+  it("accepts numeric ids and product gids only", () => {
+    expect(productNumericId("gid://shopify/Product/123")).toBe("123");
+    expect(productNumericId("123")).toBe("123");
+    expect(productNumericId("gid://shopify/Collection/123")).toBeNull();
+    expect(productNumericId("1 OR 1=1")).toBeNull();
+  });
+});

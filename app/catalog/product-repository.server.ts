@@ -1,0 +1,120 @@
+/**
+ * Product rows: the only module that writes them. Enforces the ordering rules every source of
+ * product data shares (operator import, bulk sync, webhooks):
+ * - a product deleted before is never resurrected by a late update (tombstone wins);
+ * - an update older than the stored `updatedAt` is ignored;
+ * - text or image changes reset the embedding; price or availability changes do not.
+ */
+import type { Db } from "../db.server";
+import { textVectorKey } from "../embedding/vector-versions";
+import type { ProductRecord } from "./product-node";
+
+export type ProductSource = "shopify" | "import";
+
+export interface UpsertOutcome {
+  action: "created" | "updated" | "unchanged" | "stale" | "deleted";
+  /** The row needs (re-)embedding: text or images differ from what the vectors were built from. */
+  needsEmbedding: boolean;
+}
+
+export async function ensureShop(db: Db, domain: string, data: { name?: string; currency?: string } = {}): Promise<void> {
+  await db.shop.upsert({
+    where: { domain },
+    create: { domain, ...data },
+    update: { uninstalledAt: null, ...data },
+  });
+}
+
+function rowData(record: ProductRecord, source: ProductSource) {
+  return {
+    handle: record.handle,
+    title: record.title,
+    descriptionText: record.descriptionText,
+    productType: record.productType,
+    vendor: record.vendor,
+    tags: JSON.stringify(record.tags),
+    status: record.status,
+    price: record.price,
+    priceText: record.priceText,
+    currency: record.currency,
+    available: record.available,
+    onlineStoreUrl: record.onlineStoreUrl,
+    imageUrls: JSON.stringify(record.imageUrls),
+    source,
+    shopifyUpdatedAt: record.updatedAt,
+    textHash: record.textHash,
+    imageHash: record.imageHash,
+  };
+}
+
+export async function upsertProduct(db: Db, shop: string, record: ProductRecord, source: ProductSource): Promise<UpsertOutcome> {
+  const tombstone = await db.productTombstone.findUnique({ where: { shopDomain_id: { shopDomain: shop, id: record.id } } });
+  if (tombstone) return { action: "deleted", needsEmbedding: false };
+
+  const existing = await db.product.findUnique({
+    where: { shopDomain_id: { shopDomain: shop, id: record.id } },
+    select: {
+      shopifyUpdatedAt: true, textHash: true, imageHash: true, vectorTextHash: true, vectorImageHash: true,
+      price: true, available: true, status: true, title: true, handle: true, embedState: true,
+    },
+  });
+  const data = rowData(record, source);
+  if (!existing) {
+    await db.product.create({ data: { shopDomain: shop, id: record.id, ...data, embedState: "pending" } });
+    return { action: "created", needsEmbedding: true };
+  }
+  if (record.updatedAt.getTime() < existing.shopifyUpdatedAt.getTime()) return { action: "stale", needsEmbedding: false };
+
+  const needsEmbedding = existing.vectorTextHash !== textVectorKey(record.textHash) || existing.vectorImageHash !== record.imageHash;
+  const same =
+    existing.shopifyUpdatedAt.getTime() === record.updatedAt.getTime() &&
+    existing.textHash === record.textHash &&
+    existing.imageHash === record.imageHash &&
+    existing.price === record.price &&
+    existing.available === record.available &&
+    existing.status === record.status &&
+    existing.handle === record.handle;
+  if (same) return { action: "unchanged", needsEmbedding: needsEmbedding && existing.embedState !== "failed" };
+
+  await db.product.update({
+    where: { shopDomain_id: { shopDomain: shop, id: record.id } },
+    data: { ...data, ...(needsEmbedding ? { embedState: "pending", embedError: null } : {}) },
+  });
+  return { action: "updated", needsEmbedding };
+}
+
+/** Deletes the row and leaves a tombstone so that a late update cannot bring it back. */
+export async function deleteProduct(db: Db, shop: string, id: string): Promise<boolean> {
+  const [, deleted] = await db.$transaction([
+    db.productTombstone.upsert({ where: { shopDomain_id: { shopDomain: shop, id } }, create: { shopDomain: shop, id }, update: {} }),
+    db.product.deleteMany({ where: { shopDomain: shop, id } }),
+  ]);
+  return deleted.count > 0;
+}
+
+export async function bumpCatalogVersion(db: Db, shop: string): Promise<number> {
+  const s = await db.shop.update({ where: { domain: shop }, data: { catalogVersion: { increment: 1 } }, select: { catalogVersion: true } });
+  return s.catalogVersion;
+}
+
+export interface CatalogCounts {
+  products: number;
+  embedded: number;
+  failed: number;
+  pending: number;
+}
+
+export async function catalogCounts(db: Db, shop: string): Promise<CatalogCounts> {
+  const groups = await db.product.groupBy({ by: ["embedState"], where: { shopDomain: shop }, _count: { _all: true } });
+  const by = Object.fromEntries(groups.map((g) => [g.embedState, g._count._all]));
+  const embedded = by.embedded ?? 0;
+  const failed = by.failed ?? 0;
+  const pending = by.pending ?? 0;
+  return { products: embedded + failed + pending, embedded, failed, pending };
+}
+
+/** Puts products back in line for embedding (admin retry of failures); returns their hashes for the jobs. */
+export async function markForRetry(db: Db, shop: string, ids: string[]) {
+  await db.product.updateMany({ where: { shopDomain: shop, id: { in: ids } }, data: { embedState: "pending", embedError: null } });
+  return db.product.findMany({ where: { shopDomain: shop, id: { in: ids } }, select: { id: true, textHash: true, imageHash: true } });
+}

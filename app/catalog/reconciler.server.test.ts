@@ -1,0 +1,53 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
+import { createEmbedQueue, createSyncQueue } from "../../jobs/queues.server";
+import { createPrismaClient, type Db } from "../db.server";
+import { textVectorKey } from "../embedding/vector-versions";
+import { parseProductNode } from "./product-node";
+import { ensureShop, upsertProduct } from "./product-repository.server";
+import { reconcile } from "./reconciler.server";
+
+process.env.REDIS_NAMESPACE = `lookalike-reconcile-test-${process.pid}`;
+const shop = "reconcile.myshopify.com";
+let database: TestDatabase;
+let db: Db;
+const connection = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
+const embedQueue = createEmbedQueue(connection);
+const syncQueue = createSyncQueue(connection);
+
+beforeAll(async () => {
+  database = await createTestDatabase("sqlite");
+  db = createPrismaClient(database.url);
+  await ensureShop(db, shop);
+  for (const n of [1, 2, 3]) {
+    await upsertProduct(db, shop, parseProductNode({ id: `gid://shopify/Product/${n}`, title: `P${n}`, updatedAt: "2026-01-01T00:00:00Z" }), "shopify");
+  }
+});
+
+afterAll(async () => {
+  await embedQueue.obliterate({ force: true }).catch(() => {});
+  await Promise.all([embedQueue.close(), syncQueue.close()]);
+  connection.disconnect();
+  await db.$disconnect();
+  await database.drop();
+});
+
+describe("reconcile", () => {
+  it("re-queues pending products after their jobs were lost, and re-embeds vectors from an older recipe", async () => {
+    const [p1, p2] = await db.product.findMany({ where: { shopDomain: shop }, orderBy: { id: "asc" } });
+    // p1 embedded with the current recipe, p2 with an older one (no version suffix), p3 pending.
+    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: p1.id } }, data: { embedState: "embedded", vectorTextHash: textVectorKey(p1.textHash), vectorImageHash: p1.imageHash } });
+    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: p2.id } }, data: { embedState: "embedded", vectorTextHash: p2.textHash, vectorImageHash: p2.imageHash } });
+
+    const report = await reconcile({ db, embedQueue, syncQueue }, shop);
+    expect(report).toMatchObject({ shops: 1, outdatedProducts: 1, requeuedProducts: 2 });
+    const jobs = await embedQueue.getJobs(["waiting"]);
+    expect(jobs.map((j) => j.data.productId).sort()).toEqual(["2", "3"]);
+    expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "1" } } })).embedState).toBe("embedded");
+
+    // Running it again adds nothing: the jobs dedupe by id.
+    await reconcile({ db, embedQueue, syncQueue }, shop);
+    expect(await embedQueue.getJobCountByTypes("waiting")).toBe(2);
+  });
+});

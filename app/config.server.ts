@@ -1,0 +1,68 @@
+/**
+ * Process configuration from the environment, read once. Every process (web, worker, CLI) uses
+ * this module so that names and defaults are the same everywhere (documented in README.md).
+ */
+import path from "node:path";
+import { databaseUrl } from "./db/database-url";
+
+export class ConfigError extends Error {}
+
+export interface AppConfig {
+  demo: boolean;
+  apiKey: string;
+  apiSecret: string;
+  appUrl: string;
+  scopes: string[];
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  modelsDir: string;
+  modelsMirror?: string;
+  dataDir: string;
+  /** Base URL of the Shopify Admin API; set only to talk to a local fake of it in tests. */
+  adminApiBaseUrl?: string;
+  demoShop: string;
+}
+
+export const DEMO_SHOP = "lookalike-demo.myshopify.com";
+const DEMO_API_KEY = "lookalike-demo-key";
+const DEMO_API_SECRET = "lookalike-demo-secret";
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const demo = env.LOOKALIKE_DEMO === "1";
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError(`PORT must be a TCP port, got "${env.PORT}"`);
+  const apiKey = env.SHOPIFY_API_KEY || (demo ? DEMO_API_KEY : "");
+  const apiSecret = env.SHOPIFY_API_SECRET || (demo ? DEMO_API_SECRET : "");
+  return {
+    demo,
+    apiKey,
+    apiSecret,
+    appUrl: (env.SHOPIFY_APP_URL || `http://localhost:${port}`).replace(/\/$/, ""),
+    scopes: (env.SCOPES || "read_products,read_inventory").split(",").map((s) => s.trim()).filter(Boolean),
+    port,
+    databaseUrl: databaseUrl(env),
+    redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
+    modelsDir: path.resolve(env.MODELS_DIR || "models"),
+    modelsMirror: env.MODELS_MIRROR ? path.resolve(env.MODELS_MIRROR) : undefined,
+    dataDir: path.resolve(env.DATA_DIR || "data"),
+    adminApiBaseUrl: env.SHOPIFY_ADMIN_API_BASE_URL || undefined,
+    demoShop: env.DEMO_SHOP || DEMO_SHOP,
+  };
+}
+
+/** For processes that talk to Shopify: refuse to start without credentials, with one clear line. */
+export function requireShopifyCredentials(config: AppConfig): void {
+  const missing = [!config.apiKey && "SHOPIFY_API_KEY", !config.apiSecret && "SHOPIFY_API_SECRET"].filter(Boolean);
+  if (missing.length) {
+    throw new ConfigError(
+      `${missing.join(" and ")} not set. Set them from your app in the Shopify Partner Dashboard, or run the demo (npm run demo) which needs none.`,
+    );
+  }
+}
+
+let cached: AppConfig | undefined;
+export function config(): AppConfig {
+  cached ??= readConfig();
+  return cached;
+}

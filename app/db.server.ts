@@ -1,0 +1,32 @@
+/**
+ * The Prisma client for this process. DATABASE_URL picks the database: SQLite file (default) or
+ * PostgreSQL. Both go through Prisma driver adapters (no native query engine).
+ */
+import { createRequire } from "node:module";
+import { PrismaClient } from "@prisma/client";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { databaseKind, databaseUrl, sqliteFilePath } from "./db/database-url";
+
+export type Db = PrismaClient;
+
+export function createPrismaClient(url: string = databaseUrl()): Db {
+  if (databaseKind(url) === "postgresql") {
+    // Generated from prisma/postgresql/schema.prisma: same models, PostgreSQL provider.
+    const require = createRequire(import.meta.url);
+    const { PrismaClient: PostgresClient } = require(".prisma/client-postgresql") as { PrismaClient: new (opts: unknown) => Db };
+    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) }) });
+  }
+  return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: sqliteFilePath(url), timeout: 10_000 }) });
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __lookalikePrisma: Db | undefined;
+}
+
+/** One client per process (kept across Vite dev-server reloads). */
+export function db(): Db {
+  globalThis.__lookalikePrisma ??= createPrismaClient();
+  return globalThis.__lookalikePrisma;
+}

@@ -1,0 +1,128 @@
+/**
+ * Image embedder: prepared images -> L2-normalised vectors.
+ *
+ * With the derived model file present: an onnxruntime-node CPU session behind
+ * a micro-batcher (concurrent `embed` calls are coalesced, up to 16 images:
+ * those submitted in one event-loop turn and those arriving while a batch runs). Without it: a colour-signature fallback embedder
+ * (modelId "color-fallback", dim COLOR_DIM) so the product keeps working.
+ */
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as ort from "onnxruntime-node";
+import { COLOR_DIM } from "./color-signature.server.js";
+import type { PreparedImage } from "./image-preprocess.server.js";
+import { MicroBatcher } from "./micro-batcher.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
+import { l2normalize } from "./vector-codec.js";
+
+export interface ImageEmbedder {
+  readonly modelId: string;
+  readonly dim: number;
+  embed(images: PreparedImage[]): Promise<Float32Array[]>;
+  close(): Promise<void>;
+}
+
+export interface CreateImageEmbedderOptions {
+  modelsDir: string;
+  modelId?: string;
+  intraOpThreads?: number;
+  /** Micro-batch limits; defaults 16 images / 0 ms (opportunistic). */
+  maxBatch?: number;
+  maxWaitMs?: number;
+}
+
+export const COLOR_FALLBACK_MODEL_ID = "color-fallback";
+export const MAX_BATCH = 16;
+/** 0 = opportunistic batching (see MicroBatcher): no waiting window for a lone photo-search query. */
+export const MAX_WAIT_MS = 0;
+
+/** Session options used everywhere (embedder and benchmark), so they are compared like for like. */
+export function sessionOptions(intraOpThreads?: number): ort.InferenceSession.SessionOptions {
+  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  return {
+    executionProviders: ["cpu"],
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    intraOpNumThreads: Math.max(1, intraOpThreads ?? cores),
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  };
+}
+
+export function modelPath(modelsDir: string, spec: ModelSpec): string {
+  return path.join(modelsDir, spec.fileName);
+}
+
+export async function createImageEmbedder(opts: CreateImageEmbedderOptions): Promise<ImageEmbedder> {
+  const spec = getModelSpec(opts.modelId ?? DEFAULT_IMAGE_MODEL_ID);
+  const file = modelPath(opts.modelsDir, spec);
+  if (!existsSync(file)) return createColorFallbackEmbedder();
+  const session = await ort.InferenceSession.create(file, sessionOptions(opts.intraOpThreads));
+  return new OnnxImageEmbedder(spec, session, opts.maxBatch ?? MAX_BATCH, opts.maxWaitMs ?? MAX_WAIT_MS);
+}
+
+export function createColorFallbackEmbedder(): ImageEmbedder {
+  return {
+    modelId: COLOR_FALLBACK_MODEL_ID,
+    dim: COLOR_DIM,
+    embed: async (images) => images.map((im) => l2normalize(im.color)),
+    close: async () => {},
+  };
+}
+
+class OnnxImageEmbedder implements ImageEmbedder {
+  readonly modelId: string;
+  readonly dim: number;
+  private readonly batcher: MicroBatcher<Float32Array, Float32Array>;
+  private readonly plane: number;
+
+  constructor(
+    private readonly spec: ModelSpec,
+    private readonly session: ort.InferenceSession,
+    maxBatch: number,
+    maxWaitMs: number,
+  ) {
+    this.modelId = spec.id;
+    this.dim = spec.dim;
+    this.plane = 3 * spec.inputSize * spec.inputSize;
+    this.batcher = new MicroBatcher({ maxBatch, maxWaitMs, run: (t) => this.runBatch(t) });
+  }
+
+  /** Exposed for tests/metrics: sizes of the batches actually run. */
+  get batchSizes(): readonly number[] {
+    return this.batcher.batchSizes;
+  }
+
+  embed(images: PreparedImage[]): Promise<Float32Array[]> {
+    for (const im of images) {
+      if (im.tensor.length !== this.plane) {
+        return Promise.reject(new RangeError(`prepared tensor has ${im.tensor.length} values, expected ${this.plane}`));
+      }
+    }
+    return this.batcher.submit(images.map((im) => im.tensor));
+  }
+
+  private async runBatch(tensors: Float32Array[]): Promise<Float32Array[]> {
+    const n = tensors.length;
+    const input = new Float32Array(n * this.plane);
+    tensors.forEach((t, i) => input.set(t, i * this.plane));
+    const s = this.spec.inputSize;
+    const feeds = { [this.spec.inputName]: new ort.Tensor("float32", input, [n, 3, s, s]) };
+    const out = await this.session.run(feeds);
+    const t = out[this.spec.outputName];
+    const data = t.data as Float32Array;
+    const dim = this.dim;
+    if (data.length !== n * dim) throw new Error(`model output has ${data.length} values, expected ${n * dim}`);
+    const res: Float32Array[] = [];
+    for (let i = 0; i < n; i++) res.push(l2normalize(data.subarray(i * dim, (i + 1) * dim)));
+    t.dispose?.();
+    return res;
+  }
+
+  async close(): Promise<void> {
+    this.batcher.close();
+    await this.session.release();
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COLOR_DIM } from "./color-signature.server.js";
+import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
+import { prepareImage, type PreparedImage } from "./image-preprocess.server.js";
+import { ensureImageModel } from "./model-files.server.js";
+import { DEFAULT_IMAGE_MODEL_ID } from "./model-registry.js";
+import { findLumaDev, findModelMirror, readJsonl, type LumaLabel } from "./testing.server.js";
+import { dot } from "./vector-codec.js";
+
+const mirror = findModelMirror();
+const luma = findLumaDev();
+const tmp = mkdtempSync(path.join(tmpdir(), "lookalike-embed-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const solidJpeg = (hex: string) =>
+  sharp({ create: { width: 200, height: 260, channels: 3, background: "#ffffff" } })
+    .composite([{ input: { create: { width: 100, height: 160, channels: 3, background: hex } }, left: 50, top: 50 }])
+    .jpeg()
+    .toBuffer();
+
+describe("createImageEmbedder without a model file", () => {
+  it("returns the colour fallback embedder", async () => {
+    const e = await createImageEmbedder({ modelsDir: path.join(tmp, "empty") });
+    expect(e.modelId).toBe(COLOR_FALLBACK_MODEL_ID);
+    expect(e.dim).toBe(COLOR_DIM);
+    const [red, blue, red2] = await Promise.all(["#c81e1e", "#1e3cbe", "#d02828"].map(async (c) => prepareImage(await solidJpeg(c))));
+    const [vr, vb, vr2] = await e.embed([red, blue, red2]);
+    expect(vr.length).toBe(COLOR_DIM);
+    expect(dot(vr, vr2)).toBeGreaterThan(dot(vr, vb) + 0.5);
+    await e.close();
+  });
+});
+
+describe.skipIf(!mirror)("ONNX image embedder (needs the model mirror: MODELS_MIRROR or ../shared/models)", () => {
+  let embedder: ImageEmbedder;
+  beforeAll(async () => {
+    const modelsDir = path.join(tmp, "models");
+    const r = await ensureImageModel({ modelsDir, mirrorDir: mirror, allowDownload: false });
+    expect(r.status).toBe("ready");
+    embedder = await createImageEmbedder({ modelsDir });
+  });
+  afterAll(async () => embedder?.close());
+
+  it("has the pooled model's id and dim, and returns unit vectors", async () => {
+    expect(embedder.modelId).toBe(DEFAULT_IMAGE_MODEL_ID);
+    expect(embedder.dim).toBe(1280);
+    const [v] = await embedder.embed([await prepareImage(await solidJpeg("#c81e1e"))]);
+    expect(v.length).toBe(1280);
+    expect(dot(v, v)).toBeCloseTo(1, 4);
+  });
+
+  it("coalesces concurrent embed calls into batches and matches single-image results", async () => {
+    const colours = ["#c81e1e", "#1e3cbe", "#20a040", "#202020", "#e0c020", "#8040a0"];
+    const prepared = await Promise.all(colours.map(async (c) => prepareImage(await solidJpeg(c))));
+    const alone: Float32Array[] = [];
+    for (const p of prepared) alone.push((await embedder.embed([p]))[0]);
+    const before = (embedder as unknown as { batchSizes: number[] }).batchSizes.length;
+    const together = await Promise.all(prepared.map((p) => embedder.embed([p])));
+    const sizes = (embedder as unknown as { batchSizes: number[] }).batchSizes.slice(before);
+    expect(sizes.length).toBeLessThan(prepared.length); // coalesced
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(prepared.length);
+    together.forEach(([v], i) => expect(dot(v, alone[i])).toBeGreaterThan(0.999));
+  });
+
+  it.skipIf(!luma)("a product's held-back query photo is closer to that product than to other products", async () => {
+    const labels = readJsonl<LumaLabel>(path.join(luma!, "labels.jsonl"));
+    // A handful of products from different leaf categories.
+    const seen = new Set<string>();
+    const picked = labels.filter((l) => (seen.has(l.category) ? false : (seen.add(l.category), true))).slice(0, 8);
+    expect(picked.length).toBe(8);
+    const load = (rel: string): Promise<PreparedImage> => prepareImage(readFileSync(path.join(luma!, rel)));
+    const catalog = await embedder.embed(await Promise.all(picked.map((l) => load(l.indexedImages[0]))));
+    const queries = await embedder.embed(await Promise.all(picked.map((l) => load(l.queryImage))));
+    let top1 = 0;
+    picked.forEach((_, i) => {
+      const sims = catalog.map((c) => dot(queries[i], c));
+      const own = sims[i];
+      const others = sims.filter((_, j) => j !== i);
+      const meanOther = others.reduce((a, b) => a + b, 0) / others.length;
+      expect(own).toBeGreaterThan(meanOther);
+      if (others.every((s) => s < own)) top1++;
+    });
+    expect(top1).toBeGreaterThanOrEqual(7);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Untrusted image bytes -> model tensor + colour signature, with one decode.
+ *
+ * Pipeline (sharp): sniff format (refuse markup / non-raster), check byte and
+ * pixel limits from the header, then decode the first frame once: EXIF
+ * orientation, alpha flattened on white, any colour space / bit depth -> 8-bit
+ * sRGB, downscaled to a working size. From that raw buffer: the colour
+ * signature, and (after trimming a uniform studio background) an
+ * aspect-preserving "contain" fit on a white 224x224 canvas, normalised to CHW.
+ *
+ * All failures are ImageInputError; raw sharp errors never escape.
+ */
+import sharp from "sharp";
+import { ImageInputError } from "./image-errors.js";
+import { foregroundBox } from "./image-background.js";
+import { colorSignature } from "./color-signature.server.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "./model-registry.js";
+
+export interface PreparedImage {
+  /** CHW float32, 3x224x224, normalised with the model's mean/std. */
+  tensor: Float32Array;
+  /** Colour signature of the foreground, length COLOR_DIM, L2-normalised. */
+  color: Float32Array;
+}
+
+export interface PrepareImageOptions {
+  /** Default 10 MB. */
+  maxBytes?: number;
+  /** Default 40 megapixels. */
+  maxPixels?: number;
+}
+
+export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+/** Longest side of the single decoded working copy. */
+const WORK_SIZE = 384;
+const INPUT_SIZE = 224;
+const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
+
+/** Raster formats we accept, as reported by sharp metadata. (AVIF reports "heif".) */
+const ACCEPTED_FORMATS = new Set(["jpeg", "png", "webp", "gif", "tiff", "heif", "avif"]);
+
+const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+
+function looksLikeMarkup(input: Buffer): boolean {
+  // Skip a UTF-8 BOM and leading whitespace; SVG, HTML and XML all start with '<'.
+  let i = 0;
+  if (input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf) i = 3;
+  while (i < input.length && i < 1024 && (input[i] === 0x20 || input[i] === 0x09 || input[i] === 0x0a || input[i] === 0x0d)) i++;
+  return input[i] === 0x3c; // '<'
+}
+
+function mapSharpError(e: unknown): ImageInputError {
+  const msg = String((e as Error)?.message ?? e);
+  if (/pixel limit/i.test(msg)) return new ImageInputError("too_many_pixels");
+  if (/unsupported image format/i.test(msg)) return new ImageInputError("unsupported_format");
+  return new ImageInputError("corrupt");
+}
+
+export async function prepareImage(input: Buffer, opts: PrepareImageOptions = {}): Promise<PreparedImage> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!input || input.length === 0) throw new ImageInputError("empty");
+  if (input.length > maxBytes) {
+    throw new ImageInputError("too_large", `The image file is too large (max ${Math.round(maxBytes / 1048576)} MB).`);
+  }
+  if (looksLikeMarkup(input)) throw new ImageInputError("unsupported_format");
+
+  const open = () =>
+    sharp(input, { failOn: "error", limitInputPixels: maxPixels, pages: 1, animated: false, sequentialRead: true });
+
+  let meta: sharp.Metadata;
+  try {
+    meta = await open().metadata();
+  } catch (e) {
+    throw mapSharpError(e);
+  }
+  if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) throw new ImageInputError("unsupported_format");
+  const w = meta.width ?? 0;
+  const h = meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : (meta.height ?? 0);
+  if (w <= 0 || h <= 0) throw new ImageInputError("corrupt");
+  if (w * h > maxPixels) {
+    throw new ImageInputError(
+      "too_many_pixels",
+      `The image has too many pixels (${w}x${h}; max ${Math.round(maxPixels / 1e6)} megapixels).`,
+    );
+  }
+
+  // The single decode.
+  let data: Buffer;
+  let info: sharp.OutputInfo;
+  try {
+    ({ data, info } = await open()
+      .rotate()
+      .flatten({ background: WHITE })
+      .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", withoutEnlargement: true })
+      .toColourspace("srgb")
+      .removeAlpha()
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    throw mapSharpError(e);
+  }
+  const rgb = toRgb(data, info.width, info.height, info.channels);
+  return prepareFromRgb(rgb, info.width, info.height);
+}
+
+/** Everything after the decode, on packed 8-bit RGB. Exposed for tests / benchmarks. */
+export async function prepareFromRgb(rgb: Uint8Array, width: number, height: number): Promise<PreparedImage> {
+  const color = colorSignature(rgb, width, height);
+  const box = foregroundBox(rgb, width, height);
+  let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } });
+  if (box) pipeline = pipeline.extract(box);
+  let fitted: Buffer;
+  try {
+    fitted = await pipeline
+      .resize(INPUT_SIZE, INPUT_SIZE, { fit: "contain", background: WHITE })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+  } catch (e) {
+    throw mapSharpError(e);
+  }
+  return { tensor: toNormalisedChw(fitted, INPUT_SIZE, INPUT_SIZE), color };
+}
+
+function toRgb(data: Buffer, width: number, height: number, channels: number): Uint8Array {
+  if (channels === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  const out = new Uint8Array(width * height * 3);
+  for (let p = 0; p < width * height; p++) {
+    if (channels < 3) {
+      const v = data[p * channels];
+      out[p * 3] = out[p * 3 + 1] = out[p * 3 + 2] = v;
+    } else {
+      out[p * 3] = data[p * channels];
+      out[p * 3 + 1] = data[p * channels + 1];
+      out[p * 3 + 2] = data[p * channels + 2];
+    }
+  }
+  return out;
+}
+
+function toNormalisedChw(rgb: Uint8Array, width: number, height: number): Float32Array {
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  const [m0, m1, m2] = spec.mean;
+  const [s0, s1, s2] = spec.std;
+  for (let p = 0; p < plane; p++) {
+    out[p] = (rgb[p * 3] / 255 - m0) / s0;
+    out[plane + p] = (rgb[p * 3 + 1] / 255 - m1) / s1;
+    out[2 * plane + p] = (rgb[p * 3 + 2] / 255 - m2) / s2;
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+/**
+ * Query-side test-time augmentation for photo search, computed on the prepared CHW tensor itself
+ * (no second decode): a horizontal flip and centre zooms, resampled bilinearly. Averaging the
+ * embeddings of a few views makes the query vector less sensitive to how the shopper framed the
+ * photo. Pure; the tensor layout is 3 × size × size (normalised values, linear, so resampling in
+ * normalised space equals resampling the pixels).
+ */
+export interface QueryViewOptions {
+  /** Add the horizontally mirrored view. */
+  flip: boolean;
+  /** Centre zooms to add: each value is the kept fraction of the side (e.g. 0.8 = central 80%). */
+  zooms: number[];
+}
+
+export const NO_VIEWS: QueryViewOptions = { flip: false, zooms: [] };
+
+/** The original tensor first, then flip, then zooms (in option order). */
+export function queryViews(tensor: Float32Array, size: number, opts: QueryViewOptions): Float32Array[] {
+  if (tensor.length !== 3 * size * size) throw new RangeError(`tensor has ${tensor.length} values, expected ${3 * size * size}`);
+  const out = [tensor];
+  if (opts.flip) out.push(flipHorizontal(tensor, size));
+  for (const z of opts.zooms) {
+    if (!(z > 0 && z <= 1)) throw new RangeError(`zoom must be in (0, 1] (got ${z})`);
+    out.push(centreZoom(tensor, size, z));
+  }
+  return out;
+}
+
+export function flipHorizontal(tensor: Float32Array, size: number): Float32Array {
+  const out = new Float32Array(tensor.length);
+  for (let c = 0; c < 3; c++) {
+    const base = c * size * size;
+    for (let y = 0; y < size; y++) {
+      const row = base + y * size;
+      for (let x = 0; x < size; x++) out[row + x] = tensor[row + size - 1 - x];
+    }
+  }
+  return out;
+}
+
+/** The central `keep` fraction of the image, scaled back up to size × size (bilinear, pixel centres aligned). */
+export function centreZoom(tensor: Float32Array, size: number, keep: number): Float32Array {
+  const out = new Float32Array(tensor.length);
+  const span = size * keep;
+  const offset = (size - span) / 2;
+  const step = span / size;
+  const coord = new Float32Array(size);
+  for (let i = 0; i < size; i++) coord[i] = Math.min(size - 1, Math.max(0, offset + (i + 0.5) * step - 0.5));
+  for (let c = 0; c < 3; c++) {
+    const base = c * size * size;
+    for (let y = 0; y < size; y++) {
+      const fy = coord[y];
+      const y0 = Math.floor(fy);
+      const y1 = Math.min(size - 1, y0 + 1);
+      const wy = fy - y0;
+      for (let x = 0; x < size; x++) {
+        const fx = coord[x];
+        const x0 = Math.floor(fx);
+        const x1 = Math.min(size - 1, x0 + 1);
+        const wx = fx - x0;
+        const a = tensor[base + y0 * size + x0];
+        const b = tensor[base + y0 * size + x1];
+        const d = tensor[base + y1 * size + x0];
+        const e = tensor[base + y1 * size + x1];
+        out[base + y * size + x] = (a * (1 - wx) + b * wx) * (1 - wy) + (d * (1 - wx) + e * wx) * wy;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,205 @@
+import { useEffect, useState } from "react";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, DropZone, EmptyState, InlineGrid, InlineStack, Layout, Page, ResourceItem, ResourceList, SkeletonThumbnail, Spinner, Text, TextField } from "@shopify/polaris";
+import { adminDeps } from "../admin/admin-deps.server";
+import { previewAction, previewLoader, type PreviewActionResult, type PreviewResult } from "../admin/preview.server";
+import { AdminErrorBoundary, formatPrice, ProductThumb, useResultToast, useToast, WhyMatched } from "../admin/ui";
+
+export const loader = async ({ request }: LoaderFunctionArgs) => json(await previewLoader({ request }, await adminDeps()));
+export const action = async ({ request }: ActionFunctionArgs) => json(await previewAction({ request }, await adminDeps()));
+
+function ResultCard({ r, sourceId }: { r: PreviewResult; sourceId?: string }) {
+  const fetcher = useFetcher<PreviewActionResult>();
+  const [toast, show] = useToast();
+  useResultToast(fetcher.data as { ok: boolean; message?: string; error?: string } | undefined, show);
+  const busy = fetcher.state !== "idle";
+  const rule = (intent: "pin" | "exclude" | "clear") => fetcher.submit({ intent, productId: sourceId!, targetId: r.id }, { method: "post" });
+  return (
+    <div data-testid="result-card">
+    <Card padding="300">
+      <BlockStack gap="200">
+        <div style={{ aspectRatio: "1 / 1", background: "var(--p-color-bg-surface-secondary)", borderRadius: 8, overflow: "hidden", display: "flex", alignItems: "center", justifyContent: "center" }}>
+          {r.image ? <img src={r.image} alt={r.title} loading="lazy" width={240} height={240} style={{ width: "100%", height: "100%", objectFit: "contain" }} /> : <SkeletonThumbnail size="large" />}
+        </div>
+        <InlineStack align="space-between" blockAlign="start" wrap={false} gap="100">
+          <Text as="h3" variant="bodyMd" fontWeight="semibold" truncate>{r.title}</Text>
+          {r.rule === "pin" ? <Badge tone="info">Pinned</Badge> : null}
+        </InlineStack>
+        <InlineStack align="space-between">
+          <Text as="span" variant="bodySm">{formatPrice(r.price, r.currency)}</Text>
+          <Text as="span" variant="bodySm" tone="subdued">score {r.score.toFixed(2)}</Text>
+        </InlineStack>
+        {r.rule === "pin" && r.score === 0 ? <Text as="p" variant="bodyXs" tone="subdued">Pinned by you</Text> : <WhyMatched why={r.why} />}
+        {sourceId ? (
+          <ButtonGroup fullWidth>
+            {r.rule === "pin" ? (
+              <Button size="slim" loading={busy} onClick={() => rule("clear")}>Unpin</Button>
+            ) : (
+              <Button size="slim" loading={busy} onClick={() => rule("pin")}>Pin</Button>
+            )}
+            <Button size="slim" tone="critical" variant="secondary" loading={busy} onClick={() => rule("exclude")}>Exclude</Button>
+          </ButtonGroup>
+        ) : null}
+      </BlockStack>
+      {toast}
+    </Card>
+    </div>
+  );
+}
+
+function PhotoSearch() {
+  const fetcher = useFetcher<PreviewActionResult>();
+  const [file, setFile] = useState<File | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
+  useEffect(() => {
+    if (!file) return;
+    const url = URL.createObjectURL(file);
+    setPreview(url);
+    const form = new FormData();
+    form.append("image", file);
+    fetcher.submit(form, { method: "post", encType: "multipart/form-data" });
+    return () => URL.revokeObjectURL(url);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [file]);
+  const data = fetcher.data;
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">Search by photo</Text>
+        <Text as="p" tone="subdued">Upload a photo to see what shoppers get from "Search by photo".</Text>
+        <InlineGrid columns={{ xs: 1, md: "1fr 3fr" }} gap="400">
+          <DropZone accept="image/jpeg,image/png,image/webp" type="image" allowMultiple={false} onDrop={(_all, accepted) => accepted[0] && setFile(accepted[0])} label="Photo" labelHidden>
+            {preview ? (
+              <div style={{ padding: 8 }}><img src={preview} alt="Uploaded" style={{ width: "100%", maxHeight: 200, objectFit: "contain" }} /></div>
+            ) : (
+              <DropZone.FileUpload actionTitle="Upload a photo" actionHint="JPEG, PNG or WebP" />
+            )}
+          </DropZone>
+          <div data-testid="photo-results">
+            {fetcher.state !== "idle" ? (
+              <InlineStack gap="200" blockAlign="center"><Spinner size="small" accessibilityLabel="Searching" /><Text as="span">Searching…</Text></InlineStack>
+            ) : data && !data.ok ? (
+              <Banner tone="critical">{data.error}</Banner>
+            ) : data && data.ok && data.intent === "photo" ? (
+              data.results.length ? (
+                <InlineGrid columns={{ xs: 2, sm: 3, lg: 4 }} gap="300">
+                  {data.results.slice(0, 8).map((r) => <ResultCard key={r.id} r={r} />)}
+                </InlineGrid>
+              ) : (
+                <Text as="p" tone="subdued">No products matched this photo.</Text>
+              )
+            ) : (
+              <Text as="p" tone="subdued">Results appear here.</Text>
+            )}
+          </div>
+        </InlineGrid>
+      </BlockStack>
+    </Card>
+  );
+}
+
+export default function Preview() {
+  const data = useLoaderData<typeof loader>();
+  const [params, setParams] = useSearchParams();
+  const navigation = useNavigation();
+  const [query, setQuery] = useState(data.query);
+  useEffect(() => {
+    if (query === data.query) return;
+    const t = setTimeout(() => {
+      const next = new URLSearchParams(params);
+      query ? next.set("q", query) : next.delete("q");
+      setParams(next, { replace: true, preventScrollReset: true });
+    }, 300);
+    return () => clearTimeout(t);
+  }, [query, data.query, params, setParams]);
+  const choose = (id: string) => {
+    const next = new URLSearchParams(params);
+    next.set("product", id);
+    setParams(next, { preventScrollReset: true });
+  };
+  const loading = navigation.state === "loading" && navigation.location?.pathname === "/app/preview";
+  const excludeFetcher = useFetcher<PreviewActionResult>();
+
+  return (
+    <Page title="Preview" subtitle="See what shoppers see, and why">
+      <Layout>
+        <Layout.Section variant="oneThird">
+          <Card padding="0">
+            <Box padding="300">
+              <TextField label="Pick a product" placeholder="Search products" value={query} onChange={setQuery} autoComplete="off" clearButton onClearButtonClick={() => setQuery("")} />
+            </Box>
+            <ResourceList
+              resourceName={{ singular: "product", plural: "products" }}
+              items={data.choices}
+              loading={loading}
+              emptyState={<Box padding="400"><Text as="p" tone="subdued">{data.query ? "No searchable product matches." : "No searchable products yet."}</Text></Box>}
+              renderItem={(p) => (
+                <ResourceItem id={p.id} onClick={() => choose(p.id)} media={<ProductThumb src={p.image} title={p.title} />} accessibilityLabel={`Preview ${p.title}`}>
+                  <Text as="span" variant="bodyMd" fontWeight={data.selected?.id === p.id ? "bold" : "regular"}>{p.title}</Text>
+                  <div><Text as="span" variant="bodySm" tone="subdued">{formatPrice(p.price, p.currency)}</Text></div>
+                </ResourceItem>
+              )}
+            />
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <BlockStack gap="400">
+            {data.selected ? (
+              <Card>
+                <BlockStack gap="300">
+                  <InlineStack gap="300" blockAlign="center" wrap={false}>
+                    <ProductThumb src={data.selected.image} title={data.selected.title} size="medium" />
+                    <BlockStack gap="050">
+                      <Text as="h2" variant="headingMd">Similar to {data.selected.title}</Text>
+                      <Text as="p" tone="subdued" variant="bodySm">As the "Similar products" block shows them, best match first. The bar shows how much the photo, the colours and the text each contributed.</Text>
+                    </BlockStack>
+                  </InlineStack>
+                  {!data.indexReady ? (
+                    <Banner tone="info">The search index is loading; reload in a moment.</Banner>
+                  ) : data.notSearchable ? (
+                    <Banner tone="warning">This product is not searchable yet (its photo is still being processed or failed).</Banner>
+                  ) : data.results.length ? (
+                    <div data-testid="similar-results">
+                      <InlineGrid columns={{ xs: 2, sm: 3, lg: 4 }} gap="300">
+                        {data.results.map((r) => <ResultCard key={r.id} r={r} sourceId={data.selected!.id} />)}
+                      </InlineGrid>
+                    </div>
+                  ) : (
+                    <Text as="p" tone="subdued">No similar products found.</Text>
+                  )}
+                  {data.excluded.length ? (
+                    <BlockStack gap="200">
+                      <Text as="h3" variant="headingSm">Excluded from this product's recommendations</Text>
+                      <InlineStack gap="200">
+                        {data.excluded.map((p) => (
+                          <InlineStack key={p.id} gap="100" blockAlign="center">
+                            <ProductThumb src={p.image} title={p.title} />
+                            <Text as="span" variant="bodySm">{p.title}</Text>
+                            <Button size="micro" variant="plain" onClick={() => excludeFetcher.submit({ intent: "clear", productId: data.selected!.id, targetId: p.id }, { method: "post" })}>Undo</Button>
+                          </InlineStack>
+                        ))}
+                      </InlineStack>
+                    </BlockStack>
+                  ) : null}
+                </BlockStack>
+              </Card>
+            ) : (
+              <Card>
+                <EmptyState heading="Pick a product to preview" image="">
+                  <p>Choose any product on the left to see its similar products exactly as shoppers will, and pin or exclude products.</p>
+                </EmptyState>
+              </Card>
+            )}
+            <PhotoSearch />
+          </BlockStack>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
+
+export function ErrorBoundary() {
+  return <AdminErrorBoundary title="Preview" />;
+}

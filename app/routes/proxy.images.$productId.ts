@@ -1,0 +1,4 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { productImageHandler } from "../storefront/proxy-handlers.server";
+
+export const loader = ({ request, params }: LoaderFunctionArgs) => productImageHandler(request, params.productId);

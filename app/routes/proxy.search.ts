@@ -1,0 +1,4 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { textSearchHandler } from "../storefront/proxy-handlers.server";
+
+export const loader = ({ request }: LoaderFunctionArgs) => textSearchHandler(request);

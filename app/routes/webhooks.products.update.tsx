@@ -1,0 +1,4 @@
+import { handleProductUpsert } from "../webhooks/webhook-handlers.server";
+import { webhookAction } from "../webhooks/webhook-route.server";
+
+export const action = webhookAction(handleProductUpsert, ["PRODUCTS_CREATE", "PRODUCTS_UPDATE"]);

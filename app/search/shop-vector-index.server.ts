@@ -1,0 +1,585 @@
+/**
+ * One in-memory HNSW index per shop over the combined channel vector
+ * (see ./combined-vector.ts): the inner product of two combined vectors is the
+ * blended score w_image·cos_image + w_color·cos_color + w_text·cos_text, and
+ * each segment's dot is that channel's contribution ("why it matched").
+ *
+ * Concurrency: every public method is a synchronous call into the native
+ * index on the JS thread, so searches and mutations of one ShopVectorIndex can
+ * never run concurrently on the native structure. Do not move individual calls
+ * to worker threads without adding locking. `save` performs the native write
+ * synchronously (writeIndexSync, not the thread-pool writeIndex) for the same
+ * reason: a background write would race with later upserts/removes.
+ *
+ * Labels are assigned sequentially and never reused; deleted labels are only
+ * marked (markDelete). When marked-deleted elements exceed 20% of capacity the
+ * index is compacted (rebuilt from the stored points with fresh labels).
+ * When full, capacity doubles (resizeIndex).
+ *
+ * Cost note: `getPoint` returns one JS Number per dimension (~130 µs at 1,840-d),
+ * so every returned hit costs one getPoint to compute its exact score and
+ * per-channel contributions. Compaction is synchronous and rebuilds the graph
+ * (~1 ms per product at 1,840-d) — it blocks the event loop while it runs.
+ */
+import hnswlib from "hnswlib-node";
+import type { HierarchicalNSW as NativeIndex } from "hnswlib-node";
+import {
+  CHANNELS,
+  combine,
+  makeLayout,
+  segmentDots,
+  type ChannelDims,
+  type ChannelVectors,
+  type ChannelWeights,
+  type Layout,
+} from "./combined-vector";
+import { normalizeAttributes, type NormalizedAttributes, type ProductAttributes, type ProductFilter } from "./filters";
+import { readSnapshot, writeSnapshot } from "./index-persistence.server";
+import { QuantizedStore } from "./quantized-store";
+import { DEFAULT_PLANNER_CONFIG, planSearch, type PlannerConfig, type SearchPlan } from "./search-planner";
+
+export type { ChannelDims, ChannelVectors, ChannelWeights } from "./combined-vector";
+
+export interface SearchOptions {
+  k: number;
+  filter?: ProductFilter;
+  efSearch?: number;
+  /**
+   * Per-channel contributions (default true). False skips the exact re-score
+   * (one `getPoint` per hit, ~0.1 ms at 1,844-d) on HNSW plans: the score is
+   * then hnswlib's own inner product (1 − distance), contributions are zeros.
+   */
+  contributions?: boolean;
+}
+
+export interface SearchHit {
+  id: string;
+  score: number;
+  contributions: { image: number; color: number; text: number };
+}
+
+export interface ShopVectorIndexOptions {
+  dims: ChannelDims;
+  weights: ChannelWeights;
+  M?: number;
+  efConstruction?: number;
+  initialCapacity?: number;
+  /** Planner thresholds (exact-scan cut-offs, ef bounds). */
+  planner?: Partial<PlannerConfig>;
+}
+
+export interface ShopVectorIndexStats {
+  size: number;
+  deleted: number;
+  capacity: number;
+  dim: number;
+  M: number;
+  efConstruction: number;
+  /** live products × dim × 4 (float32 vectors alone) */
+  rawVectorBytes: number;
+  /**
+   * Estimates. `hnswBytes`/`quantizedBytes`/`totalBytes` cover the allocated
+   * capacity; `usedBytes` only the slots in use (≈ what is resident).
+   */
+  memory: { hnswBytes: number; quantizedBytes: number; attributesBytes: number; totalBytes: number; usedBytes: number };
+}
+
+/** Plan kind used by the last search (exposed for tests and benchmarks). */
+export type ExecutedPlan = SearchPlan["kind"] | "exact-fallback";
+
+export const MAX_K = 1_000;
+const COMPACT_DELETED_FRACTION = 0.2;
+const DEFAULT_M = 16;
+/** M=16/efC=100: recall@10 ≥ 0.98 at ef ≥ 16 in scripts/bench-index.ts (10k × 1,840-d). */
+const DEFAULT_EF_CONSTRUCTION = 100;
+const DEFAULT_INITIAL_CAPACITY = 1_024;
+const META_VERSION = 1;
+const { HierarchicalNSW } = hnswlib;
+
+interface Candidate {
+  label: number;
+  id: string;
+  /** hnswlib distance (1 − inner product) when the candidate came from HNSW */
+  distance?: number;
+}
+
+export class ShopVectorIndex {
+  private readonly layout: Layout;
+  private readonly M: number;
+  private readonly efConstruction: number;
+  private initialCapacity: number;
+  private readonly plannerConfig: PlannerConfig;
+
+  private native!: NativeIndex;
+  private quant!: QuantizedStore;
+  private capacity = 0;
+  private nextLabel = 0;
+  private deleted = 0;
+  private readonly idToLabel = new Map<string, number>();
+  /** label → id (undefined once deleted) */
+  private labelToId: (string | undefined)[] = [];
+  /** label → normalised attributes for the planner (undefined once deleted) */
+  private normByLabel: (NormalizedAttributes | undefined)[] = [];
+  private readonly attrs = new Map<string, ProductAttributes>();
+  private saveChain: Promise<void> = Promise.resolve();
+
+  /** Plan kind of the most recent search (diagnostics). */
+  lastPlan: ExecutedPlan | undefined;
+
+  constructor(opts: ShopVectorIndexOptions) {
+    this.layout = makeLayout(opts.dims, opts.weights);
+    this.M = opts.M ?? DEFAULT_M;
+    this.efConstruction = opts.efConstruction ?? DEFAULT_EF_CONSTRUCTION;
+    this.initialCapacity = Math.max(1, Math.floor(opts.initialCapacity ?? DEFAULT_INITIAL_CAPACITY));
+    this.plannerConfig = { ...DEFAULT_PLANNER_CONFIG, ...opts.planner };
+    if (!Number.isInteger(this.M) || this.M < 2) throw new RangeError(`M must be an integer ≥ 2 (got ${this.M})`);
+    if (!Number.isInteger(this.efConstruction) || this.efConstruction < 1) {
+      throw new RangeError(`efConstruction must be a positive integer (got ${this.efConstruction})`);
+    }
+    this.reset(this.initialCapacity);
+  }
+
+  private reset(capacity: number) {
+    this.native = new HierarchicalNSW("ip", this.layout.total);
+    this.native.initIndex({ maxElements: capacity, m: this.M, efConstruction: this.efConstruction, randomSeed: 100 });
+    this.quant = new QuantizedStore(this.layout, capacity);
+    this.capacity = capacity;
+    this.nextLabel = 0;
+    this.deleted = 0;
+    this.idToLabel.clear();
+    this.labelToId = [];
+    this.normByLabel = [];
+    this.attrs.clear();
+  }
+
+  get size(): number {
+    return this.idToLabel.size;
+  }
+
+  get dims(): ChannelDims {
+    return { ...this.layout.dims };
+  }
+
+  get weights(): ChannelWeights {
+    return { ...this.layout.weights };
+  }
+
+  has(id: string): boolean {
+    return this.idToLabel.has(id);
+  }
+
+  /** A copy of the stored attributes (mutating it does not affect the index). */
+  attributes(id: string): ProductAttributes | undefined {
+    const a = this.attrs.get(id);
+    return a && { ...a, tags: [...a.tags] };
+  }
+
+  /** Stored availability (no copy; hot path of the in-stock boost). */
+  isAvailable(id: string): boolean {
+    return this.attrs.get(id)?.available === true;
+  }
+
+  /** Stored vendor ("" when unknown). */
+  vendorOf(id: string): string {
+    return this.attrs.get(id)?.vendor ?? "";
+  }
+
+  ids(): IterableIterator<string> {
+    return this.idToLabel.keys();
+  }
+
+  // -------------------------------------------------------------------------
+  // Mutations
+
+  /** Inserts or replaces a product. Throws RangeError on bad dimensions/values. */
+  upsert(id: string, vectors: ChannelVectors, attrs: ProductAttributes): void {
+    if (typeof id !== "string" || id.length === 0) throw new TypeError("id must be a non-empty string");
+    validateAttributes(attrs);
+    const combined = combine(this.layout, vectors);
+    const attrCopy: ProductAttributes = { ...attrs, tags: [...attrs.tags] };
+
+    const existing = this.idToLabel.get(id);
+    if (existing !== undefined) {
+      const stored = this.native.getPoint(existing);
+      if (sameVector(stored, combined)) {
+        this.attrs.set(id, attrCopy); // attributes-only change: no graph work
+        this.normByLabel[existing] = normalizeAttributes(attrCopy);
+        return;
+      }
+    }
+
+    if (this.nextLabel >= this.capacity) this.resize(this.capacity * 2);
+    const label = this.nextLabel;
+    this.native.addPoint(combined, label);
+    this.nextLabel++;
+    this.quant.set(label, combined);
+    this.labelToId[label] = id;
+    this.normByLabel[label] = normalizeAttributes(attrCopy);
+    this.idToLabel.set(id, label);
+    this.attrs.set(id, attrCopy);
+
+    if (existing !== undefined) {
+      // Replace = insert the new point, then retire the old label.
+      this.native.markDelete(existing);
+      this.labelToId[existing] = undefined;
+      this.normByLabel[existing] = undefined;
+      this.deleted++;
+      this.maybeCompact();
+    }
+  }
+
+  /** Removes a product (markDelete + forget attrs). False when unknown. */
+  remove(id: string): boolean {
+    const label = this.idToLabel.get(id);
+    if (label === undefined) return false;
+    this.native.markDelete(label);
+    this.idToLabel.delete(id);
+    this.labelToId[label] = undefined;
+    this.normByLabel[label] = undefined;
+    this.attrs.delete(id);
+    this.deleted++;
+    this.maybeCompact();
+    return true;
+  }
+
+  private resize(newCapacity: number) {
+    this.native.resizeIndex(newCapacity);
+    this.quant.grow(newCapacity);
+    this.capacity = newCapacity;
+  }
+
+  private maybeCompact() {
+    if (this.deleted > COMPACT_DELETED_FRACTION * this.capacity) this.compact();
+  }
+
+  /** Rebuilds the graph from the live points with fresh, dense labels. */
+  compact(): void {
+    const live: number[] = [];
+    for (let l = 0; l < this.nextLabel; l++) if (this.labelToId[l] !== undefined) live.push(l);
+    const newCapacity = Math.max(this.initialCapacity, Math.ceil(live.length * 1.5), 1);
+
+    const native = new HierarchicalNSW("ip", this.layout.total);
+    native.initIndex({ maxElements: newCapacity, m: this.M, efConstruction: this.efConstruction, randomSeed: 100 });
+    const quant = new QuantizedStore(this.layout, newCapacity);
+    const labelToId: (string | undefined)[] = [];
+    const normByLabel: (NormalizedAttributes | undefined)[] = [];
+    live.forEach((oldLabel, newLabel) => {
+      native.addPoint(this.native.getPoint(oldLabel), newLabel);
+      quant.copyRow(this.quant, oldLabel, newLabel);
+      const id = this.labelToId[oldLabel]!;
+      labelToId[newLabel] = id;
+      normByLabel[newLabel] = this.normByLabel[oldLabel];
+      this.idToLabel.set(id, newLabel);
+    });
+    this.native = native;
+    this.quant = quant;
+    this.labelToId = labelToId;
+    this.normByLabel = normByLabel;
+    this.capacity = newCapacity;
+    this.nextLabel = live.length;
+    this.deleted = 0;
+  }
+
+  // -------------------------------------------------------------------------
+  // Search
+
+  /** Products most similar to product `id` (never `id` itself). [] if `id` is unknown. */
+  searchByProduct(id: string, opts: SearchOptions): SearchHit[] {
+    const label = this.idToLabel.get(id);
+    if (label === undefined) return [];
+    return this.search(this.native.getPoint(label), opts, label);
+  }
+
+  /** Products most similar to the given channel vectors (missing channel = zeros). */
+  searchByVectors(vectors: ChannelVectors, opts: SearchOptions): SearchHit[] {
+    return this.search(combine(this.layout, vectors), opts, undefined);
+  }
+
+  private search(query: number[], opts: SearchOptions, excludeLabel: number | undefined): SearchHit[] {
+    const k = opts.k;
+    if (!Number.isInteger(k) || k < 0 || k > MAX_K) throw new RangeError(`k must be an integer in [0, ${MAX_K}]`);
+    if (opts.efSearch !== undefined && (!Number.isInteger(opts.efSearch) || opts.efSearch < 1)) {
+      throw new RangeError("efSearch must be a positive integer");
+    }
+
+    const plan = planSearch({
+      k,
+      filter: opts.filter,
+      efSearch: opts.efSearch,
+      excludeLabel,
+      liveCount: this.size,
+      labelBound: this.nextLabel,
+      idByLabel: this.labelToId,
+      attrsByLabel: this.normByLabel,
+      config: this.plannerConfig,
+    });
+    const want = Math.min(k, plan.matches);
+    this.lastPlan = plan.kind;
+    if (want === 0) return [];
+
+    let candidates: Candidate[] | null = null;
+    if (plan.kind === "hnsw") {
+      this.native.setEf(plan.ef);
+      const res = this.native.searchKnn(query, Math.min(plan.kAsk, this.size));
+      candidates = this.toCandidates(res.neighbors, res.distances, excludeLabel);
+    } else if (plan.kind === "filtered-hnsw") {
+      this.native.setEf(plan.ef);
+      const allowed = plan.allowed;
+      const res = this.native.searchKnn(query, want, (label) => allowed[label] === 1);
+      candidates = this.toCandidates(res.neighbors, res.distances, excludeLabel);
+    }
+    if (candidates && candidates.length < want) {
+      candidates = null; // HNSW under-delivered → exact fallback
+      this.lastPlan = "exact-fallback";
+    }
+
+    let hits: SearchHit[];
+    if (candidates) {
+      hits = opts.contributions === false ? candidates.map(fromDistance) : this.scoreExactly(query, candidates);
+    } else {
+      const labels = plan.kind === "hnsw" ? this.liveLabels(excludeLabel) : plan.labels;
+      hits = this.exactScan(query, labels, want);
+    }
+    hits.sort(compareHits);
+    return hits.slice(0, want);
+  }
+
+  private liveLabels(excludeLabel: number | undefined): Int32Array {
+    const out: number[] = [];
+    for (let l = 0; l < this.nextLabel; l++) {
+      if (l !== excludeLabel && this.labelToId[l] !== undefined) out.push(l);
+    }
+    return Int32Array.from(out);
+  }
+
+  private toCandidates(labels: number[], distances: number[], excludeLabel: number | undefined): Candidate[] {
+    const out: Candidate[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i];
+      if (label === excludeLabel) continue;
+      const id = this.labelToId[label];
+      if (id !== undefined) out.push({ label, id, distance: distances[i] });
+    }
+    return out;
+  }
+
+  /** Exact scores + contributions from the float32 points stored in hnswlib. */
+  private scoreExactly(query: number[], candidates: Candidate[]): SearchHit[] {
+    return candidates.map(({ label, id }) => {
+      const contributions = segmentDots(this.layout, query, this.native.getPoint(label));
+      return { id, score: contributions.image + contributions.color + contributions.text, contributions };
+    });
+  }
+
+  /**
+   * Exact scan of `labels`: int8 pre-scoring of all of them, then exact
+   * re-scoring (getPoint) of the best `want` plus every further candidate whose
+   * pre-score is within the quantisation error margin of the `want`-th one
+   * (at most `want + max(want, 16)` re-scored points).
+   */
+  private exactScan(query: number[], labels: Int32Array, want: number): SearchHit[] {
+    const maxRerank = Math.min(labels.length, want + Math.max(want, 16));
+    const q = Float32Array.from(query);
+    const top = this.quant.topRows(q, labels, maxRerank);
+    const margin = 2 * this.quant.errorMargin(q, top.map((t) => t.row));
+    const cutoff = top[Math.min(want, top.length) - 1].approx - margin;
+    const candidates: Candidate[] = [];
+    for (let i = 0; i < top.length; i++) {
+      if (i >= want && top[i].approx < cutoff) break;
+      candidates.push({ label: top[i].row, id: this.labelToId[top[i].row]! });
+    }
+    return this.scoreExactly(query, candidates);
+  }
+
+  // -------------------------------------------------------------------------
+  // Stats & persistence
+
+  stats(): ShopVectorIndexStats {
+    const D = this.layout.total;
+    const M = this.M;
+    const size = this.size;
+    // hnswlib memory model: level-0 block per slot (header + 2M links + data + label),
+    // per-slot bookkeeping (levels, link-list pointer, mutex), upper-level links
+    // (expected 1/(M-1) levels per element), label hash map, 65,536 label-op mutexes,
+    // one visited list (2 bytes per slot).
+    const level0 = 4 + 2 * M * 4 + D * 4 + 8;
+    const perSlot = level0 + 4 + 8 + 40 + 2;
+    const upper = (this.nextLabel * (M * 4 + 4)) / Math.max(1, M - 1);
+    const labelMap = this.nextLabel * 40;
+    const fixed = 65_536 * 40;
+    const hnswBytes = Math.round(this.capacity * perSlot + upper + labelMap + fixed);
+    // Slots beyond nextLabel are allocated but never touched, so they are not resident.
+    const hnswUsedBytes = Math.round(this.nextLabel * perSlot + upper + labelMap + fixed);
+    let attributesBytes = 0;
+    for (const [id, a] of this.attrs) {
+      attributesBytes += 120 + 2 * (id.length + a.productType.length + a.vendor.length);
+      for (const t of a.tags) attributesBytes += 24 + 2 * t.length;
+    }
+    attributesBytes += this.labelToId.length * 8;
+    const quantizedBytes = this.quant.bytes;
+    const quantizedUsedBytes = this.nextLabel * (D + 12);
+    return {
+      size,
+      deleted: this.deleted,
+      capacity: this.capacity,
+      dim: D,
+      M,
+      efConstruction: this.efConstruction,
+      rawVectorBytes: size * D * 4,
+      memory: {
+        hnswBytes,
+        quantizedBytes,
+        attributesBytes,
+        totalBytes: hnswBytes + quantizedBytes + attributesBytes,
+        usedBytes: hnswUsedBytes + quantizedUsedBytes + attributesBytes,
+      },
+    };
+  }
+
+  /**
+   * Saves index + sidecar to `dir` (see index-persistence.server.ts). Saves on
+   * one instance are serialised; the snapshot reflects the state at the moment
+   * the save starts running.
+   */
+  save(dir: string): Promise<void> {
+    const run = () => {
+      const meta: PersistedMeta = {
+        version: META_VERSION,
+        dims: this.layout.dims,
+        weights: this.layout.weights,
+        M: this.M,
+        efConstruction: this.efConstruction,
+        initialCapacity: this.initialCapacity,
+        capacity: this.capacity,
+        nextLabel: this.nextLabel,
+        deleted: this.deleted,
+        planner: this.plannerConfig,
+        products: [...this.idToLabel].map(([id, label]) => [label, id, this.attrs.get(id)!]),
+      };
+      return writeSnapshot(dir, {
+        writeIndexSync: (file) => this.native.writeIndexSync(file),
+        meta,
+        quant: this.quant.toBuffer(this.nextLabel),
+      });
+    };
+    const p = this.saveChain.then(run, run);
+    this.saveChain = p.catch(() => {});
+    return p;
+  }
+
+  /** Loads a saved index; null when missing, truncated or corrupt (never throws). */
+  static async load(dir: string): Promise<ShopVectorIndex | null> {
+    try {
+      const snap = await readSnapshot(dir);
+      if (!snap) return null;
+      const meta = parseMeta(snap.meta);
+      if (!meta) return null;
+
+      const idx = new ShopVectorIndex({
+        dims: meta.dims,
+        weights: meta.weights,
+        M: meta.M,
+        efConstruction: meta.efConstruction,
+        initialCapacity: 1,
+        planner: meta.planner,
+      });
+      idx.initialCapacity = meta.initialCapacity;
+      const native = new HierarchicalNSW("ip", idx.layout.total);
+      await native.readIndex(snap.indexPath);
+      if (
+        native.getNumDimensions() !== idx.layout.total ||
+        native.getCurrentCount() !== meta.nextLabel ||
+        native.getMaxElements() !== meta.capacity
+      ) {
+        return null;
+      }
+      idx.native = native;
+      idx.quant = QuantizedStore.fromBuffer(idx.layout, snap.quant, meta.nextLabel, meta.capacity);
+      idx.capacity = meta.capacity;
+      idx.nextLabel = meta.nextLabel;
+      idx.deleted = meta.deleted;
+      for (const [label, id, attrs] of meta.products) {
+        idx.idToLabel.set(id, label);
+        idx.labelToId[label] = id;
+        idx.normByLabel[label] = normalizeAttributes(attrs);
+        idx.attrs.set(id, attrs);
+      }
+      return idx;
+    } catch {
+      return null;
+    }
+  }
+}
+
+interface PersistedMeta {
+  version: number;
+  dims: ChannelDims;
+  weights: ChannelWeights;
+  M: number;
+  efConstruction: number;
+  initialCapacity: number;
+  capacity: number;
+  nextLabel: number;
+  deleted: number;
+  planner: PlannerConfig;
+  products: [number, string, ProductAttributes][];
+}
+
+function parseMeta(raw: unknown): PersistedMeta | null {
+  const m = raw as PersistedMeta;
+  const isInt = (x: unknown, min = 0) => Number.isInteger(x) && (x as number) >= min;
+  if (!m || m.version !== META_VERSION) return null;
+  for (const c of CHANNELS) {
+    if (!isInt(m.dims?.[c]) || typeof m.weights?.[c] !== "number") return null;
+  }
+  if (!isInt(m.M, 2) || !isInt(m.efConstruction, 1) || !isInt(m.initialCapacity, 1)) return null;
+  if (!isInt(m.capacity, 1) || !isInt(m.nextLabel) || !isInt(m.deleted) || m.nextLabel > m.capacity) return null;
+  if (!Array.isArray(m.products) || m.products.length + m.deleted !== m.nextLabel) return null;
+  const seenLabels = new Set<number>();
+  const seenIds = new Set<string>();
+  for (const p of m.products) {
+    if (!Array.isArray(p) || p.length !== 3) return null;
+    const [label, id, attrs] = p;
+    if (!isInt(label) || label >= m.nextLabel || seenLabels.has(label)) return null;
+    if (typeof id !== "string" || !id || seenIds.has(id)) return null;
+    try {
+      validateAttributes(attrs);
+    } catch {
+      return null;
+    }
+    seenLabels.add(label);
+    seenIds.add(id);
+  }
+  return m;
+}
+
+function validateAttributes(a: ProductAttributes): void {
+  if (
+    !a ||
+    typeof a.price !== "number" ||
+    !Number.isFinite(a.price) ||
+    typeof a.available !== "boolean" ||
+    typeof a.productType !== "string" ||
+    typeof a.vendor !== "string" ||
+    !Array.isArray(a.tags) ||
+    !a.tags.every((t) => typeof t === "string")
+  ) {
+    throw new TypeError("invalid product attributes");
+  }
+}
+
+function sameVector(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const NO_CONTRIBUTIONS = Object.freeze({ image: 0, color: 0, text: 0 });
+
+function fromDistance(c: Candidate): SearchHit {
+  return { id: c.id, score: 1 - (c.distance ?? 1), contributions: NO_CONTRIBUTIONS };
+}
+
+function compareHits(a: SearchHit, b: SearchHit): number {
+  return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

@@ -1,0 +1,392 @@
+/**
+ * The web process' in-memory view of each shop's searchable catalog: a ShopVectorIndex plus the
+ * product cards, kept in step with the database (the source of truth).
+ *
+ * Freshness: a worker that changes a product bumps Shop.catalogVersion and publishes it; this
+ * process marks the shop dirty on that message, re-checks the version at most once a second
+ * anyway, and marks every shop dirty after a Redis reconnect, so no change is missed. A refresh
+ * diffs row versions (Product.updatedAt) against what is loaded and reads only changed vectors.
+ * Requests wait for a pending refresh, so a deleted product is never served after its delete
+ * reached the database and the version was seen.
+ *
+ * Persistence: after changes settle, the index and a sidecar of cards/row versions are saved
+ * under DATA_DIR/indexes/<shop>/; a restart loads them and refreshes only the difference. A
+ * missing or corrupt file means a rebuild from the database.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { Db } from "../db.server";
+import { COLOR_DIM } from "../embedding/color-signature.server";
+import { TEXT_DIM } from "../embedding/text-vector";
+import { fromBytes } from "../embedding/vector-codec";
+import { subscribeCatalogChanges, type CatalogSubscription } from "../catalog/catalog-events.server";
+import type { ProductAttributes } from "../search/filters";
+import { ShopVectorIndex, type ChannelVectors, type ChannelWeights } from "../search/shop-vector-index.server";
+import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
+import { cardFromRow, type ProductCard } from "./product-card";
+import { rulesFromRows, type ShopRules } from "./ranking-rules.server";
+
+/** The index weights of a shop without stored weights: the settings' default (one source of truth). */
+export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };
+const VERSION_CHECK_MS = 1_000;
+const SAVE_DELAY_MS = 5_000;
+const LOAD_CHUNK = 400;
+
+export type LiveCard = ProductCard & { localImage: boolean };
+
+export interface LiveCatalog {
+  shop: string;
+  index: ShopVectorIndex;
+  cards: Map<string, LiveCard>;
+  version: number;
+  /** False once the shop uninstalled the app (Shop.uninstalledAt set). */
+  installed: boolean;
+  /** Shop.settings, parsed (weights, filters, results count). */
+  settings: ShopSettings;
+  /** Merchant pins/excludes per product (ProductRule), reloaded on every catalog version change. */
+  rules: ShopRules;
+  /** Identifies the index's channel weights; part of result cache keys. */
+  weightsKey: string;
+}
+
+interface Entry extends LiveCatalog {
+  rowVersions: Map<string, number>;
+  checkedAt: number;
+  dirty: boolean;
+  settingsJson: string;
+  refreshing?: Promise<void>;
+  rebuilding?: Promise<void>;
+  saveTimer?: NodeJS.Timeout;
+  /** Estimated resident bytes (index + cards), updated after each refresh. */
+  bytes: number;
+}
+
+interface Sidecar {
+  imageModelId: string;
+  version: number;
+  rows: [id: string, rowVersion: number, card: LiveCard][];
+}
+
+export interface LiveCatalogsOptions {
+  db: Db;
+  dataDir: string;
+  imageModelId: string;
+  imageDim: number;
+  weights?: ChannelWeights;
+  /**
+   * Memory budget for all loaded shops (bytes, estimated). When a load or refresh goes over it,
+   * the least recently used shops are dropped (saved first when they have unsaved changes) and
+   * reloaded from disk on their next request. Default: LIVE_CATALOGS_MAX_MB (MB), else 4096 MB.
+   */
+  memoryBudgetBytes?: number;
+}
+
+export function memoryBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.LIVE_CATALOGS_MAX_MB ?? 4096);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 4096) * 2 ** 20;
+}
+
+const CARD_BYTES = 400;
+
+function normalizedWeights(w: ChannelWeights): ChannelWeights {
+  const sum = w.image + w.color + w.text;
+  return sum > 0 ? { image: w.image / sum, color: w.color / sum, text: w.text / sum } : DEFAULT_WEIGHTS;
+}
+
+function weightsKeyOf(w: ChannelWeights): string {
+  return [w.image, w.color, w.text].map((x) => x.toFixed(4)).join(",");
+}
+
+export class LiveCatalogs {
+  /** In least-recently-used-first order (a hit moves the shop to the end). */
+  private readonly entries = new Map<string, Entry>();
+  readonly evictions: { shop: string; at: number }[] = [];
+  private readonly loading = new Map<string, Promise<Entry>>();
+  private subscription?: CatalogSubscription;
+
+  constructor(private readonly opts: LiveCatalogsOptions) {}
+
+  subscribe(redisUrl: string): void {
+    this.subscription = subscribeCatalogChanges(redisUrl, {
+      onChange: (shop) => this.markDirty(shop),
+      onReconnect: () => this.entries.forEach((e) => (e.dirty = true)),
+    });
+  }
+
+  markDirty(shop: string): void {
+    const e = this.entries.get(shop);
+    if (e) e.dirty = true;
+  }
+
+  /** The shop's catalog, fresh to within about a second. */
+  async get(shop: string): Promise<LiveCatalog> {
+    let entry = this.entries.get(shop);
+    if (entry) {
+      this.entries.delete(shop); // LRU: move to the end
+      this.entries.set(shop, entry);
+    } else {
+      let pending = this.loading.get(shop);
+      if (!pending) {
+        pending = this.open(shop).finally(() => this.loading.delete(shop));
+        this.loading.set(shop, pending);
+      }
+      entry = await pending;
+    }
+    if (entry.dirty || Date.now() - entry.checkedAt > VERSION_CHECK_MS) await this.refreshIfChanged(entry);
+    else if (entry.refreshing) await entry.refreshing;
+    return entry;
+  }
+
+  /** Loaded shops and their estimated bytes (LRU first). */
+  loaded(): { shop: string; bytes: number }[] {
+    return [...this.entries.values()].map((e) => ({ shop: e.shop, bytes: e.bytes }));
+  }
+
+  private budget(): number {
+    return this.opts.memoryBudgetBytes ?? memoryBudgetFromEnv();
+  }
+
+  /** Drops least recently used shops (never `keep`) until the estimate fits the budget. */
+  private enforceBudget(keep: Entry): void {
+    let total = 0;
+    for (const e of this.entries.values()) total += e.bytes;
+    for (const e of [...this.entries.values()]) {
+      if (total <= this.budget()) break;
+      if (e === keep || e.refreshing || e.rebuilding) continue;
+      this.entries.delete(e.shop);
+      total -= e.bytes;
+      this.evictions.push({ shop: e.shop, at: Date.now() });
+      if (this.evictions.length > 1000) this.evictions.splice(0, 500);
+      if (e.saveTimer) {
+        clearTimeout(e.saveTimer);
+        e.saveTimer = undefined;
+        void this.save(e).catch(() => {});
+      }
+    }
+  }
+
+  private measure(entry: Entry): void {
+    entry.bytes = entry.index.stats().memory.usedBytes + entry.cards.size * CARD_BYTES;
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.close();
+    for (const e of this.entries.values()) clearTimeout(e.saveTimer);
+  }
+
+  private dir(shop: string): string {
+    return path.join(this.opts.dataDir, "indexes", shop);
+  }
+
+  private emptyIndex(weights: ChannelWeights = this.opts.weights ?? DEFAULT_WEIGHTS): ShopVectorIndex {
+    return new ShopVectorIndex({
+      dims: { image: this.opts.imageDim, color: COLOR_DIM, text: TEXT_DIM },
+      weights,
+    });
+  }
+
+  private async open(shop: string): Promise<Entry> {
+    const index = this.emptyIndex();
+    const entry: Entry = {
+      shop, index, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
+      installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
+    };
+    const loaded = await this.loadFromDisk(shop);
+    if (loaded) Object.assign(entry, loaded, { weightsKey: weightsKeyOf(loaded.index.weights) });
+    this.entries.set(shop, entry);
+    await this.refresh(entry);
+    this.measure(entry);
+    this.enforceBudget(entry);
+    return entry;
+  }
+
+  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "cards" | "rowVersions"> | null> {
+    const dir = this.dir(shop);
+    try {
+      const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
+      if (sidecar.imageModelId !== this.opts.imageModelId) return null;
+      const index = await ShopVectorIndex.load(dir);
+      if (!index || index.dims.image !== this.opts.imageDim) return null;
+      const cards = new Map<string, LiveCard>();
+      const rowVersions = new Map<string, number>();
+      for (const [id, version, card] of sidecar.rows) {
+        if (!index.has(id)) continue;
+        cards.set(id, card);
+        rowVersions.set(id, version);
+      }
+      for (const id of [...index.ids()]) if (!cards.has(id)) index.remove(id);
+      return { index, cards, rowVersions };
+    } catch {
+      return null; // missing or unreadable: rebuild from the database
+    }
+  }
+
+  private async refreshIfChanged(entry: Entry): Promise<void> {
+    if (entry.refreshing) return entry.refreshing;
+    entry.checkedAt = Date.now();
+    const shop = await this.opts.db.shop.findUnique({ where: { domain: entry.shop }, select: { catalogVersion: true, uninstalledAt: true } });
+    if (!shop) {
+      this.clear(entry);
+      return;
+    }
+    entry.installed = !shop.uninstalledAt; // an uninstall need not bump the version
+    if (shop.catalogVersion === entry.version && !entry.dirty) return;
+    await this.refresh(entry);
+  }
+
+  /**
+   * Settings changed their channel weights: build a new index from the stored vectors in the
+   * background (requests keep using the old one), then swap it in and re-diff.
+   */
+  private rebuildWithWeights(entry: Entry, weights: ChannelWeights): void {
+    if (entry.rebuilding) return;
+    const fresh: Entry = {
+      ...entry,
+      index: this.emptyIndex(weights),
+      cards: new Map(),
+      rowVersions: new Map(),
+      refreshing: undefined,
+      rebuilding: undefined,
+      saveTimer: undefined,
+    };
+    entry.rebuilding = this.diffAndLoad(fresh, false)
+      .then(() => {
+        entry.index = fresh.index;
+        entry.cards = fresh.cards;
+        entry.rowVersions = fresh.rowVersions;
+        entry.weightsKey = weightsKeyOf(fresh.index.weights);
+        entry.dirty = true; // catch anything that changed while building
+        this.measure(entry);
+        this.scheduleSave(entry);
+      })
+      .catch((err) => console.error("[lookalike] index rebuild failed", entry.shop, err))
+      .finally(() => {
+        entry.rebuilding = undefined;
+      });
+  }
+
+  private clear(entry: Entry): void {
+    clearTimeout(entry.saveTimer);
+    entry.saveTimer = undefined;
+    entry.index = this.emptyIndex();
+    entry.cards.clear();
+    entry.rowVersions.clear();
+    entry.version = -1;
+    entry.installed = false;
+    entry.dirty = false;
+  }
+
+  private refresh(entry: Entry): Promise<void> {
+    if (entry.refreshing) return entry.refreshing;
+    entry.refreshing = this.diffAndLoad(entry)
+      .then(() => {
+        this.measure(entry);
+        this.enforceBudget(entry);
+      })
+      .finally(() => {
+        entry.refreshing = undefined;
+      });
+    return entry.refreshing;
+  }
+
+  private async diffAndLoad(entry: Entry, withShopState = true): Promise<void> {
+    const { db } = this.opts;
+    entry.dirty = false;
+    entry.checkedAt = Date.now();
+    const shop = await db.shop.findUnique({ where: { domain: entry.shop }, select: { catalogVersion: true, settings: true, uninstalledAt: true } });
+    if (!shop) {
+      // Unknown or redacted shop: nothing to serve, and nothing to write back to disk.
+      this.clear(entry);
+      return;
+    }
+    const version = shop.catalogVersion;
+    if (withShopState) {
+      entry.installed = !!shop && !shop.uninstalledAt;
+      if (shop && shop.settings !== entry.settingsJson) {
+        entry.settings = parseStoredSettings(shop.settings);
+        entry.settingsJson = shop.settings;
+      }
+      const weights = normalizedWeights(entry.settings.weights);
+      if (weightsKeyOf(weights) !== entry.weightsKey) {
+        if (entry.index.size === 0) {
+          entry.index = this.emptyIndex(weights);
+          entry.weightsKey = weightsKeyOf(entry.index.weights);
+        } else this.rebuildWithWeights(entry, weights);
+      }
+      entry.rules = rulesFromRows(
+        await db.productRule.findMany({ where: { shopDomain: entry.shop }, select: { productId: true, targetId: true, kind: true }, orderBy: { createdAt: "asc" } }),
+      );
+    }
+    const rows = await db.product.findMany({
+      where: { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null } },
+      select: { id: true, updatedAt: true },
+    });
+    const live = new Set<string>();
+    const toLoad: string[] = [];
+    for (const r of rows) {
+      live.add(r.id);
+      if (entry.rowVersions.get(r.id) !== r.updatedAt.getTime()) toLoad.push(r.id);
+    }
+    let changed = 0;
+    for (const id of [...entry.cards.keys()]) {
+      if (!live.has(id)) {
+        entry.index.remove(id);
+        entry.cards.delete(id);
+        entry.rowVersions.delete(id);
+        changed++;
+      }
+    }
+    for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
+      const chunk = await db.product.findMany({
+        where: { shopDomain: entry.shop, id: { in: toLoad.slice(i, i + LOAD_CHUNK) } },
+        select: {
+          id: true, handle: true, title: true, priceText: true, price: true, currency: true, imageUrls: true, onlineStoreUrl: true,
+          available: true, productType: true, vendor: true, tags: true, updatedAt: true, status: true, embeddedAt: true,
+          modelId: true, imageVector: true, colorVector: true, textVector: true,
+        },
+      });
+      for (const row of chunk) {
+        if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
+        const vectors: ChannelVectors = {};
+        if (row.imageVector && row.modelId === this.opts.imageModelId) vectors.image = fromBytes(row.imageVector);
+        if (row.colorVector) vectors.color = fromBytes(row.colorVector);
+        if (row.textVector) vectors.text = fromBytes(row.textVector);
+        const attrs: ProductAttributes = {
+          price: row.price,
+          available: row.available,
+          productType: row.productType,
+          vendor: row.vendor,
+          tags: JSON.parse(row.tags) as string[],
+        };
+        entry.index.upsert(row.id, vectors, attrs);
+        entry.cards.set(row.id, cardFromRow(row));
+        entry.rowVersions.set(row.id, row.updatedAt.getTime());
+        changed++;
+      }
+    }
+    entry.version = version;
+    if (changed > 0) this.scheduleSave(entry);
+  }
+
+  private scheduleSave(entry: Entry): void {
+    clearTimeout(entry.saveTimer);
+    entry.saveTimer = setTimeout(() => void this.save(entry).catch(() => {}), SAVE_DELAY_MS);
+    entry.saveTimer.unref();
+  }
+
+  /** Index first, then the sidecar: a crash in between only makes the next start reload more. */
+  async save(entry: LiveCatalog): Promise<void> {
+    const e = entry as Entry;
+    const dir = this.dir(e.shop);
+    await mkdir(dir, { recursive: true });
+    const sidecar: Sidecar = {
+      imageModelId: this.opts.imageModelId,
+      version: e.version,
+      rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
+    };
+    await e.index.save(dir);
+    const tmp = path.join(dir, `catalog.json.${process.pid}.tmp`);
+    await writeFile(tmp, JSON.stringify(sidecar));
+    await rename(tmp, path.join(dir, "catalog.json"));
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The storefront API behind the app proxy, as plain functions of a Request (routes are one line).
+ * Every handler: verify the signature, scope by the signed shop, answer JSON.
+ */
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { db } from "../db.server";
+import { webServices } from "../web-services.server";
+import { readPhotoUpload } from "./photo-upload.server";
+import { authenticateProxy, authenticateProxyParams } from "./proxy-auth.server";
+import { errorResponse, jsonResponse, ProxyError } from "./proxy-errors.server";
+import { parseFilter, parseLimit, parseProductId } from "./search-params.server";
+import { rankSimilar, withSettings } from "./ranking-rules.server";
+import { ResultCache, resultCacheOptionsFromEnv } from "./result-cache.server";
+import { clientIp, RateLimits } from "./rate-limits.server";
+import { photoSearch, toCards } from "./storefront-search.server";
+import { textVector } from "../embedding/text-vector";
+
+async function handled(run: () => Promise<Response>): Promise<Response> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ProxyError) return errorResponse(err);
+    console.error("[lookalike] proxy error", err);
+    return errorResponse(new ProxyError(500, "internal_error", "Something went wrong; please try again."));
+  }
+}
+
+async function installedCatalog(shop: string) {
+  const catalog = await (await webServices().catalogs).get(shop);
+  if (catalog.version < 0 || !catalog.installed) throw new ProxyError(404, "shop_not_found", "This shop has no Lookalike catalog.");
+  return catalog;
+}
+
+/** A response as plain data, so the lean node:http entry (server.ts) can write it without fetch objects. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const SIMILAR_CACHE_CONTROL = "private, max-age=30";
+const timingsOn = () => process.env.PROXY_TIMINGS === "1";
+
+let limits: RateLimits | undefined;
+/** The web process' rate limiter for the public routes (one per process, state in Redis). */
+export function rateLimits(): RateLimits {
+  limits ??= new RateLimits(webServices().publisher);
+  return limits;
+}
+
+let cache: ResultCache | undefined;
+function resultCache(): ResultCache {
+  cache ??= new ResultCache(webServices().publisher, resultCacheOptionsFromEnv());
+  return cache;
+}
+
+function rawError(err: unknown): RawResponse {
+  const e =
+    err instanceof ProxyError
+      ? err
+      : (console.error("[lookalike] proxy error", err), new ProxyError(500, "internal_error", "Something went wrong; please try again."));
+  return {
+    status: e.status,
+    headers: { "Content-Type": JSON_TYPE, "Cache-Control": "no-store", ...e.headers },
+    body: Buffer.from(JSON.stringify({ error: { code: e.code, message: e.message } })),
+  };
+}
+
+function toResponse(raw: RawResponse): Response {
+  return new Response(raw.body as unknown as ArrayBuffer, { status: raw.status, headers: raw.headers });
+}
+
+/**
+ * GET /proxy/similar?product_id=…[&limit=…][&filter=…|min_price=…] — the fast route. Steps (each
+ * timed in a Server-Timing header when PROXY_TIMINGS=1): signature → params → catalog (memory;
+ * version re-checked at most once a second) → result cache (in-process LRU, then Redis) → search
+ * with the merchant's rules → cards → JSON.
+ */
+export async function similarRaw(url: string, forwardedFor?: string | null): Promise<RawResponse> {
+  const t = timingsOn() ? [performance.now()] : undefined;
+  const mark = t ? () => void t.push(performance.now()) : () => {};
+  try {
+    const q = url.indexOf("?");
+    const params = new URLSearchParams(q >= 0 ? url.slice(q + 1) : "");
+    const { shop, pathPrefix } = authenticateProxyParams(params);
+    mark(); // sig
+    const productId = parseProductId(params);
+    const limitParam = parseLimit(params);
+    const filter = parseFilter(params);
+    mark(); // parse
+    const catalog = await installedCatalog(shop);
+    const limit = limitParam ?? catalog.settings.resultsCount;
+    mark(); // catalog
+    const rc = resultCache();
+    let key: string | undefined;
+    let body: Buffer | undefined;
+    if (rc.enabled) {
+      key = rc.key(shop, catalog.version, catalog.weightsKey, `sim:${productId}:${limit}:${pathPrefix}:${JSON.stringify(filter)}`);
+      body = rc.local(key) ?? (await rc.remote(key));
+    }
+    mark(); // cache
+    if (!body) {
+      // Limits guard the work: a cached answer costs next to nothing, a search does not.
+      await rateLimits().check("similar", shop, clientIp(forwardedFor));
+      const hits = rankSimilar(catalog, productId, limit, filter);
+      mark(); // search
+      const cards = toCards(catalog, hits, pathPrefix);
+      mark(); // hydrate
+      body = Buffer.from(JSON.stringify({ products: cards }));
+      mark(); // json
+      if (key) rc.set(key, body);
+    }
+    const headers: Record<string, string> = { "Content-Type": JSON_TYPE, "Cache-Control": SIMILAR_CACHE_CONTROL };
+    if (t) {
+      const names = ["sig", "parse", "catalog", "cache", "search", "hydrate", "json"];
+      headers["Server-Timing"] = t
+        .slice(1)
+        .map((x, i) => `${names[i]};dur=${(x - t[i]).toFixed(3)}`)
+        .join(", ");
+    }
+    return { status: 200, headers, body };
+  } catch (err) {
+    return rawError(err);
+  }
+}
+
+export async function similarHandler(request: Request): Promise<Response> {
+  return toResponse(await similarRaw(request.url, request.headers.get("x-forwarded-for")));
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __lookalikeFastProxy: { similar: (url: string, forwardedFor?: string | null) => Promise<RawResponse> } | undefined;
+}
+/** The lean production entry (server.ts) serves /proxy/similar with this, from the same module graph as Remix. */
+globalThis.__lookalikeFastProxy = { similar: similarRaw };
+
+export function visualSearchHandler(request: Request): Promise<Response> {
+  return handled(async () => {
+    if (request.method !== "POST") throw new ProxyError(405, "method_not_allowed", "POST a photo as multipart/form-data.", { Allow: "POST" });
+    const { shop, pathPrefix } = await authenticateProxy(request);
+    await rateLimits().check("photo", shop, clientIp(request.headers.get("x-forwarded-for")));
+    const params = new URL(request.url).searchParams;
+    const requestFilter = parseFilter(params);
+    const catalog = await installedCatalog(shop);
+    const limit = parseLimit(params) ?? catalog.settings.resultsCount;
+    const filter = withSettings(requestFilter, catalog.settings);
+    const image = await readPhotoUpload(request);
+    const hits = filter ? await photoSearch(catalog, await webServices().embedder, image, limit, filter) : [];
+    return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
+  });
+}
+
+/** Photos of operator-imported products (file: URLs), served only for that product of that shop. */
+export function productImageHandler(request: Request, productIdParam: string | undefined): Promise<Response> {
+  return handled(async () => {
+    const { shop } = await authenticateProxy(request);
+    const id = parseProductId(new URLSearchParams({ product_id: productIdParam ?? "" }));
+    const row = await db().product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id } }, select: { imageUrls: true, source: true } });
+    const first = row ? (JSON.parse(row.imageUrls) as string[])[0] : undefined;
+    if (!row || row.source !== "import" || !first?.startsWith("file:")) throw new ProxyError(404, "image_not_found", "No such product image.");
+    const file = fileURLToPath(first);
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) throw new ProxyError(404, "image_not_found", "No such product image.");
+    const type = /\.png$/i.test(file) ? "image/png" : /\.webp$/i.test(file) ? "image/webp" : "image/jpeg";
+    return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream, {
+      headers: { "Content-Type": type, "Content-Length": String(info.size), "Cache-Control": "public, max-age=3600" },
+    });
+  });
+}
+
+export const MAX_QUERY_LENGTH = 200;
+
+/**
+ * GET /proxy/search?q=…[&limit=…][&filters] — products whose text (title, type, tags, vendor,
+ * description) matches the words, through the text channel of the same index; the shop's settings
+ * apply as for every storefront search.
+ */
+export function textSearchHandler(request: Request): Promise<Response> {
+  return handled(async () => {
+    const { shop, pathPrefix } = await authenticateProxy(request);
+    const params = new URL(request.url).searchParams;
+    const q = (params.get("q") ?? "").trim();
+    if (!q) throw new ProxyError(400, "missing_query", "q is required: the words to search for.");
+    if (q.length > MAX_QUERY_LENGTH) throw new ProxyError(400, "query_too_long", `q may be at most ${MAX_QUERY_LENGTH} characters.`);
+    const requestFilter = parseFilter(params);
+    const catalog = await installedCatalog(shop);
+    const limit = parseLimit(params) ?? catalog.settings.resultsCount;
+    const filter = withSettings(requestFilter, catalog.settings);
+    await rateLimits().check("similar", shop, clientIp(request.headers.get("x-forwarded-for")));
+    const vector = textVector({ title: q });
+    if (!filter || !vector.some((x) => x !== 0)) return jsonResponse({ products: [] });
+    const hits = catalog.index.searchByVectors({ text: vector }, { k: limit, filter });
+    return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * Merchant ranking rules around the index search (pure functions of a LiveCatalog, no I/O):
+ * per-shop settings as filters (hide out of stock, excluded product types/tags, price band),
+ * per-product pins (first, in the merchant's order) and excludes (never shown), an in-stock
+ * boost, and variant collapsing (at most one product per variant group, so the colours of one
+ * product never fill the list).
+ */
+import { compileFilter, type ProductFilter } from "../search/filters";
+import type { SearchHit } from "../search/shop-vector-index.server";
+import type { ShopSettings } from "../shops/shop-settings";
+import type { LiveCard, LiveCatalog } from "./live-catalogs.server";
+import { ProxyError } from "./proxy-errors.server";
+
+/** Added to the score of available products before the final ordering. */
+export const IN_STOCK_BOOST = 0.03;
+const MAX_CANDIDATES = 1_000;
+
+export interface ProductRules {
+  pins: string[];
+  excludes: Set<string>;
+}
+
+export type ShopRules = Map<string, ProductRules>;
+
+export function rulesFromRows(rows: { productId: string; targetId: string; kind: string }[]): ShopRules {
+  const out: ShopRules = new Map();
+  for (const r of rows) {
+    let e = out.get(r.productId);
+    if (!e) out.set(r.productId, (e = { pins: [], excludes: new Set() }));
+    if (r.kind === "pin") e.pins.push(r.targetId);
+    else if (r.kind === "exclude") e.excludes.add(r.targetId);
+  }
+  return out;
+}
+
+/**
+ * The request's filter AND the shop's settings. Returns null when they contradict each other
+ * (e.g. `available=false` in a shop that hides out-of-stock products): nothing can match.
+ */
+export function withSettings(filter: ProductFilter, settings: ShopSettings, productPrice?: number): ProductFilter | null {
+  const out: ProductFilter = { ...filter };
+  if (settings.hideOutOfStock) {
+    if (filter.available === false) return null;
+    out.available = true;
+  }
+  if (settings.excludedProductTypes.length) out.excludeProductTypes = [...(filter.excludeProductTypes ?? []), ...settings.excludedProductTypes];
+  if (settings.excludedTags.length) out.excludeTags = [...(filter.excludeTags ?? []), ...settings.excludedTags];
+  if (settings.priceBand > 0 && productPrice !== undefined && productPrice > 0) {
+    const lo = productPrice * Math.max(0, 1 - settings.priceBand);
+    const hi = productPrice * (1 + settings.priceBand);
+    if (out.minPrice === undefined || lo > out.minPrice) {
+      out.minPrice = lo;
+      out.minPriceExclusive = false;
+    }
+    if (out.maxPrice === undefined || hi < out.maxPrice) {
+      out.maxPrice = hi;
+      out.maxPriceExclusive = false;
+    }
+  }
+  return out;
+}
+
+/** Variant group: same vendor and the title before a variant suffix (" - Red", " / Large", " (Blue)", " | XL"). */
+export function variantGroup(card: Pick<LiveCard, "title">, vendor = ""): string {
+  const base = card.title.toLowerCase().split(/\s+[-–—|/]\s+|\s*\(/)[0].trim();
+  return `${vendor.toLowerCase()}\u0000${base || card.title.toLowerCase()}`;
+}
+
+/**
+ * "Similar products" for `productId` after the merchant's rules: pins first, then the most
+ * similar products (in-stock boost, one per variant group), never an excluded one, never the
+ * product itself; `limit` results whenever that many exist. `score` is the ranking score
+ * (blended similarity, plus IN_STOCK_BOOST for available products), so it never increases down
+ * the list.
+ */
+export function rankSimilar(catalog: LiveCatalog, productId: string, limit: number, requestFilter: ProductFilter): SearchHit[] {
+  const { index } = catalog;
+  if (!index.has(productId)) throw new ProxyError(404, "product_not_found", "This product is not in the shop's searchable catalog (yet).");
+  const self = index.attributes(productId)!;
+  const filter = withSettings(requestFilter, catalog.settings, self.price);
+  if (!filter) return [];
+  const rules = catalog.rules.get(productId);
+
+  const out: SearchHit[] = [];
+  const groups = new Set<string>();
+  const taken = new Set<string>([productId]);
+  if (rules?.pins.length) {
+    const pass = compileFilter(filter);
+    for (const id of rules.pins) {
+      if (out.length >= limit || taken.has(id) || rules.excludes.has(id)) continue;
+      const attrs = index.attributes(id);
+      const card = catalog.cards.get(id);
+      if (!attrs || !card || !pass(attrs, id)) continue;
+      taken.add(id);
+      groups.add(variantGroup(card, attrs.vendor));
+      out.push({ id, score: 1, contributions: { image: 0, color: 0, text: 0 } });
+    }
+  }
+  const want = limit - out.length;
+  if (want <= 0) return out;
+
+  const excludeIds = [...(filter.excludeIds ?? []), ...(rules?.excludes ?? []), ...out.map((h) => h.id)];
+  const searchFilter: ProductFilter = excludeIds.length ? { ...filter, excludeIds } : filter;
+  // A few spare candidates for variant collapsing and the in-stock boost; more are fetched only when needed.
+  let k = Math.min(MAX_CANDIDATES, want + Math.max(4, Math.ceil(want / 2)));
+  for (;;) {
+    const hits = index.searchByProduct(productId, { k, filter: searchFilter, contributions: false });
+    const boosted = hits.map((h) => ({ ...h, score: h.score + (index.isAvailable(h.id) ? IN_STOCK_BOOST : 0) }));
+    boosted.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const picked: SearchHit[] = [];
+    const seen = new Set(groups);
+    for (const h of boosted) {
+      const card = catalog.cards.get(h.id);
+      if (!card) continue;
+      const g = variantGroup(card, index.vendorOf(h.id));
+      if (seen.has(g)) continue;
+      seen.add(g);
+      picked.push(h);
+      if (picked.length >= want) break;
+    }
+    // Fewer than asked only when the index had nothing more to give (or the cap is reached).
+    if (picked.length >= want || hits.length < k || k >= MAX_CANDIDATES) {
+      // Scores are the ranking scores (similarity + in-stock boost), so the list stays best first;
+      // pinned products carry the best score of the list.
+      const top = Math.max(1, picked[0]?.score ?? 1);
+      for (const p of out) p.score = top;
+      return out.concat(picked);
+    }
+    k = Math.min(MAX_CANDIDATES, k * 4);
+  }
+}

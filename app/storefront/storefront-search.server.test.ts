@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { l2normalize } from "../embedding/vector-codec";
+import { ShopVectorIndex } from "../search/shop-vector-index.server";
+import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, similarProducts, type PhotoSearchConfig } from "./storefront-search.server";
+import { ProxyError } from "./proxy-errors.server";
+
+const dims = { image: 4, color: 3, text: 3 };
+const attrs = { price: 10, available: true, productType: "", vendor: "", tags: [] };
+const v = (...xs: number[]) => l2normalize(xs);
+
+function index(weights = { image: 0.4, color: 0.1, text: 0.5 }) {
+  const idx = new ShopVectorIndex({ dims, weights });
+  // Two "tees" (text axis 0) and one "bag" (text axis 1). The bag looks a bit like the photo.
+  idx.upsert("tee-a", { image: v(1, 0, 0, 0), color: v(1, 0, 0), text: v(1, 0, 0) }, attrs);
+  idx.upsert("tee-b", { image: v(0.5, 0, 1, 0), color: v(0, 1, 0), text: v(1, 0.1, 0) }, attrs);
+  idx.upsert("bag", { image: v(0.6, 0, 0.8, 0.3), color: v(0, 0, 1), text: v(0, 1, 0) }, attrs);
+  return idx;
+}
+const noFeedback: PhotoSearchConfig = { ...DEFAULT_PHOTO_SEARCH, feedback: { ...DEFAULT_PHOTO_SEARCH.feedback, hits: 0 } };
+const query = { image: v(1, 0, 0.1, 0), color: v(1, 0, 0) };
+
+describe("photo search composition", () => {
+  it("applies the photo's own channel weights whatever the index weights are (contributions = p_c·cos_c)", () => {
+    for (const weights of [{ image: 0.4, color: 0.1, text: 0.5 }, { image: 0.9, color: 0.05, text: 0.05 }]) {
+      const [top] = rankForPhoto({ index: index(weights) }, query, 3, {}, { ...noFeedback, weights: { image: 0.8, color: 0.2 } });
+      expect(top.id).toBe("tee-a");
+      const cosImage = query.image.reduce((s, x, i) => s + x * v(1, 0, 0, 0)[i], 0);
+      expect(top.contributions.image).toBeCloseTo(0.8 * cosImage, 5);
+      expect(top.contributions.color).toBeCloseTo(0.2, 5);
+      expect(top.contributions.text).toBe(0);
+      expect(top.score).toBeCloseTo(top.contributions.image + top.contributions.color, 6);
+    }
+  });
+
+  it("a channel switched off by the shop (weight 0) takes no part", () => {
+    const hits = rankForPhoto({ index: index({ image: 1, color: 0, text: 0.5 }) }, query, 3, {}, { ...noFeedback, weights: { image: 0.8, color: 0.2 } });
+    for (const h of hits) expect(h.contributions.color).toBe(0);
+  });
+
+  it("feedback: the top hit's text neighbourhood lifts a same-category product above a look-alike of another kind", () => {
+    const photo = { image: v(0.55, 0, 0.9, 0.2), color: v(0, 0, 0) };
+    const cfg = (weight: number): PhotoSearchConfig => ({ ...DEFAULT_PHOTO_SEARCH, views: { flip: false, zooms: [] }, weights: { image: 1, color: 0 }, feedback: { hits: 1, weight, pool: 10, channels: ["text"], keepHead: 0 } });
+    const plain = rankForPhoto({ index: index() }, { image: v(1, 0, 0.3, 0), color: photo.color }, 3, {}, cfg(0));
+    expect(plain[0].id).toBe("tee-a");
+    const before = rankForPhoto({ index: index() }, { image: v(1, 0, 0.3, 0), color: photo.color }, 3, {}, cfg(0)).map((h) => h.id);
+    const after = rankForPhoto({ index: index() }, { image: v(1, 0, 0.3, 0), color: photo.color }, 3, {}, cfg(1));
+    expect(after[0].id).toBe("tee-a");
+    expect(after.map((h) => h.id).indexOf("tee-b")).toBeLessThan(after.map((h) => h.id).indexOf("bag"));
+    expect(before.indexOf("bag")).toBeLessThan(before.indexOf("tee-b"));
+    // The feedback is attributed to the text channel, and the score is the sum of contributions.
+    const teeB = after.find((h) => h.id === "tee-b")!;
+    expect(teeB.contributions.text).toBeGreaterThan(0.5);
+    expect(teeB.score).toBeCloseTo(teeB.contributions.image + teeB.contributions.color + teeB.contributions.text, 6);
+    expect(after.find((h) => h.id === "bag")!.contributions.text).toBeLessThan(0.1);
+  });
+
+  it("returns at most `limit` hits and respects filters in both passes", () => {
+    const idx = index();
+    idx.upsert("tee-c", { image: v(1, 0, 0.1, 0), color: v(1, 0, 0), text: v(1, 0, 0) }, { ...attrs, price: 99 });
+    const hits = rankForPhoto({ index: idx }, query, 2, { maxPrice: 50 }, DEFAULT_PHOTO_SEARCH);
+    expect(hits).toHaveLength(2);
+    expect(hits.map((h) => h.id)).not.toContain("tee-c");
+  });
+
+  it("embeds the query views in one batch and averages them", async () => {
+    const calls: number[] = [];
+    const embedder = {
+      modelId: "fake", dim: 2,
+      embed: async (ims: { tensor: Float32Array }[]) => (calls.push(ims.length), ims.map((_, i) => v(i === 0 ? 1 : 0, i === 0 ? 0 : 1))),
+      close: async () => {},
+    };
+    const image = { tensor: new Float32Array(3 * 224 * 224), color: v(1, 0, 0) };
+    const out = await embedPhoto(embedder, image, { flip: true, zooms: [] });
+    expect(calls).toEqual([2]);
+    expect(out[0]).toBeCloseTo(Math.SQRT1_2, 5);
+    expect(out[1]).toBeCloseTo(Math.SQRT1_2, 5);
+  });
+
+  it("similar products: plain index search by default, optional feedback keeps score = Σ contributions, unknown product is a 404", () => {
+    const idx = index();
+    expect(similarProducts({ index: idx }, "tee-a", 2, {})).toEqual(idx.searchByProduct("tee-a", { k: 2 }));
+    const fb = similarProducts({ index: idx }, "tee-a", 2, {}, { hits: 1, weight: 1, pool: 10, channels: ["text"], keepHead: 0 });
+    expect(fb.map((h) => h.id)).not.toContain("tee-a");
+    expect(fb[0].id).toBe("tee-b");
+    for (const h of fb) expect(h.score).toBeCloseTo(h.contributions.image + h.contributions.color + h.contributions.text, 6);
+    expect(() => similarProducts({ index: idx }, "nope", 2, {})).toThrow(ProxyError);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The storefront's searches: similar products for a product, and products matching a photo.
+ * Pure functions of a LiveCatalog (in memory) — no database round trip on the hot path.
+ *
+ * Similar products: the product's own combined vector against the index, blended with the shop's
+ * channel weights (image / colour / text).
+ *
+ * Photo search (a shopper's photo has no text):
+ *  1. Query views: the prepared photo, its mirror image and a centre zoom, embedded in one batch
+ *     and averaged.
+ *  2. First pass on the image and colour channels, with photo-specific channel weights applied on
+ *     the query side (query segment c is scaled by p_c / w_c, so the score is Σ p_c·cos_c whatever
+ *     the index weights are).
+ *  3. Pseudo-relevance feedback: the top hits' own "similar products" neighbourhoods vote, through
+ *     their text channel, for the candidates of the first pass. Inner products are linear, so this
+ *     equals adding the hits' text vectors (weighted by rank) to the query and re-ranking: product
+ *     text carries category information the photo lacks. The first pass' top `keepHead` hits keep
+ *     their places (the pictured product itself is nearly always among them).
+ * Contributions stay meaningful: image and colour are the photo's own weighted cosines, text is
+ * the feedback term (how well the product's text matches the products the photo looks most like).
+ */
+import type { ImageEmbedder } from "../embedding/image-embedder.server";
+import type { PreparedImage } from "../embedding/image-preprocess.server";
+import { queryViews, type QueryViewOptions } from "../embedding/query-views";
+import { l2normalize } from "../embedding/vector-codec";
+import type { ProductFilter } from "../search/filters";
+import type { ChannelWeights, SearchHit } from "../search/shop-vector-index.server";
+import type { LiveCatalog } from "./live-catalogs.server";
+import type { ScoredCard } from "./product-card";
+import { ProxyError } from "./proxy-errors.server";
+
+const INPUT_SIZE = 224;
+
+export interface PhotoSearchConfig {
+  /** Query views averaged into the image vector. */
+  views: QueryViewOptions;
+  /** Effective weights of the photo's own channels (image, colour). */
+  weights: { image: number; color: number };
+  /** Pseudo-relevance feedback (0 hits or weight 0 = off). */
+  feedback: {
+    /** How many top first-pass hits vote. */
+    hits: number;
+    /** Weight of the feedback term, relative to the photo's own channels. */
+    weight: number;
+    /** Candidates re-ranked (first-pass pool) and neighbours read per voting hit. */
+    pool: number;
+    /** Channel of the hits' neighbourhoods that votes. */
+    channels: ("image" | "color" | "text")[];
+    /**
+     * The first pass' best `keepHead` hits keep their places at the top (the exact product, when
+     * the photo shows one, is almost always among them); feedback re-ranks the rest.
+     */
+    keepHead: number;
+  };
+}
+
+/**
+ * Measured on luma-dev with scripts/evaluate.ts (docs/quality.md): the colour channel is off for
+ * photos (a shopper's photo often shows another colour variant than the catalog's photos, and any
+ * colour weight cost same-product recall); mirror + 80% centre zoom help on cluttered and
+ * cropped photos; feedback from the top 2 hits raises category precision while the top 3 stay put.
+ */
+export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
+  views: { flip: true, zooms: [0.8] },
+  weights: { image: 1, color: 0 },
+  feedback: { hits: 2, weight: 0.6, pool: 40, channels: ["text"], keepHead: 3 },
+};
+
+export function toCards(catalog: LiveCatalog, hits: SearchHit[], pathPrefix: string): ScoredCard[] {
+  const out: ScoredCard[] = [];
+  for (const hit of hits) {
+    const card = catalog.cards.get(hit.id);
+    if (!card) continue;
+    const { localImage, ...rest } = card;
+    out.push({ ...rest, image: localImage ? `${pathPrefix}/images/${card.id}` : card.image, score: Math.round(hit.score * 10_000) / 10_000 });
+  }
+  return out;
+}
+
+/** Feedback for similar products (off: hits 0). */
+export const DEFAULT_SIMILAR_FEEDBACK: FeedbackConfig = { hits: 0, weight: 0, pool: 40, channels: ["text"], keepHead: 0 };
+
+export function similarProducts(
+  catalog: Pick<LiveCatalog, "index">,
+  productId: string,
+  limit: number,
+  filter: ProductFilter,
+  feedback: FeedbackConfig = DEFAULT_SIMILAR_FEEDBACK,
+): SearchHit[] {
+  if (!catalog.index.has(productId)) throw new ProxyError(404, "product_not_found", "This product is not in the shop's searchable catalog (yet).");
+  if (feedback.hits <= 0 || feedback.weight <= 0) return catalog.index.searchByProduct(productId, { k: limit, filter });
+  const first = catalog.index.searchByProduct(productId, { k: Math.max(limit, feedback.pool), filter });
+  return withFeedback(catalog.index, first, limit, filter, feedback);
+}
+
+/** Mean of L2-normalised vectors, re-normalised. */
+function meanOf(vectors: Float32Array[]): Float32Array {
+  if (vectors.length === 1) return vectors[0];
+  const out = new Float32Array(vectors[0].length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) out[i] += v[i];
+  return l2normalize(out);
+}
+
+/** The photo's image vector: the embeddings of its query views, averaged (one batch). */
+export async function embedPhoto(embedder: ImageEmbedder, image: PreparedImage, views: QueryViewOptions): Promise<Float32Array> {
+  const tensors = image.tensor.length === 3 * INPUT_SIZE * INPUT_SIZE ? queryViews(image.tensor, INPUT_SIZE, views) : [image.tensor];
+  const vectors = await embedder.embed(tensors.map((tensor) => ({ tensor, color: image.color })));
+  return meanOf(vectors);
+}
+
+/** `v` scaled by `factor` (a copy). */
+function scaled(v: Float32Array, factor: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] * factor;
+  return out;
+}
+
+/**
+ * Ranks the catalog for a photo given its image vector and colour signature (steps 2–3 above).
+ * Exposed separately from the embedding so it can be tested and evaluated on fixed vectors.
+ */
+export function rankForPhoto(
+  catalog: Pick<LiveCatalog, "index">,
+  query: { image: Float32Array; color: Float32Array },
+  limit: number,
+  filter: ProductFilter,
+  config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
+): SearchHit[] {
+  const { index } = catalog;
+  const w: ChannelWeights = index.weights;
+  const p = config.weights;
+  // Query-side reweighting: segment c of the query is √w_c·v_c·(p_c/w_c), so its dot with a stored
+  // product is p_c·cos_c. A channel the shop switched off (w_c = 0) cannot take part.
+  const vectors: { image?: Float32Array; color?: Float32Array } = {};
+  if (w.image > 0 && p.image > 0) vectors.image = scaled(query.image, p.image / w.image);
+  if (w.color > 0 && p.color > 0) vectors.color = scaled(query.color, p.color / w.color);
+
+  const fb = config.feedback;
+  const useFeedback = fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
+  const first = index.searchByVectors(vectors, { k: useFeedback ? Math.max(limit, fb.pool) : limit, filter });
+  if (!useFeedback) return first.slice(0, limit);
+
+  return withFeedback(index, first, limit, filter, fb);
+}
+
+export type FeedbackConfig = PhotoSearchConfig["feedback"];
+
+/**
+ * Pseudo-relevance feedback over a first-pass list (see the module comment): the top `fb.hits`
+ * hits vote, through `fb.channels`, for the list's members by their own neighbourhoods; the first
+ * `fb.keepHead` hits keep their places and the rest are re-ranked by score + feedback.
+ */
+export function withFeedback(index: LiveCatalog["index"], first: SearchHit[], limit: number, filter: ProductFilter, fb: FeedbackConfig): SearchHit[] {
+  const w: ChannelWeights = index.weights;
+  const channels = fb.channels.filter((c) => w[c] > 0);
+  if (fb.hits <= 0 || fb.weight <= 0 || channels.length === 0 || first.length === 0) return first.slice(0, limit);
+  // Each voter spreads its rank weight over its own neighbourhood, through the chosen channels
+  // (weighted contributions converted back to cosines). A hit votes for itself with cosine 1.
+  const voters = first.slice(0, fb.hits);
+  const rankWeight = voters.map((_, i) => 1 / (i + 1));
+  const norm = rankWeight.reduce((a, b) => a + b, 0);
+  const votes = new Map<string, { image: number; color: number; text: number }>();
+  const add = (id: string, c: "image" | "color" | "text", v: number) => {
+    let e = votes.get(id);
+    if (!e) votes.set(id, (e = { image: 0, color: 0, text: 0 }));
+    e[c] += v;
+  };
+  voters.forEach((hit, i) => {
+    const a = rankWeight[i] / norm;
+    for (const c of channels) add(hit.id, c, a);
+    for (const n of index.searchByProduct(hit.id, { k: fb.pool, filter })) {
+      for (const c of channels) add(n.id, c, (a * n.contributions[c]) / w[c]);
+    }
+  });
+  // The feedback term is attributed to the channel it came through.
+  const scale = fb.weight / channels.length;
+  const reranked = first.map((hit) => {
+    const v = votes.get(hit.id) ?? { image: 0, color: 0, text: 0 };
+    const contributions = {
+      image: hit.contributions.image + scale * v.image,
+      color: hit.contributions.color + scale * v.color,
+      text: hit.contributions.text + scale * v.text,
+    };
+    return { id: hit.id, score: contributions.image + contributions.color + contributions.text, contributions };
+  });
+  const head = reranked.slice(0, Math.max(0, fb.keepHead));
+  const tail = reranked.slice(head.length);
+  tail.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...head, ...tail].slice(0, limit);
+}
+
+export async function photoSearch(
+  catalog: LiveCatalog,
+  embedder: ImageEmbedder,
+  image: PreparedImage,
+  limit: number,
+  filter: ProductFilter,
+  config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
+): Promise<SearchHit[]> {
+  const vector = await embedPhoto(embedder, image, config.views);
+  // A shopper's photo has no text: only the image channels take part in the query itself.
+  return rankForPhoto(catalog, { image: vector, color: image.color }, limit, filter, config);
+}

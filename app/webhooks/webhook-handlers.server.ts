@@ -1,0 +1,153 @@
+/**
+ * What each webhook topic does. Routes authenticate (HMAC) and call these; these are idempotent:
+ * a delivery id seen before is acknowledged and ignored.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Db } from "../db.server";
+import { redisNamespace } from "../redis.server";
+import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
+import { publishCatalogChange } from "../catalog/catalog-events.server";
+import { parseProductNode, productNumericId, ProductNodeError, restProductToNode } from "../catalog/product-node";
+import { bumpCatalogVersion, deleteProduct, upsertProduct } from "../catalog/product-repository.server";
+
+export interface WebhookDeps {
+  db: Db;
+  queue: Queue<EmbedJobData>;
+  syncQueue: Queue<SyncJobData>;
+  publisher: Redis;
+  dataDir: string;
+}
+
+export interface WebhookInput {
+  shop: string;
+  topic: string;
+  webhookId: string;
+  payload: unknown;
+}
+
+export type WebhookOutcome = { status: number; note: string };
+
+/** True when this delivery (X-Shopify-Webhook-Id) was processed before. */
+async function seenBefore(db: Db, input: WebhookInput): Promise<boolean> {
+  if (!input.webhookId) return false;
+  return (await db.webhookDelivery.count({ where: { id: input.webhookId } })) > 0;
+}
+
+/**
+ * Recorded after the work is done, so a delivery that failed half-way is processed again when
+ * Shopify retries it; two concurrent copies both run, which the ordering rules make harmless.
+ */
+async function recordDelivery(db: Db, input: WebhookInput): Promise<void> {
+  if (!input.webhookId) return;
+  await db.webhookDelivery.create({ data: { id: input.webhookId, shopDomain: input.shop, topic: input.topic } }).catch((err) => {
+    if ((err as { code?: string }).code !== "P2002") throw err;
+  });
+}
+
+async function changed(deps: WebhookDeps, shop: string): Promise<void> {
+  const version = await bumpCatalogVersion(deps.db, shop);
+  await publishCatalogChange(deps.publisher, shop, version).catch(() => {});
+}
+
+export async function handleProductUpsert(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {
+  const shopRow = await deps.db.shop.findUnique({ where: { domain: input.shop } });
+  if (!shopRow || shopRow.uninstalledAt) return { status: 200, note: "shop not installed; ignored" };
+  if (await seenBefore(deps.db, input)) return { status: 200, note: "duplicate delivery" };
+  let record;
+  try {
+    record = parseProductNode(restProductToNode(input.payload, shopRow.currency));
+  } catch (err) {
+    if (err instanceof ProductNodeError) return { status: 400, note: err.message };
+    throw err;
+  }
+  const outcome = await upsertProduct(deps.db, input.shop, record, "shopify");
+  if (outcome.needsEmbedding) {
+    await enqueueEmbedJobs(deps.queue, [{ shop: input.shop, productId: record.id, textHash: record.textHash, imageHash: record.imageHash }]);
+  }
+  if (outcome.action === "updated" || outcome.action === "created") await changed(deps, input.shop);
+  await recordDelivery(deps.db, input);
+  return { status: 200, note: outcome.action };
+}
+
+export async function handleProductDelete(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {
+  const id = productNumericId((input.payload as { id?: unknown } | null)?.id);
+  if (!id) return { status: 400, note: "payload has no product id" };
+  if (await seenBefore(deps.db, input)) return { status: 200, note: "duplicate delivery" };
+  const shopRow = await deps.db.shop.findUnique({ where: { domain: input.shop } });
+  if (!shopRow) return { status: 200, note: "unknown shop; ignored" };
+  const deleted = await deleteProduct(deps.db, input.shop, id);
+  await changed(deps, input.shop);
+  await recordDelivery(deps.db, input);
+  return { status: 200, note: deleted ? "deleted" : "tombstoned" };
+}
+
+export async function handleAppUninstalled(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {
+  await deps.db.session.deleteMany({ where: { shop: input.shop } });
+  await deps.db.shop.updateMany({ where: { domain: input.shop }, data: { uninstalledAt: new Date() } });
+  // Stops work for the shop: running syncs end; queued embed jobs find no installed shop.
+  await deps.db.syncRun.updateMany({
+    where: { shopDomain: input.shop, phase: { in: ["queued", "running", "reading", "embedding"] } },
+    data: { phase: "failed", message: "the app was uninstalled", finishedAt: new Date() },
+  });
+  return { status: 200, note: "uninstalled" };
+}
+
+/** shop/redact: every trace of the shop goes — rows, vectors, sessions, index files. */
+export async function redactShop(deps: WebhookDeps, shop: string): Promise<void> {
+  await deps.db.$transaction([
+    deps.db.product.deleteMany({ where: { shopDomain: shop } }),
+    deps.db.productTombstone.deleteMany({ where: { shopDomain: shop } }),
+    deps.db.syncRun.deleteMany({ where: { shopDomain: shop } }),
+    deps.db.webhookDelivery.deleteMany({ where: { shopDomain: shop } }),
+    deps.db.productRule.deleteMany({ where: { shopDomain: shop } }),
+    deps.db.dailyStat.deleteMany({ where: { shopDomain: shop } }),
+    deps.db.productDailyStat.deleteMany({ where: { shopDomain: shop } }),
+    deps.db.session.deleteMany({ where: { shop } }),
+    deps.db.shop.deleteMany({ where: { domain: shop } }),
+  ]);
+  await rm(path.join(deps.dataDir, "indexes", shop), { recursive: true, force: true });
+  await deleteShopKeys(deps.publisher, shop);
+  await publishCatalogChange(deps.publisher, shop, -1).catch(() => {});
+}
+
+export async function handleCompliance(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {
+  switch (input.topic) {
+    case "SHOP_REDACT":
+      await redactShop(deps, input.shop);
+      return { status: 200, note: "shop data deleted" };
+    case "CUSTOMERS_DATA_REQUEST":
+    case "CUSTOMERS_REDACT":
+      // Lookalike stores no customer data: shopper photos are processed in memory only and
+      // analytics are anonymous daily aggregates.
+      return { status: 200, note: "no customer data held" };
+    default:
+      return { status: 400, note: `unexpected compliance topic ${input.topic}` };
+  }
+}
+
+/** bulk_operations/finish: wake the run's job now instead of at its next poll. */
+export async function handleBulkOperationFinish(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {
+  const id = (input.payload as { admin_graphql_api_id?: unknown } | null)?.admin_graphql_api_id;
+  if (typeof id !== "string") return { status: 400, note: "payload has no bulk operation id" };
+  const run = await deps.db.syncRun.findFirst({ where: { shopDomain: input.shop, bulkOperationId: id } });
+  if (!run) return { status: 200, note: "not one of our runs" };
+  const job = await deps.syncQueue.getJob(bulkSyncJobId(input.shop, run.id));
+  if (job && (await job.isDelayed())) await job.promote().catch(() => {});
+  else if (!job) await enqueueBulkSync(deps.syncQueue, input.shop, run.id);
+  return { status: 200, note: "sync woken" };
+}
+
+/** The shop's Redis keys: cached results and rate-limit counters (a rare, shop-scoped scan). */
+export async function deleteShopKeys(redis: Redis, shop: string): Promise<number> {
+  const ns = redisNamespace();
+  let deleted = 0;
+  for (const pattern of [`${ns}:res:${shop}:*`, `${ns}:rl:*:${shop}*`]) {
+    for await (const keys of redis.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length) deleted += await redis.del(...keys);
+    }
+  }
+  return deleted;
+}

@@ -1,0 +1,47 @@
+/**
+ * The per-product embedding job: runs the embedding service, then makes the change visible
+ * (catalog version bump + pub/sub, coalesced per shop) and counts it towards its sync run. A job
+ * that exhausts its retries records a human-readable reason on the product.
+ */
+import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
+import { publishCatalogChange } from "../app/catalog/catalog-events.server";
+import { embedProduct, type EmbedProductDeps, type EmbedProductResult } from "../app/catalog/product-embedding.server";
+import { bumpCatalogVersion } from "../app/catalog/product-repository.server";
+import { recordSyncItems } from "../app/catalog/sync-runs.server";
+import { CoalescingNotifier } from "./coalescing-notifier";
+import type { EmbedJobData } from "./queues.server";
+
+export interface EmbedJobDeps extends EmbedProductDeps {
+  publisher: Redis;
+  notifier: CoalescingNotifier;
+}
+
+export function createNotifier(deps: Pick<EmbedJobDeps, "db" | "publisher">, onError?: (err: Error) => void): CoalescingNotifier {
+  return new CoalescingNotifier({
+    catalogChanged: async (shop) => {
+      const version = await bumpCatalogVersion(deps.db, shop);
+      await publishCatalogChange(deps.publisher, shop, version).catch(() => {});
+    },
+    runProgress: (runId, done, failed) => recordSyncItems(deps.db, runId, done, failed),
+    onError,
+  });
+}
+
+export function createEmbedProcessor(deps: EmbedJobDeps) {
+  return async function processEmbedJob(job: Job<EmbedJobData>): Promise<EmbedProductResult> {
+    const { shop, productId, runId } = job.data;
+    const result = await embedProduct(deps, shop, productId);
+    if (result.status !== "skipped" || result.reason !== "product no longer exists") deps.notifier.catalogChanged(shop);
+    if (runId) deps.notifier.runItem(runId, result.status !== "failed");
+    return result;
+  };
+}
+
+/** Called when a job has failed for the last time (retries exhausted). */
+export async function recordFinalFailure(deps: EmbedJobDeps, job: Job<EmbedJobData>, error: Error): Promise<void> {
+  const { shop, productId, runId } = job.data;
+  const reason = `embedding failed after ${job.attemptsMade} attempts: ${error.message}`.slice(0, 1_000);
+  await deps.db.product.updateMany({ where: { shopDomain: shop, id: productId }, data: { embedState: "failed", embedError: reason } });
+  if (runId) deps.notifier.runItem(runId, false);
+}

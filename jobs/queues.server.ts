@@ -1,0 +1,82 @@
+/**
+ * BullMQ queue names, job payloads and job ids. Producers (web, CLI) and the worker import this
+ * module, so a payload change is one edit. Job ids are explicit so duplicates dedupe:
+ * an embed job is keyed by the product's content hashes and the vector recipe version — the same
+ * content is embedded once per recipe.
+ */
+import { Queue, type JobsOptions } from "bullmq";
+import type { Redis } from "ioredis";
+import { TEXT_VECTOR_VERSION } from "../app/embedding/vector-versions";
+import { redisNamespace } from "../app/redis.server";
+
+export const EMBED_QUEUE = "lookalike-embed";
+
+export interface EmbedJobData {
+  shop: string;
+  productId: string;
+  /** The SyncRun this job counts towards, if any (progress for the admin and the CLI). */
+  runId?: string;
+}
+
+export const embedJobOptions: JobsOptions = {
+  attempts: 4,
+  backoff: { type: "exponential", delay: 2_000 },
+  removeOnComplete: { age: 3_600, count: 20_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};
+
+/** BullMQ ids may not contain ":"; shop domains and hashes never contain "|". */
+export function embedJobId(shop: string, productId: string, textHash: string, imageHash: string): string {
+  return ["embed", shop, productId, textHash.slice(0, 12), imageHash.slice(0, 12), TEXT_VECTOR_VERSION].join("|");
+}
+
+export function createEmbedQueue(connection: Redis): Queue<EmbedJobData> {
+  return new Queue<EmbedJobData>(EMBED_QUEUE, { connection, prefix: redisNamespace(), defaultJobOptions: embedJobOptions });
+}
+
+export interface EmbedRequest extends EmbedJobData {
+  textHash: string;
+  imageHash: string;
+}
+
+export async function enqueueEmbedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 500) {
+    await queue.addBulk(
+      requests.slice(i, i + 500).map((r) => ({
+        name: "embed-product",
+        data: { shop: r.shop, productId: r.productId, runId: r.runId },
+        opts: { jobId: embedJobId(r.shop, r.productId, r.textHash, r.imageHash) },
+      })),
+    );
+  }
+}
+
+/** Catalog-level work: full (bulk) syncs, one job per run, and the periodic reconciler. */
+export const SYNC_QUEUE = "lookalike-sync";
+
+export type SyncJobData = { kind: "bulk-sync"; shop: string; runId: string } | { kind: "reconcile"; shop?: string };
+
+export const syncJobOptions: JobsOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 5_000 },
+  removeOnComplete: { age: 3_600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3_600 },
+};
+
+export function bulkSyncJobId(shop: string, runId: string): string {
+  return ["bulk", shop, runId].join("|");
+}
+
+export function createSyncQueue(connection: Redis): Queue<SyncJobData> {
+  return new Queue<SyncJobData>(SYNC_QUEUE, { connection, prefix: redisNamespace(), defaultJobOptions: syncJobOptions });
+}
+
+export async function enqueueBulkSync(queue: Queue<SyncJobData>, shop: string, runId: string): Promise<void> {
+  await queue.add("bulk-sync", { kind: "bulk-sync", shop, runId }, { jobId: bulkSyncJobId(shop, runId) });
+}
+
+/** One reconcile job per time bucket, whichever worker adds it first. */
+export async function enqueueReconcile(queue: Queue<SyncJobData>, intervalMs: number): Promise<void> {
+  const bucket = Math.floor(Date.now() / intervalMs);
+  await queue.add("reconcile", { kind: "reconcile" }, { jobId: `reconcile|${bucket}`, attempts: 1 });
+}

@@ -1,0 +1,92 @@
+/**
+ * Worker process entry (`npm run worker`): BullMQ workers for the embed queue (per product) and
+ * the sync queue (bulk syncs, reconciler). Scale out by running more of these.
+ */
+import { Worker } from "bullmq";
+import { config } from "../app/config.server";
+import { db } from "../app/db.server";
+import { defaultImageFetchPolicy } from "../app/catalog/image-fetch.server";
+import { createImageEmbedder } from "../app/embedding/image-embedder.server";
+import { preflight } from "../app/preflight.server";
+import { createBullConnection, createRedis, redisNamespace } from "../app/redis.server";
+import { adminClientFactory } from "../app/shopify/admin-client.server";
+import { createEmbedProcessor, createNotifier, recordFinalFailure, type EmbedJobDeps } from "./embed-product.job";
+import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, enqueueReconcile, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "./queues.server";
+import { createSyncProcessor, recordSyncJobFailure, type SyncJobDeps } from "./sync.job";
+import { log, runMain } from "../scripts/lib/cli";
+
+export async function startWorker() {
+  const cfg = config();
+  await preflight(cfg);
+  const embedder = await createImageEmbedder({ modelsDir: cfg.modelsDir });
+  const publisher = createRedis(cfg.redisUrl);
+  const queueConnection = createBullConnection(cfg.redisUrl);
+  const embedQueue = createEmbedQueue(queueConnection);
+  const syncQueue = createSyncQueue(queueConnection);
+  const notifier = createNotifier({ db: db(), publisher }, (err) => log(`progress update failed: ${err.message}`));
+  const embedDeps: EmbedJobDeps = { db: db(), embedder, fetchPolicy: defaultImageFetchPolicy(), publisher, notifier };
+  const syncDeps: SyncJobDeps = {
+    db: db(),
+    embedQueue,
+    syncQueue,
+    publisher,
+    adminClient: adminClientFactory(db(), cfg),
+    staleAfterMs: Number(process.env.RECONCILE_STALE_MS ?? 120_000),
+    log,
+  };
+  // Enough concurrent jobs for the embedder's micro-batches to fill while others wait on I/O.
+  const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 8);
+  const embedWorker = new Worker<EmbedJobData>(EMBED_QUEUE, createEmbedProcessor(embedDeps), {
+    connection: createBullConnection(cfg.redisUrl),
+    prefix: redisNamespace(),
+    concurrency,
+    // An embed job takes well under a second: a worker that died is noticed within ~20 s, and
+    // its jobs run again elsewhere (they are idempotent).
+    lockDuration: 15_000,
+    stalledInterval: 10_000,
+  });
+  const syncWorker = new Worker<SyncJobData>(SYNC_QUEUE, createSyncProcessor(syncDeps), {
+    connection: createBullConnection(cfg.redisUrl),
+    prefix: redisNamespace(),
+    concurrency: 2,
+  });
+  embedWorker.on("failed", (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    log(`embed ${job.data.shop}/${job.data.productId} failed (attempt ${job.attemptsMade}${final ? ", giving up" : ""}): ${err.message}`);
+    if (final) void recordFinalFailure(embedDeps, job, err).catch(() => {});
+  });
+  syncWorker.on("failed", (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1);
+    log(`sync job ${job.id} failed (attempt ${job.attemptsMade}${final ? ", giving up" : ""}): ${err.message}`);
+    if (final) void recordSyncJobFailure(syncDeps, job, err).catch(() => {});
+  });
+  for (const w of [embedWorker, syncWorker]) w.on("error", (err) => log(`worker error: ${err.message}`));
+  await Promise.all([embedWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
+
+  // The reconciler runs on a timer in every worker (one job per interval across all of them), so
+  // it keeps running even after Redis lost every job, including any repeatable schedule.
+  const reconcileEvery = Number(process.env.RECONCILE_INTERVAL_MS ?? 60_000);
+  const scheduleReconcile = () => void enqueueReconcile(syncQueue, reconcileEvery).catch((err) => log(`could not schedule the reconciler: ${err.message}`));
+  scheduleReconcile();
+  const timer = setInterval(scheduleReconcile, reconcileEvery);
+  log(`worker ready: model ${embedder.modelId} (${embedder.dim}-d), concurrency ${concurrency}, reconcile every ${reconcileEvery / 1000} s`);
+
+  const stop = async () => {
+    log("worker stopping (finishing active jobs)...");
+    clearInterval(timer);
+    await Promise.all([embedWorker.close(), syncWorker.close()]);
+    await notifier.flush();
+    await Promise.all([embedQueue.close(), syncQueue.close()]);
+    await embedder.close();
+    publisher.disconnect();
+    await db().$disconnect();
+    process.exit(0);
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  return { embedWorker, syncWorker };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) runMain(startWorker);

@@ -1,0 +1,160 @@
+/**
+ * Embedding throughput / latency benchmark on real photos (luma-dev).
+ *   tsx scripts/bench-embedding.ts [--models-dir DIR] [--mirror DIR] [--dataset DIR] [--images N] [--threads N]
+ * Prints a compact table and a JSON line.
+ *   - pipeline: prepareImage (decode, trim, resize, colour) + embed, at batch 1 and 16
+ *   - raw ORT: session.run on pre-made tensors, same derived model and session options
+ *   - photo search: query photo bytes -> prepare -> embed the query views the storefront uses
+ *     (DEFAULT_PHOTO_SEARCH.views: original + mirror, one batch) -> exact cosine top-10 over the
+ *     catalog's image vectors, sequential requests (batch 1): p50/p95 ms of the embedding step
+ *     (prepare + embed) and of the whole search, and recall@1/@10 (max over a product's images).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
+import { createImageEmbedder, sessionOptions } from "../app/embedding/image-embedder.server.js";
+import { prepareImage, type PreparedImage } from "../app/embedding/image-preprocess.server.js";
+import { ensureImageModel } from "../app/embedding/model-files.server.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry.js";
+import { dot } from "../app/embedding/vector-codec.js";
+import { DEFAULT_PHOTO_SEARCH, embedPhoto } from "../app/storefront/storefront-search.server.js";
+
+const { values } = parseArgs({
+  options: {
+    "models-dir": { type: "string" },
+    mirror: { type: "string" },
+    dataset: { type: "string" },
+    images: { type: "string", default: "96" },
+    threads: { type: "string" },
+  },
+});
+
+const modelsDir = path.resolve(values["models-dir"] ?? process.env.MODELS_DIR ?? "./models");
+const mirror = values.mirror ?? process.env.MODELS_MIRROR ?? (existsSync("../shared/models") ? "../shared/models" : undefined);
+const dataset = path.resolve(values.dataset ?? process.env.LUMA_DEV_DIR ?? "../shared/datasets/luma-dev");
+const nImages = Number(values.images);
+const threads = values.threads ? Number(values.threads) : undefined;
+
+interface CatalogLine { id: string; media: { nodes: { image: { url: string } }[] } }
+interface LabelLine { productId: string; queryImage: string | null }
+const jsonl = <T>(f: string): T[] => readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as T);
+
+const ready = await ensureImageModel({ modelsDir, mirrorDir: mirror, allowDownload: false });
+if (ready.status !== "ready") {
+  console.error(ready.message);
+  process.exit(2);
+}
+const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+const catalog = jsonl<CatalogLine>(path.join(dataset, "catalog.jsonl"));
+const labels = jsonl<LabelLine>(path.join(dataset, "labels.jsonl"));
+const catalogImages = catalog.flatMap((p) => p.media.nodes.map((m) => ({ productId: p.id, file: path.join(dataset, m.image.url) })));
+const photos = catalogImages.slice(0, nImages).map((c) => readFileSync(c.file));
+
+const now = () => performance.now();
+const pct = (xs: number[], p: number) => { const s = xs.slice().sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const chunks = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+
+const embedder = await createImageEmbedder({ modelsDir, intraOpThreads: threads });
+const raw = await ort.InferenceSession.create(path.join(modelsDir, spec.fileName), sessionOptions(threads));
+
+// Warm-up.
+const warm = await Promise.all(photos.slice(0, 16).map((b) => prepareImage(b)));
+await embedder.embed(warm);
+await embedder.embed(warm.slice(0, 1));
+
+// prepareImage alone (sequential, and 16 concurrent).
+let t = now();
+const prepared: PreparedImage[] = [];
+for (const b of photos) prepared.push(await prepareImage(b));
+const prepSeq = photos.length / ((now() - t) / 1000);
+t = now();
+for (const c of chunks(photos, 16)) await Promise.all(c.map((b) => prepareImage(b)));
+const prepPar = photos.length / ((now() - t) / 1000);
+
+// Pipeline at batch 1 / batch 16.
+t = now();
+for (const b of photos) await embedder.embed([await prepareImage(b)]);
+const pipe1 = photos.length / ((now() - t) / 1000);
+t = now();
+for (const c of chunks(photos, 16)) await embedder.embed(await Promise.all(c.map((b) => prepareImage(b))));
+const pipe16 = photos.length / ((now() - t) / 1000);
+// Pipelined batch 16: chunk n+1 is decoded/prepared (sharp's thread pool) while chunk n runs in ORT.
+t = now();
+{
+  const cs = chunks(photos, 16);
+  let next: Promise<PreparedImage[]> | undefined = Promise.all(cs[0].map((b) => prepareImage(b)));
+  for (let i = 0; i < cs.length; i++) {
+    const cur: PreparedImage[] = await next!;
+    next = i + 1 < cs.length ? Promise.all(cs[i + 1].map((b) => prepareImage(b))) : undefined;
+    await embedder.embed(cur);
+  }
+}
+const pipe16p = photos.length / ((now() - t) / 1000);
+
+// Embed only (pre-made tensors through the embedder) and raw ORT.
+t = now();
+for (const p of prepared) await embedder.embed([p]);
+const emb1 = prepared.length / ((now() - t) / 1000);
+t = now();
+for (const c of chunks(prepared, 16)) await embedder.embed(c);
+const emb16 = prepared.length / ((now() - t) / 1000);
+
+const plane = 3 * 224 * 224;
+async function rawRun(batch: PreparedImage[]) {
+  const x = new Float32Array(batch.length * plane);
+  batch.forEach((p, i) => x.set(p.tensor, i * plane));
+  await raw.run({ [spec.inputName]: new ort.Tensor("float32", x, [batch.length, 3, 224, 224]) });
+}
+await rawRun(prepared.slice(0, 16));
+t = now();
+for (const p of prepared) await rawRun([p]);
+const raw1 = prepared.length / ((now() - t) / 1000);
+t = now();
+for (const c of chunks(prepared, 16)) await rawRun(c);
+const raw16 = prepared.length / ((now() - t) / 1000);
+
+// Photo search over the whole catalog (index built at batch 16, not timed).
+const index: { productId: string; v: Float32Array }[] = [];
+for (const c of chunks(catalogImages, 16)) {
+  const vs = await embedder.embed(await Promise.all(c.map((ci) => prepareImage(readFileSync(ci.file)))));
+  vs.forEach((v, i) => index.push({ productId: c[i].productId, v }));
+}
+const lat: number[] = [];
+const embLat: number[] = [];
+let r1 = 0, r10 = 0;
+const queries = labels.filter((l) => !!l.queryImage);
+for (const l of queries) {
+  const bytes = readFileSync(path.join(dataset, l.queryImage!));
+  const t0 = now();
+  const q = await embedPhoto(embedder, await prepareImage(bytes), DEFAULT_PHOTO_SEARCH.views);
+  embLat.push(now() - t0);
+  const best = new Map<string, number>();
+  for (const e of index) { const s = dot(q, e.v); if (s > (best.get(e.productId) ?? -Infinity)) best.set(e.productId, s); }
+  const ranked = [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([id]) => id);
+  lat.push(now() - t0);
+  if (ranked[0] === l.productId) r1++;
+  if (ranked.includes(l.productId)) r10++;
+}
+
+const f = (x: number) => x.toFixed(1);
+console.log(`machine: ${os.availableParallelism?.() ?? os.cpus().length} cores, node ${process.version}, ${photos.length} photos, model ${spec.id}`);
+console.log("images/s             batch 1   batch 16");
+console.log(`prepare+embed        ${f(pipe1).padStart(7)}   ${f(pipe16).padStart(8)}`);
+console.log(`  pipelined (b16)            ${f(pipe16p).padStart(8)}  (next batch prepared during inference)`);
+console.log(`embed (pre-made)     ${f(emb1).padStart(7)}   ${f(emb16).padStart(8)}`);
+console.log(`raw ORT (pre-made)   ${f(raw1).padStart(7)}   ${f(raw16).padStart(8)}`);
+console.log(`pipeline / raw ORT   ${(pipe1 / raw1).toFixed(2).padStart(7)}   ${(pipe16 / raw16).toFixed(2).padStart(8)}  (pipelined b16: ${(pipe16p / raw16).toFixed(2)}; target ≥ 0.70)`);
+console.log(`prepareImage only    ${f(prepSeq).padStart(7)}   ${f(prepPar).padStart(8)}  (sequential / 16 concurrent)`);
+const views = 1 + (DEFAULT_PHOTO_SEARCH.views.flip ? 1 : 0) + DEFAULT_PHOTO_SEARCH.views.zooms.length;
+console.log(`photo-search embedding (prepare + ${views} view(s), batch 1): p50 ${f(pct(embLat, 50))} ms, p95 ${f(pct(embLat, 95))} ms (target p50 ≤ 25 ms)`);
+console.log(`photo search (${queries.length} queries, ${index.length} catalog images): p50 ${f(pct(lat, 50))} ms, p95 ${f(pct(lat, 95))} ms, recall@1 ${(r1 / queries.length).toFixed(3)}, recall@10 ${(r10 / queries.length).toFixed(3)}`);
+console.log(JSON.stringify({
+  cores: os.availableParallelism?.() ?? os.cpus().length, photos: photos.length, model: spec.id,
+  imagesPerSec: { pipeline: { b1: +f(pipe1), b16: +f(pipe16), b16Pipelined: +f(pipe16p) }, embed: { b1: +f(emb1), b16: +f(emb16) }, rawOrt: { b1: +f(raw1), b16: +f(raw16) }, prepare: { seq: +f(prepSeq), concurrent16: +f(prepPar) } },
+  ratioToRaw: { b1: +(pipe1 / raw1).toFixed(2), b16: +(pipe16 / raw16).toFixed(2), b16Pipelined: +(pipe16p / raw16).toFixed(2) },
+  photoSearch: { queries: queries.length, views, catalogImages: index.length, embedP50Ms: +f(pct(embLat, 50)), embedP95Ms: +f(pct(embLat, 95)), p50Ms: +f(pct(lat, 50)), p95Ms: +f(pct(lat, 95)), recallAt1: r1 / queries.length, recallAt10: r10 / queries.length },
+}));
+await embedder.close();
+await raw.release();

@@ -1,0 +1,329 @@
+/**
+ * HTTP benchmark of the storefront's fast route (/proxy/similar) against a bare node:http server
+ * returning the same JSON, side by side in one run (autocannon, signed requests).
+ *
+ *   # 1. once: a bench shop with N generated products at the real dimension (1280+52+512)
+ *   npx tsx scripts/bench-http.ts prepare --n 100000 --dir /tmp/lookalike-bench
+ *   # 2. the run (builds nothing; needs `npm run build` and Redis)
+ *   npx tsx scripts/bench-http.ts run --dir /tmp/lookalike-bench [--connections 64] [--seconds 10]
+ *        [--entry server|remix-serve] [--hot 1000]
+ *
+ * prepare: a migrated SQLite database in DIR/bench.db with one shop (bench-shop.myshopify.com)
+ * and N ACTIVE, embedded product rows *without vectors* (cards and attributes only), and the
+ * shop's index + sidecar written straight into DIR/data/indexes/<shop>/ (synthetic clustered
+ * vectors, app/search/synthetic-catalog.ts) with the rows' updatedAt as row versions. The web
+ * process loads the index from disk and its diff against the database finds nothing to reload,
+ * exactly as after a restart of a production process.
+ *
+ * budget: many shops in one process under LIVE_CATALOGS_MAX_MB-style budgets (in-process, no HTTP):
+ *   npx tsx scripts/bench-http.ts budget --shops 8 --n 2000 [--requests 2000] [--budgets 1,0.5,0.25]
+ *   S shops of N products (vectors in the database, index files saved once), then for each budget
+ *   (a fraction of the memory all shops need) a Zipf-like request mix over the shops: catalog hit
+ *   rate, evictions, latency of get + rankSimilar (p50/p99/max) and RSS.
+ *
+ * run: starts a bare node:http server (child process) serving the app's own response bytes and
+ * the app's production entry, then runs autocannon against each: bare, app with the result cache
+ * off (SEARCH_CACHE=0, every request a search; product ids spread over the whole catalog) and app
+ * with the cache on (ids drawn from --hot products, cache warmed first). Prints one table and a
+ * "BENCH_JSON " line.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
+import { createPrismaClient } from "../app/db.server";
+import { COLOR_DIM } from "../app/embedding/color-signature.server";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
+import { TEXT_DIM } from "../app/embedding/text-vector";
+import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
+import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { toBytes } from "../app/embedding/vector-codec";
+import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
+import { rankSimilar } from "../app/storefront/ranking-rules.server";
+import { migrateDatabase } from "./setup";
+import { freePort, ROOT, startProcess, type RunningProcess } from "./lib/app-processes";
+
+const SHOP = "bench-shop.myshopify.com";
+const SECRET = "bench-secret-0123456789";
+/** The bench shop's channel weights (stored in its settings, so the index is never rebuilt). */
+const BENCH_WEIGHTS = { image: 0.6, color: 0.15, text: 0.25 };
+const arg = (name: string, def?: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+
+async function prepare() {
+  const n = Number(arg("n", "100000"));
+  const dir = path.resolve(arg("dir", path.join(os.tmpdir(), "lookalike-bench"))!);
+  mkdirSync(dir, { recursive: true });
+  const url = `file:${path.join(dir, "bench.db")}`;
+  await migrateDatabase(url);
+  const db = createPrismaClient(url);
+  const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+  const dims = { image: spec.dim, color: COLOR_DIM, text: TEXT_DIM };
+  console.log(`generating ${n} products at ${dims.image}+${dims.color}+${dims.text} …`);
+  const products = syntheticCatalog({ n, dims, clusters: 100, noise: 1.2, seed: 1 });
+  await db.product.deleteMany({ where: { shopDomain: SHOP } });
+  const settings = JSON.stringify({ weights: BENCH_WEIGHTS });
+  await db.shop.upsert({ where: { domain: SHOP }, create: { domain: SHOP, catalogVersion: 1, settings }, update: { catalogVersion: 1, settings, uninstalledAt: null } });
+  const now = new Date();
+  const idOf = (i: number) => String(100000 + i);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += 1000) {
+    await db.product.createMany({
+      data: products.slice(i, i + 1000).map((p, j) => ({
+        shopDomain: SHOP,
+        id: idOf(i + j),
+        handle: `product-${i + j}`,
+        title: `Product ${i + j} ${p.attrs.productType}`,
+        productType: p.attrs.productType,
+        vendor: p.attrs.vendor,
+        tags: JSON.stringify(p.attrs.tags),
+        price: p.attrs.price,
+        priceText: p.attrs.price.toFixed(2),
+        available: p.attrs.available,
+        imageUrls: JSON.stringify([`https://cdn.shopify.com/s/files/1/0000/0001/products/p${i + j}.jpg`]),
+        onlineStoreUrl: `https://bench-shop.example/products/product-${i + j}`,
+        shopifyUpdatedAt: now,
+        embedState: "embedded",
+        embeddedAt: now,
+        modelId: spec.id,
+      })),
+    });
+  }
+  console.log(`rows: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const rows = await db.product.findMany({ where: { shopDomain: SHOP }, select: { id: true, updatedAt: true, handle: true, title: true, priceText: true } });
+  const t1 = performance.now();
+  const index = new ShopVectorIndex({ dims, weights: BENCH_WEIGHTS, initialCapacity: n });
+  products.forEach((p, i) => {
+    index.upsert(idOf(i), p.vectors, p.attrs);
+    if (i % 10000 === 9999) console.log(`  indexed ${i + 1} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
+  });
+  console.log(`index build: ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  const shopDir = path.join(dir, "data", "indexes", SHOP);
+  await index.save(shopDir);
+  const sidecar = {
+    imageModelId: spec.id,
+    version: 1,
+    rows: rows.map((r) => [
+      r.id,
+      r.updatedAt.getTime(),
+      {
+        id: r.id,
+        handle: r.handle,
+        title: r.title,
+        price: r.priceText,
+        currency: "USD",
+        image: `https://cdn.shopify.com/s/files/1/0000/0001/products/p${Number(r.id) - 100000}.jpg`,
+        url: `/products/${r.handle}`,
+        localImage: false,
+      },
+    ]),
+  };
+  writeFileSync(path.join(shopDir, "catalog.json"), JSON.stringify(sidecar));
+  await db.$disconnect();
+  console.log(`prepared ${n} products in ${dir}`);
+}
+
+// ---------------------------------------------------------------------------
+
+function signedPath(productId: string): string {
+  const q = signAppProxyQuery(new URLSearchParams({ product_id: productId }), { shop: SHOP, secret: SECRET });
+  return `/proxy/similar?${q}`;
+}
+
+async function cannon(title: string, port: number, paths: string[], connections: number, seconds: number) {
+  const res = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration: seconds,
+    requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: paths[Math.floor(Math.random() * paths.length)] }) }],
+  });
+  const row = {
+    title,
+    rps: Math.round(res.requests.average),
+    p50: res.latency.p50,
+    p99: res.latency.p99,
+    max: res.latency.max,
+    non2xx: res.non2xx,
+    errors: res.errors,
+    timeouts: res.timeouts,
+  };
+  console.log(`  ${title.padEnd(28)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  max ${row.max} ms  non-2xx ${row.non2xx} errors ${row.errors}`);
+  return row;
+}
+
+/** Sequential requests with PROXY_TIMINGS=1: mean of each hot-path step from the Server-Timing header. */
+async function steps(port: number, paths: string[]) {
+  const sums = new Map<string, number>();
+  let total = 0;
+  let count = 0;
+  for (const p of paths) {
+    const t0 = performance.now();
+    const r = await fetch(`http://127.0.0.1:${port}${p}`);
+    await r.arrayBuffer();
+    total += performance.now() - t0;
+    count++;
+    for (const part of (r.headers.get("server-timing") ?? "").split(", ")) {
+      const [k, d] = part.split(";dur=");
+      if (k && d) sums.set(k, (sums.get(k) ?? 0) + Number(d));
+    }
+  }
+  const out = Object.fromEntries([...sums].map(([k, v]) => [k, Number((v / count).toFixed(3))]));
+  console.log(`  steps (mean of ${count} sequential requests, ms): ${JSON.stringify(out)}, client round trip ${(total / count).toFixed(3)}`);
+  return { ...out, roundTrip: Number((total / count).toFixed(3)) };
+}
+
+async function run() {
+  const dir = path.resolve(arg("dir", path.join(os.tmpdir(), "lookalike-bench"))!);
+  const connections = Number(arg("connections", "64"));
+  const seconds = Number(arg("seconds", "10"));
+  const entry = arg("entry", "server")!;
+  const hot = Number(arg("hot", "1000"));
+  const n = Number(arg("n", "100000"));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    DATABASE_URL: `file:${path.join(dir, "bench.db")}`,
+    DATA_DIR: path.join(dir, "data"),
+    REDIS_NAMESPACE: `lookalike-bench-${process.pid}`,
+    SHOPIFY_API_KEY: "bench-key",
+    SHOPIFY_API_SECRET: SECRET,
+    SHOPIFY_APP_URL: `http://localhost:${port}`,
+    PORT: String(port),
+    LOOKALIKE_DEMO: "0",
+    // Rate limiting stays on (its Redis check is part of the measured path) with a shop budget
+    // the load cannot exhaust; the default would answer 429 after 60,000 requests a minute.
+    RATE_LIMIT_SIMILAR_SHOP: "1000000000",
+  };
+  const args =
+    entry === "remix-serve"
+      ? [path.join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), path.join(ROOT, "build/server/index.js")]
+      : ["--import", "tsx", "server.ts"]; // = npm run start
+  const results = [];
+  const stepTimes: Record<string, unknown> = {};
+  const ids = (count: number) => Array.from({ length: count }, (_, i) => String(100000 + ((i * 7919) % n)));
+
+  for (const cache of ["0", "1"]) {
+    const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1" }, /listening|\[remix-serve\]/);
+    try {
+      const t0 = performance.now();
+      const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
+      const body = Buffer.from(await first.arrayBuffer());
+      console.log(`app (${entry}, SEARCH_CACHE=${cache}) first request ${first.status} in ${(performance.now() - t0).toFixed(0)} ms, ${body.length} bytes`);
+      if (first.status !== 200) throw new Error(body.toString());
+      if (cache === "0") {
+        // The bare server: same bytes, same headers, separate process, measured in the same run.
+        const barePort = await freePort();
+        const bareSrc = `const http=require("node:http");const b=Buffer.from(${JSON.stringify(body.toString("base64"))},"base64");` +
+          `http.createServer((q,s)=>{s.writeHead(200,{"Content-Type":"application/json; charset=utf-8","Cache-Control":"private, max-age=30","Content-Length":b.length});s.end(b)})` +
+          `.listen(${barePort},"127.0.0.1",()=>console.log("listening"))`;
+        const bare = await startProcess(["-e", bareSrc], process.env, /listening/);
+        const paths = ids(2000).map(signedPath);
+        stepTimes.cacheOff = await steps(port, paths.slice(0, 500));
+        results.push({ ...(await cannon("bare node:http (same JSON)", barePort, paths, connections, seconds)), cache: "-" });
+        await bare.stop();
+        results.push({ ...(await cannon(`app ${entry}, cache off`, port, paths, connections, seconds)), cache: "off" });
+      } else {
+        const paths = ids(hot).map(signedPath);
+        for (const p of paths) await fetch(`http://127.0.0.1:${port}${p}`).then((r) => r.arrayBuffer());
+        stepTimes.cacheOn = await steps(port, paths.slice(0, 500));
+        results.push({ ...(await cannon(`app ${entry}, cache on (${hot} hot)`, port, paths, connections, seconds)), cache: "on" });
+      }
+    } finally {
+      await app.stop();
+    }
+  }
+  const bare = results[0].rps;
+  for (const r of results.slice(1)) console.log(`  ${r.title}: ${(r.rps / bare).toFixed(2)}× bare throughput, p99 ${r.p99} ms`);
+  console.log("BENCH_JSON " + JSON.stringify({ n, connections, seconds, entry, loadavg: os.loadavg(), steps: stepTimes, results }));
+}
+
+
+async function budget() {
+  const shops = Number(arg("shops", "8"));
+  const n = Number(arg("n", "2000"));
+  const requests = Number(arg("requests", "2000"));
+  const fractions = (arg("budgets", "1,0.5,0.25") ?? "").split(",").map(Number);
+  const dir = path.resolve(arg("dir", path.join(os.tmpdir(), `lookalike-budget-${shops}x${n}`))!);
+  mkdirSync(dir, { recursive: true });
+  const url = `file:${path.join(dir, "budget.db")}`;
+  await migrateDatabase(url);
+  const db = createPrismaClient(url);
+  const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+  const dims = { image: spec.dim, color: COLOR_DIM, text: TEXT_DIM };
+  const names = Array.from({ length: shops }, (_, i) => `budget-${i}.myshopify.com`);
+  const now = new Date();
+  for (const [si, shop] of names.entries()) {
+    if ((await db.product.count({ where: { shopDomain: shop } })) === n) continue;
+    await db.product.deleteMany({ where: { shopDomain: shop } });
+    await db.shop.upsert({ where: { domain: shop }, create: { domain: shop, catalogVersion: 1 }, update: {} });
+    const products = syntheticCatalog({ n, dims, clusters: 20, seed: 100 + si });
+    for (let i = 0; i < n; i += 500)
+      await db.product.createMany({
+        data: products.slice(i, i + 500).map((p, j) => ({
+          shopDomain: shop, id: String(100000 + i + j), handle: `p-${i + j}`, title: `Product ${i + j}`, productType: p.attrs.productType, vendor: p.attrs.vendor,
+          tags: JSON.stringify(p.attrs.tags), price: p.attrs.price, priceText: p.attrs.price.toFixed(2), available: p.attrs.available, imageUrls: "[]",
+          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: spec.id,
+          imageVector: new Uint8Array(toBytes(p.vectors.image!)), colorVector: new Uint8Array(toBytes(p.vectors.color!)), textVector: new Uint8Array(toBytes(p.vectors.text!)),
+        })),
+      });
+  }
+  const dataDir = path.join(dir, "data");
+  const opts = { db, dataDir, imageModelId: spec.id, imageDim: spec.dim };
+  // Once: load every shop from the database and save its index, as a long-running deployment has.
+  const all = new LiveCatalogs({ ...opts, memoryBudgetBytes: Number.MAX_SAFE_INTEGER });
+  const t0 = performance.now();
+  for (const shop of names) await all.save(await all.get(shop));
+  const perShop = all.loaded().reduce((a, e) => a + e.bytes, 0) / shops;
+  console.log(`${shops} shops × ${n} products: ${(perShop / 2 ** 20).toFixed(1)} MB estimated per shop; first load from the database + save ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await all.close();
+  const rows = [];
+  for (const f of fractions) {
+    globalThis.gc?.();
+    const lc = new LiveCatalogs({ ...opts, memoryBudgetBytes: Math.floor(perShop * shops * f) });
+    const rand = (() => { let x = 12345; return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31); })();
+    const weights = names.map((_, i) => 1 / (i + 1));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const lat: number[] = [];
+    let misses = 0;
+    let rss = 0;
+    for (let r = 0; r < requests; r++) {
+      let u = rand() * total;
+      let si = 0;
+      while (u > weights[si] && si < shops - 1) u -= weights[si++];
+      const shop = names[si];
+      const loaded = lc.loaded().some((e) => e.shop === shop);
+      if (!loaded) misses++;
+      const t = performance.now();
+      const cat = await lc.get(shop);
+      rankSimilar(cat, String(100000 + Math.floor(rand() * n)), 10, {});
+      lat.push(performance.now() - t);
+      if (r % 100 === 0) rss = Math.max(rss, process.memoryUsage().rss);
+    }
+    lat.sort((a, b) => a - b);
+    const q = (p: number) => Number(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2));
+    const row = {
+      budgetMB: Math.round((perShop * shops * f) / 2 ** 20), fraction: f, hitRate: Number((1 - misses / requests).toFixed(3)), evictions: lc.evictions.length,
+      p50: q(0.5), p99: q(0.99), max: q(1 - 1e-9), rssMB: Math.round(rss / 2 ** 20), resident: lc.loaded().length,
+    };
+    console.log(`  budget ${row.budgetMB} MB (${f}× all shops): hit rate ${row.hitRate}, ${row.evictions} evictions, get+search p50 ${row.p50} ms p99 ${row.p99} ms max ${row.max} ms, peak RSS ${row.rssMB} MB`);
+    rows.push(row);
+    await lc.close();
+  }
+  await db.$disconnect();
+  console.log("BENCH_JSON " + JSON.stringify({ shops, n, requests, perShopMB: perShop / 2 ** 20, rows }));
+}
+
+const cmd = process.argv[2];
+(cmd === "prepare" ? prepare() : cmd === "run" ? run() : cmd === "budget" ? budget() : Promise.reject(new Error("usage: bench-http.ts prepare|run|budget [options]"))).then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

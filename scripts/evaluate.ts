@@ -1,0 +1,149 @@
+/**
+ * Quality evaluation through the product's own processes and API.
+ *   npx tsx scripts/evaluate.ts --catalog-dir <dir> [--perturb] [--json] [--shop <domain>]
+ *
+ * Starts the real web server and worker (scripts/lib/app-processes.ts) on a fresh temp SQLite
+ * database, imports <dir>/catalog.jsonl with the catalog:import CLI (--wait), then asks the running
+ * app, with requests signed as Shopify's app proxy signs them:
+ *   - /proxy/similar for every labelled product,
+ *   - /proxy/visual-search for every query photo (and, with --perturb, for deterministic perturbed
+ *     versions of it: crop, rotate, darken, jpeg, clutter — made with sharp in memory),
+ * and computes the metrics defined in ../shared/datasets/README.md (app/embedding/retrieval-metrics.ts).
+ * Progress lines go to stderr; the result is printed as JSON on stdout (pretty unless --json).
+ * Needs the production build (`npx remix vite:build`), Redis and the model (npm run setup).
+ */
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { PERTURBATIONS, perturbationSeed, perturbPhoto, type Perturbation } from "../app/embedding/photo-perturbations.server";
+import {
+  labelIndex,
+  scorePhotoQuery,
+  scoreSimilarQuery,
+  summarisePhoto,
+  summariseSimilar,
+  type PhotoQueryResult,
+} from "../app/embedding/retrieval-metrics";
+import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
+import { migrateDatabase } from "./setup";
+import { appEnv, runCli, startWeb, startWorker, TEST_API_SECRET, type RunningProcess } from "./lib/app-processes";
+import { createProgressLine } from "./lib/progress";
+
+const { values } = parseArgs({
+  options: {
+    "catalog-dir": { type: "string" },
+    perturb: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    shop: { type: "string", default: "lookalike-eval.myshopify.com" },
+  },
+});
+if (!values["catalog-dir"]) {
+  console.error("usage: npx tsx scripts/evaluate.ts --catalog-dir <dir> [--perturb] [--json]");
+  process.exit(2);
+}
+const dir = path.resolve(values["catalog-dir"]);
+const shop = values.shop!;
+for (const f of ["catalog.jsonl", "labels.jsonl"]) {
+  if (!existsSync(path.join(dir, f))) {
+    console.error(`missing ${path.join(dir, f)}`);
+    process.exit(2);
+  }
+}
+
+interface LabelLine { productId: string; category: string; topCategory: string; queryImage?: string | null }
+const numeric = (gid: string) => gid.split("/").pop()!;
+const labels = readFileSync(path.join(dir, "labels.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as LabelLine)
+  .map((l) => ({ ...l, productId: numeric(l.productId) }));
+const idx = labelIndex(labels);
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+function signedUrl(baseUrl: string, route: string, params: Record<string, string>): string {
+  return `${baseUrl}/proxy/${route}?${signAppProxyQuery(new URLSearchParams(params), { shop, secret: TEST_API_SECRET })}`;
+}
+
+async function getJson(res: Response): Promise<{ products: { id: string }[] }> {
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return (await res.json()) as { products: { id: string }[] };
+}
+
+const dbDir = mkdtempSync(path.join(os.tmpdir(), "lookalike-eval-"));
+const databaseUrl = `file:${path.join(dbDir, "eval.db")}`;
+let web: RunningProcess | undefined;
+let worker: RunningProcess | undefined;
+const app = await appEnv(databaseUrl, { WORKER_CONCURRENCY: "2" });
+const started = Date.now();
+try {
+  log("evaluate: migrating a fresh SQLite database and starting the web server and worker …");
+  await migrateDatabase(databaseUrl);
+  [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
+
+  log(`evaluate: importing ${path.join(dir, "catalog.jsonl")} (catalog:import --wait) …`);
+  const imported = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", path.join(dir, "catalog.jsonl"), "--wait"], app.env, 1_800_000);
+  if (imported.code !== 0) throw new Error(`catalog import failed:\n${imported.stderr}`);
+  const importSummary = JSON.parse(imported.stdout.trim().split("\n").pop()!) as Record<string, number>;
+  log(`evaluate: imported ${JSON.stringify(importSummary)}`);
+
+  // Similar products.
+  const similarProgress = createProgressLine("evaluate: similar  ");
+  const similar = [];
+  for (const [i, l] of labels.entries()) {
+    const { products } = await getJson(await fetch(signedUrl(app.baseUrl, "similar", { product_id: l.productId, limit: "10" })));
+    similar.push(scoreSimilarQuery(idx, l.productId, products.map((p) => p.id)));
+    similarProgress.update(i + 1, labels.length);
+  }
+  similarProgress.end();
+
+  // Photo search: 11 results, so R = 10 others remain after removing the pictured product.
+  const queries = labels.filter((l) => !!l.queryImage);
+  const kinds: ("clean" | Perturbation)[] = values.perturb ? ["clean", ...PERTURBATIONS] : ["clean"];
+  const byKind = new Map<string, PhotoQueryResult[]>(kinds.map((k) => [k, []]));
+  const latencies: number[] = [];
+  const photoProgress = createProgressLine("evaluate: photos   ");
+  let done = 0;
+  for (const l of queries) {
+    const original = readFileSync(path.join(dir, l.queryImage!));
+    for (const kind of kinds) {
+      const bytes = kind === "clean" ? original : await perturbPhoto(original, kind, perturbationSeed(l.productId, kind));
+      const form = new FormData();
+      form.append("image", new Blob([new Uint8Array(bytes)], { type: "image/jpeg" }), "photo.jpg");
+      const t0 = performance.now();
+      const { products } = await getJson(await fetch(signedUrl(app.baseUrl, "visual-search", { limit: "11" }), { method: "POST", body: form }));
+      latencies.push(performance.now() - t0);
+      byKind.get(kind)!.push(scorePhotoQuery(idx, l.productId, products.map((p) => p.id)));
+      photoProgress.update(++done, queries.length * kinds.length, kind);
+    }
+  }
+  photoProgress.end();
+
+  const perturbed = kinds.filter((k) => k !== "clean").flatMap((k) => byKind.get(k)!);
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  const pct = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
+  const result = {
+    catalog: dir,
+    products: labels.length,
+    import: importSummary,
+    photo: summarisePhoto(byKind.get("clean")!),
+    similar: summariseSimilar(similar),
+    ...(values.perturb
+      ? {
+          perturbed: {
+            all: summarisePhoto(perturbed),
+            ...Object.fromEntries(PERTURBATIONS.map((k) => [k, summarisePhoto(byKind.get(k)!)])),
+          },
+        }
+      : {}),
+    photoRequestMs: { p50: pct(0.5), p95: pct(0.95) },
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+} catch (err) {
+  log(`evaluate: ${(err as Error).message}`);
+  if (web) log(`--- web output (tail) ---\n${web.output().slice(-2_000)}`);
+  if (worker) log(`--- worker output (tail) ---\n${worker.output().slice(-2_000)}`);
+  process.exitCode = 1;
+} finally {
+  await Promise.all([web?.stop(), worker?.stop()]);
+  app.cleanup();
+  rmSync(dbDir, { recursive: true, force: true });
+}

@@ -1,0 +1,26 @@
+/** Small helpers shared by the command-line entry points. */
+import { ConfigError } from "../../app/config.server";
+import { DatabaseNotReadyError } from "../../app/db/database-setup.server";
+import { RedisUnavailableError } from "../../app/redis.server";
+
+export function log(message: string): void {
+  process.stderr.write(`[lookalike] ${message}\n`);
+}
+
+/** Errors users can act on, printed as one line; anything else is a bug and keeps its stack. */
+export class UserFacingError extends Error {}
+
+export function isUserFacing(err: unknown): err is Error {
+  return err instanceof UserFacingError || err instanceof ConfigError || err instanceof RedisUnavailableError || err instanceof DatabaseNotReadyError;
+}
+
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((err: unknown) => {
+    if (isUserFacing(err)) {
+      process.stderr.write(`\nlookalike: ${err.message}\n`);
+      process.exit(2);
+    }
+    console.error(err);
+    process.exit(1);
+  });
+}

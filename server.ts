@@ -1,0 +1,161 @@
+/**
+ * Production web entry (`npm run start`): one node:http server.
+ *
+ * - GET/HEAD /proxy/similar — the storefront's hot route — is answered straight from node:http by
+ *   the same handler the Remix route uses (`similarRaw` in app/storefront/proxy-handlers.server.ts,
+ *   registered on globalThis when the server build loads, so there is one module graph and one set
+ *   of live catalogs): no Express, no compression, no request logging, no fetch Request/Response.
+ * - Files of the client build (build/client) are served from disk (`/assets/*` immutable).
+ * - Everything else goes to Remix's request handler (`createRequestHandler` from @remix-run/node)
+ *   through a small node:http ↔ fetch adapter (the one @remix-run/express uses, without Express).
+ *
+ * Environment: PORT (3000), HOST (all interfaces), plus everything app/config.server.ts reads.
+ */
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
+import { readConfig } from "./app/config.server";
+import { preflightOrExit } from "./app/preflight.server";
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+const ROOT = path.dirname(fileURLToPath(import.meta.url));
+process.env.NODE_ENV ??= "production";
+const buildPath = path.resolve(ROOT, process.argv[2] ?? "build/server/index.js");
+if (!existsSync(buildPath)) {
+  console.error(`No production build at ${buildPath}: run \`npm run build\` first.`);
+  process.exit(1);
+}
+await preflightOrExit(readConfig());
+const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+const remix = createRequestHandler(build, process.env.NODE_ENV);
+const fast = (globalThis as { __lookalikeFastProxy?: { similar: (url: string, forwardedFor?: string) => Promise<RawResponse> } }).__lookalikeFastProxy;
+if (!fast) console.warn("[lookalike] fast proxy handler not registered; /proxy/similar goes through Remix");
+
+// ---------------------------------------------------------------------------
+// Static files of the client build (immutable per build: listed once at start).
+
+const TYPES: Record<string, string> = {
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".woff2": "font/woff2",
+  ".woff": "font/woff",
+  ".txt": "text/plain; charset=utf-8",
+};
+const staticFiles = new Map<string, { file: string; size: number }>();
+function listStatic(dir: string, urlPrefix: string) {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    const url = `${urlPrefix}${encodeURIComponent(entry.name)}`;
+    if (entry.isDirectory()) listStatic(file, `${url}/`);
+    else if (entry.isFile() && !staticFiles.has(url)) staticFiles.set(url, { file, size: statSync(file).size });
+  }
+}
+listStatic(path.resolve(path.dirname(buildPath), "..", "client"), build.publicPath || "/");
+listStatic(path.join(ROOT, "public"), "/");
+
+function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
+  const hit = staticFiles.get(pathname);
+  if (!hit) return false;
+  res.writeHead(200, {
+    "Content-Type": TYPES[path.extname(hit.file).toLowerCase()] ?? "application/octet-stream",
+    "Content-Length": hit.size,
+    "Cache-Control": pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "public, max-age=3600",
+  });
+  if (req.method === "HEAD") res.end();
+  else createReadStream(hit.file).pipe(res);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// node:http ↔ fetch adapter for Remix
+
+function toRequest(req: IncomingMessage, res: ServerResponse): Request {
+  const host = req.headers["x-forwarded-host"] ?? req.headers.host ?? "localhost";
+  const url = new URL(req.url ?? "/", `http://${Array.isArray(host) ? host[0] : host}`);
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  let controller: AbortController | null = new AbortController();
+  const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    init.body = createReadableStreamFromReadable(req);
+    init.duplex = "half";
+  }
+  res.on("finish", () => (controller = null));
+  res.on("close", () => controller?.abort());
+  return new Request(url.href, init);
+}
+
+async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of response.headers) if (k !== "set-cookie") headers[k] = v;
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers["set-cookie"] = cookies;
+  res.writeHead(response.status, response.statusText || undefined, headers);
+  if (/text\/event-stream/i.test(response.headers.get("content-type") ?? "")) res.flushHeaders();
+  if (response.body) await writeReadableStreamToWritable(response.body, res);
+  else res.end();
+}
+
+// ---------------------------------------------------------------------------
+
+function writeRaw(req: IncomingMessage, res: ServerResponse, raw: RawResponse): void {
+  res.writeHead(raw.status, { ...raw.headers, "Content-Length": raw.body.length });
+  res.end(req.method === "HEAD" ? undefined : raw.body);
+}
+
+const server = http.createServer((req, res) => {
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  const pathname = q >= 0 ? url.slice(0, q) : url;
+  if (fast && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
+    const xff = req.headers["x-forwarded-for"];
+    fast.similar(url, Array.isArray(xff) ? xff[0] : xff).then(
+      (raw) => writeRaw(req, res, raw),
+      (err) => {
+        console.error("[lookalike] /proxy/similar", err);
+        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json; charset=utf-8" });
+        res.end('{"error":{"code":"internal_error","message":"Something went wrong; please try again."}}');
+      },
+    );
+    return;
+  }
+  if ((req.method === "GET" || req.method === "HEAD") && serveStatic(req, res, pathname)) return;
+  remix(toRequest(req, res))
+    .then((response) => sendResponse(res, response))
+    .catch((err) => {
+      console.error("[lookalike] request failed", req.method, pathname, err);
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Internal Server Error");
+    });
+});
+server.keepAliveTimeout = 65_000;
+
+const port = Number(process.env.PORT ?? 3000);
+const onListen = () => console.log(`[lookalike] web listening on http://localhost:${port}`);
+if (process.env.HOST) server.listen(port, process.env.HOST, onListen);
+else server.listen(port, onListen);
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 3_000).unref();
+  });
+}

@@ -1,0 +1,227 @@
+/**
+ * The storefront search path without processes: app proxy signature (against Shopify's own
+ * validator), merchant ranking rules, the result cache and the LiveCatalogs memory budget.
+ */
+import "@shopify/shopify-api/adapters/node";
+import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
+import { describe, expect, it } from "vitest";
+import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
+import { COLOR_DIM } from "../app/embedding/color-signature.server";
+import { TEXT_DIM } from "../app/embedding/text-vector";
+import { toBytes } from "../app/embedding/vector-codec";
+import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
+import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { DEFAULT_SETTINGS, type ShopSettings } from "../app/shops/shop-settings";
+import { LiveCatalogs, type LiveCard, type LiveCatalog } from "../app/storefront/live-catalogs.server";
+import { verifyAppProxySignature } from "../app/storefront/proxy-signature.server";
+import { rankSimilar, rulesFromRows, variantGroup } from "../app/storefront/ranking-rules.server";
+import { ResultCache } from "../app/storefront/result-cache.server";
+
+const SECRET = "test-secret-abc";
+
+describe("app proxy signature", () => {
+  const api = shopifyApi({
+    apiKey: "k",
+    apiSecretKey: SECRET,
+    apiVersion: ApiVersion.January26,
+    hostName: "localhost",
+    isEmbeddedApp: true,
+    logger: { level: 0 },
+  });
+  const shopifyValid = (p: URLSearchParams) => api.utils.validateHmac(Object.fromEntries(p.entries()), { signator: "appProxy" }).catch(() => false);
+
+  it("agrees with @shopify/shopify-api's validateHmac", async () => {
+    const cases: URLSearchParams[] = [];
+    const good = signAppProxyQuery(new URLSearchParams({ product_id: "123", limit: "5", filter: "@price:[10 50] @type:{Bags|Hats}" }), { shop: "a.myshopify.com", secret: SECRET });
+    cases.push(good);
+    const tampered = new URLSearchParams(good);
+    tampered.set("product_id", "124");
+    cases.push(tampered);
+    cases.push(signAppProxyQuery(new URLSearchParams({ product_id: "1" }), { shop: "a.myshopify.com", secret: "other" }));
+    cases.push(signAppProxyQuery(new URLSearchParams({ product_id: "1" }), { shop: "a.myshopify.com", secret: SECRET, now: Date.now() - 10 * 60_000 }));
+    cases.push(signAppProxyQuery(new URLSearchParams({ "Z": "1", a: "2", "é": "3" }), { shop: "a.myshopify.com", secret: SECRET }));
+    for (const p of cases) expect(verifyAppProxySignature(p, SECRET)).toBe(await shopifyValid(p));
+    expect(verifyAppProxySignature(good, SECRET)).toBe(true);
+    const noSig = new URLSearchParams(good);
+    noSig.delete("signature");
+    expect(verifyAppProxySignature(noSig, SECRET)).toBe(false);
+    noSig.set("signature", "zz");
+    expect(verifyAppProxySignature(noSig, SECRET)).toBe(false);
+  });
+
+  it("joins repeated parameters with commas, as Shopify signs them", () => {
+    const p = new URLSearchParams([["tag", "a"], ["tag", "b"]]);
+    const signed = signAppProxyQuery(p, { shop: "a.myshopify.com", secret: SECRET });
+    expect(signed.getAll("tag")).toEqual(["a", "b"]);
+    expect(verifyAppProxySignature(signed, SECRET)).toBe(true);
+  });
+});
+
+const dims = { image: 16, color: 4, text: 8 };
+function smallCatalog(n = 300, settings: Partial<ShopSettings> = {}): LiveCatalog {
+  const products = syntheticCatalog({ n, dims, clusters: 5, seed: 3, noise: 0.8 });
+  const index = new ShopVectorIndex({ dims, weights: { image: 0.6, color: 0.2, text: 0.2 } });
+  const cards = new Map<string, LiveCard>();
+  products.forEach((p, i) => {
+    const id = String(1000 + i);
+    index.upsert(id, p.vectors, p.attrs);
+    cards.set(id, { id, handle: `p${i}`, title: `Product ${i}`, price: p.attrs.price.toFixed(2), currency: "USD", image: null, url: `/products/p${i}`, localImage: false });
+  });
+  return { shop: "s.myshopify.com", index, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
+}
+
+describe("ranking rules", () => {
+  it("returns limit results, never the product itself", () => {
+    const c = smallCatalog();
+    const hits = rankSimilar(c, "1000", 10, {});
+    expect(hits).toHaveLength(10);
+    expect(hits.map((h) => h.id)).not.toContain("1000");
+  });
+
+  it("pins first (in order, filtered), excludes never", () => {
+    const c = smallCatalog();
+    const plain = rankSimilar(c, "1000", 10, {}).map((h) => h.id);
+    c.rules = rulesFromRows([
+      { productId: "1000", targetId: "1250", kind: "pin" },
+      { productId: "1000", targetId: "1251", kind: "pin" },
+      { productId: "1000", targetId: plain[0], kind: "exclude" },
+      { productId: "1000", targetId: plain[1], kind: "exclude" },
+    ]);
+    const ids = rankSimilar(c, "1000", 10, {}).map((h) => h.id);
+    expect(ids.slice(0, 2)).toEqual(["1250", "1251"]);
+    expect(ids).toHaveLength(10);
+    expect(ids).not.toContain(plain[0]);
+    expect(ids).not.toContain(plain[1]);
+  });
+
+  it("applies the shop's settings: hide out of stock, excluded types and tags, price band", () => {
+    const c = smallCatalog(300, { hideOutOfStock: true, excludedProductTypes: ["bags"], excludedTags: ["P10"], priceBand: 0.5 });
+    const self = c.index.attributes("1000")!;
+    const hits = rankSimilar(c, "1000", 10, {});
+    expect(hits.length).toBeGreaterThan(0);
+    for (const h of hits) {
+      const a = c.index.attributes(h.id)!;
+      expect(a.available).toBe(true);
+      expect(a.productType).not.toBe("Bags");
+      expect(a.tags).not.toContain("p10");
+      expect(a.price).toBeGreaterThanOrEqual(self.price * 0.5 - 1e-9);
+      expect(a.price).toBeLessThanOrEqual(self.price * 1.5 + 1e-9);
+    }
+    expect(rankSimilar(c, "1000", 10, { available: false })).toEqual([]);
+  });
+
+  it("variants of one product never fill the list", () => {
+    const c = smallCatalog();
+    const first = rankSimilar(c, "1000", 30, {}).map((h) => h.id);
+    // The nearest products of the most common vendor become colours of one product.
+    const byVendor = new Map<string, string[]>();
+    for (const id of first) byVendor.set(c.index.vendorOf(id), [...(byVendor.get(c.index.vendorOf(id)) ?? []), id]);
+    const variants = [...byVendor.values()].sort((a, b) => b.length - a.length)[0];
+    expect(variants.length).toBeGreaterThan(2);
+    for (const id of variants) c.cards.get(id)!.title = `Canvas Tote - Colour ${id}`;
+    const ids = rankSimilar(c, "1000", 10, {}).map((h) => h.id);
+    expect(ids).toHaveLength(10);
+    const groups = ids.map((id) => variantGroup(c.cards.get(id)!, c.index.vendorOf(id)));
+    expect(new Set(groups).size).toBe(10);
+    expect(ids.filter((id) => c.cards.get(id)!.title.startsWith("Canvas Tote")).length).toBe(1);
+  });
+
+  it("boosts in-stock products", () => {
+    const c = smallCatalog();
+    const hits = rankSimilar(c, "1000", 10, {});
+    // Any out-of-stock hit ranked above an in-stock one must beat it by more than the boost.
+    for (let i = 0; i < hits.length; i++)
+      for (let j = i + 1; j < hits.length; j++)
+        expect(hits[i].score).toBeGreaterThanOrEqual(hits[j].score);
+    const plain = c.index.searchByProduct("1000", { k: 40, contributions: false });
+    const sim = new Map(plain.map((h) => [h.id, h.score]));
+    for (const h of hits) expect(h.score).toBeCloseTo(sim.get(h.id)! + (c.index.isAvailable(h.id) ? 0.03 : 0), 6);
+  });
+});
+
+describe("result cache", () => {
+  it("LRU layer keyed by catalog version; off means off", async () => {
+    const rc = new ResultCache(null, { enabled: true, lruEntries: 2, ttlSeconds: 60, namespace: "t" });
+    const k1 = rc.key("s", 1, "w", "a");
+    rc.set(k1, Buffer.from("one"));
+    expect(rc.local(k1)?.toString()).toBe("one");
+    expect(rc.local(rc.key("s", 2, "w", "a"))).toBeUndefined();
+    rc.set(rc.key("s", 1, "w", "b"), Buffer.from("b"));
+    expect(rc.local(k1)?.toString()).toBe("one");
+    rc.set(rc.key("s", 1, "w", "c"), Buffer.from("c"));
+    expect(rc.local(rc.key("s", 1, "w", "b"))).toBeUndefined(); // k1 was used more recently than b
+    expect(rc.local(k1)?.toString()).toBe("one");
+    expect(await rc.remote(k1)).toBeUndefined();
+    const off = new ResultCache(null, { enabled: false, lruEntries: 2, ttlSeconds: 60, namespace: "t" });
+    off.set(k1, Buffer.from("x"));
+    expect(off.local(k1)).toBeUndefined();
+  });
+});
+
+describe("LiveCatalogs", () => {
+  function fakeDb(shops: Record<string, { n: number; settings?: string; version?: number }>) {
+    const now = new Date(1_700_000_000_000);
+    const rowsOf = (shop: string) => {
+      const products = syntheticCatalog({ n: shops[shop].n, dims: { image: 16, color: COLOR_DIM, text: TEXT_DIM }, clusters: 3, seed: shop.length });
+      return products.map((p, i) => ({
+        id: String(i + 1), handle: `h${i}`, title: `T${i}`, priceText: "1.00", price: p.attrs.price, currency: "USD", imageUrls: "[]", onlineStoreUrl: null,
+        available: p.attrs.available, productType: p.attrs.productType, vendor: p.attrs.vendor, tags: JSON.stringify(p.attrs.tags), updatedAt: now,
+        status: "ACTIVE", embeddedAt: now, modelId: "m", imageVector: toBytes(p.vectors.image!), colorVector: toBytes(p.vectors.color!), textVector: toBytes(p.vectors.text!),
+      }));
+    };
+    const cache = new Map<string, ReturnType<typeof rowsOf>>();
+    const rows = (shop: string) => cache.get(shop) ?? (cache.set(shop, rowsOf(shop)), cache.get(shop)!);
+    type W = { where: { domain?: string; shopDomain?: string; id?: { in: string[] } } };
+    return {
+      shop: {
+        findUnique: async ({ where }: W) => {
+          const s = shops[where.domain!];
+          return s ? { catalogVersion: s.version ?? 1, settings: s.settings ?? "{}", uninstalledAt: null } : null;
+        },
+      },
+      product: {
+        findMany: async ({ where }: W) => {
+          const all = rows(where.shopDomain!);
+          return where.id ? all.filter((r) => where.id!.in.includes(r.id)) : all;
+        },
+      },
+      productRule: { findMany: async () => [] },
+    };
+  }
+
+  it("drops least recently used shops over the memory budget and reloads them on demand", async () => {
+    const db = fakeDb({ "a.myshopify.com": { n: 300 }, "b.myshopify.com": { n: 300 }, "c.myshopify.com": { n: 300 } });
+    const probe = new LiveCatalogs({ db: db as never, dataDir: "/nonexistent", imageModelId: "m", imageDim: 16, memoryBudgetBytes: 1e12 });
+    await probe.get("a.myshopify.com");
+    const one = probe.loaded()[0].bytes;
+    const lc = new LiveCatalogs({ db: db as never, dataDir: "/nonexistent", imageModelId: "m", imageDim: 16, memoryBudgetBytes: Math.floor(one * 2.5) });
+    await lc.get("a.myshopify.com");
+    await lc.get("b.myshopify.com");
+    await lc.get("a.myshopify.com"); // a is now the most recently used
+    await lc.get("c.myshopify.com");
+    expect(lc.loaded().map((e) => e.shop)).toEqual(["a.myshopify.com", "c.myshopify.com"]);
+    expect(lc.evictions.map((e) => e.shop)).toEqual(["b.myshopify.com"]);
+    const b = await lc.get("b.myshopify.com");
+    expect(b.index.size).toBe(300);
+    await Promise.all([probe.close(), lc.close()]);
+  });
+
+  it("applies stored settings and rebuilds the index when the weights change", async () => {
+    const shops = { "a.myshopify.com": { n: 200, version: 1, settings: "{}" } };
+    const db = fakeDb(shops);
+    const lc = new LiveCatalogs({ db: db as never, dataDir: "/nonexistent", imageModelId: "m", imageDim: 16 });
+    const before = await lc.get("a.myshopify.com");
+    expect(before.settings.hideOutOfStock).toBe(false);
+    const key = before.weightsKey;
+    shops["a.myshopify.com"] = { n: 200, version: 2, settings: JSON.stringify({ hideOutOfStock: true, weights: { image: 1, color: 0, text: 0 } }) };
+    lc.markDirty("a.myshopify.com");
+    await lc.get("a.myshopify.com");
+    for (let i = 0; i < 100 && (await lc.get("a.myshopify.com")).weightsKey === key; i++) await new Promise((r) => setTimeout(r, 20));
+    const after = await lc.get("a.myshopify.com");
+    expect(after.settings.hideOutOfStock).toBe(true);
+    expect(after.weightsKey).not.toBe(key);
+    expect(after.index.weights).toEqual({ image: 1, color: 0, text: 0 });
+    expect(after.index.size).toBe(200);
+    await lc.close();
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The storefront against the REAL app: the production web server and a worker in demo mode, a
+ * catalog imported and embedded, the demo product page (`/demo/products/<handle>`, the theme
+ * blocks' real Liquid) whose `/apps/lookalike/*` requests are signed as Shopify signs them and
+ * forwarded to the real proxy routes. Debian Chromium via playwright-core, desktop and phone.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromium, devices, type Browser, type Page } from "playwright-core";
+import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
+import { generateCatalog } from "../scripts/lib/generated-catalog";
+import { createPrismaClient, type Db } from "../app/db.server";
+import { createTestDatabase, type TestDatabase } from "./support/databases";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM) console.warn(`[storefront browser test] SKIPPED: Chromium not found at ${CHROMIUM}`);
+const LUMA_DIR = path.resolve(ROOT, "../shared/datasets/luma-dev");
+const HAS_LUMA = existsSync(path.join(LUMA_DIR, "catalog.jsonl"));
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
+const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
+
+interface Label { productId: string; queryImage?: string }
+const numeric = (gid: string) => gid.split("/").pop()!;
+
+describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromium", () => {
+  const shop = "storefront-browser.myshopify.com";
+  let database: TestDatabase;
+  let client: Db;
+  let app: AppEnv;
+  let web: RunningProcess;
+  let worker: RunningProcess;
+  let browser: Browser;
+  let tmp: string;
+  let handle: string;
+  const pageErrors: string[] = [];
+
+  const cards = (page: Page, scope: string) => page.locator(`${scope} .lookalike__card:not(.lookalike__card--skeleton)`);
+  const prices = async (page: Page, scope: string) => (await cards(page, scope).locator(".lookalike__price").allInnerTexts()).map((t) => Number(t.replace(/[^0-9.]/g, "")));
+  const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: path.join(ARTIFACTS, `storefront-app-${name}.png`), fullPage });
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    tmp = mkdtempSync(path.join(os.tmpdir(), "lookalike-sf-"));
+    const catalogFile = HAS_LUMA ? path.join(LUMA_DIR, "catalog.jsonl") : await generateCatalog(tmp);
+    database = await createTestDatabase("sqlite");
+    client = createPrismaClient(database.url);
+    app = await appEnv(database.url, { LOOKALIKE_DEMO: "1", DEMO_SHOP: shop });
+    [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
+    const imported = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", catalogFile, "--wait"], app.env);
+    expect(imported.code, imported.stderr).toBe(0);
+    handle = (await client.product.findFirstOrThrow({ where: { shopDomain: shop }, orderBy: { title: "asc" } })).handle;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([web?.stop(), worker?.stop()]);
+    await client?.$disconnect();
+    await database?.drop();
+    app?.cleanup();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  async function openProduct(kind: "desktop" | "phone"): Promise<Page> {
+    const ctx = kind === "desktop"
+      ? await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP_UA })
+      : await browser.newContext({ ...devices["Pixel 7"], userAgent: devices["Pixel 7"].userAgent.replace("HeadlessChrome", "Chrome") });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    await page.goto(`${app.baseUrl}/demo/products/${handle}`, { waitUntil: "networkidle" });
+    return page;
+  }
+
+  it("shows similar products on the product page (desktop and phone), and counts the impression", async () => {
+    for (const kind of ["desktop", "phone"] as const) {
+      const page = await openProduct(kind);
+      await expect.poll(() => cards(page, "[data-lookalike-similar]").count(), { timeout: 15_000 }).toBeGreaterThan(3);
+      const titles = await cards(page, "[data-lookalike-similar]").locator(".lookalike__title").allInnerTexts();
+      expect(titles.every((t) => t.trim().length > 0)).toBe(true);
+      await page.locator("[data-lookalike-similar]").scrollIntoViewIfNeeded();
+      await page.waitForLoadState("networkidle");
+      await shot(page, kind);
+      await page.context().close();
+    }
+    await expect.poll(async () => (await client.dailyStat.findFirst({ where: { shopDomain: shop } }))?.impressions ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(await client.productDailyStat.count({ where: { shopDomain: shop } })).toBeGreaterThan(3);
+  }, 120_000);
+
+  it.skipIf(!HAS_LUMA)("a shopper's photo finds the right product; the price filter narrows the results", async () => {
+    const labels: Label[] = readFileSync(path.join(LUMA_DIR, "labels.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const label = labels.find((l) => l.queryImage && existsSync(path.join(LUMA_DIR, l.queryImage)))!;
+    const target = await client.product.findFirstOrThrow({ where: { shopDomain: shop, id: numeric(label.productId) } });
+    for (const kind of ["desktop", "phone"] as const) {
+      const page = await openProduct(kind);
+      await page.locator("[data-lookalike-photo-open]").first().click();
+      await expect.poll(() => page.locator(".lookalike-modal__panel").isVisible()).toBe(true);
+      await page.locator('.lookalike-modal input[type="file"]').first().setInputFiles(path.join(LUMA_DIR, label.queryImage!));
+      await expect.poll(() => cards(page, ".lookalike-results").count(), { timeout: 20_000 }).toBeGreaterThan(3);
+      const hrefs = await cards(page, ".lookalike-results").locator("a.lookalike__link").evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""));
+      expect(hrefs.slice(0, 10).some((h) => h.endsWith(`/products/${target.handle}`) || h.includes(target.handle))).toBe(true);
+      await shot(page, `${kind}-photo-search`, false);
+
+      const before = await prices(page, ".lookalike-results");
+      const sorted = [...before].sort((a, b) => a - b);
+      const lo = sorted[Math.floor(sorted.length / 4)];
+      const hi = sorted[Math.floor((sorted.length * 3) / 4)];
+      await page.locator('.lookalike-filters input[name="min_price"]').fill(String(lo));
+      await page.locator('.lookalike-filters input[name="max_price"]').fill(String(hi));
+      await page.locator(".lookalike-filters__apply").click();
+      await expect.poll(async () => { const ps = await prices(page, ".lookalike-results"); return ps.length > 0 && ps.every((p) => p >= lo - 0.001 && p <= hi + 0.001); }, { timeout: 20_000 }).toBe(true);
+      const after = await prices(page, ".lookalike-results");
+      expect(after.length).toBeGreaterThan(0);
+      expect(before.some((p) => p < lo || p > hi)).toBe(true); // the filter really removed something
+      await shot(page, `${kind}-price-filter`, false);
+      await page.context().close();
+    }
+    await expect.poll(async () => (await client.dailyStat.findFirst({ where: { shopDomain: shop } }))?.photoSearches ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});
