@@ -17,8 +17,9 @@ export async function setSyncRunTotal(db: Db, runId: string, total: number, alre
   await finishIfComplete(db, runId);
 }
 
+/** Counts finished items into a run still in progress; a finished run's counters stay as it ended. */
 export async function recordSyncItems(db: Db, runId: string, done: number, failed: number): Promise<void> {
-  await db.syncRun.updateMany({ where: { id: runId }, data: { done: { increment: done }, failed: { increment: failed }, heartbeatAt: new Date() } });
+  await db.syncRun.updateMany({ where: { id: runId, phase: { notIn: ["done", "failed"] } }, data: { done: { increment: done }, failed: { increment: failed }, heartbeatAt: new Date() } });
   await finishIfComplete(db, runId);
 }
 
@@ -31,14 +32,21 @@ async function finishIfComplete(db: Db, runId: string): Promise<void> {
 
 /**
  * The shop's runs still embedding are done once no product of the shop is pending (the run's
- * own counters can miss jobs that were deduped into another run or lost with Redis).
+ * own counters can miss jobs that were deduped into another run, lost with Redis, or not yet
+ * counted by a job that is finishing). A run finished this way accounts for every item: what
+ * is not counted failed was done.
  */
 export async function finishEmbeddedRuns(db: Db, shop: string): Promise<number> {
-  const running = await db.syncRun.count({ where: { shopDomain: shop, phase: "embedding" } });
-  if (running === 0) return 0;
+  const running = await db.syncRun.findMany({ where: { shopDomain: shop, phase: "embedding" }, select: { id: true, total: true, done: true, failed: true } });
+  if (running.length === 0) return 0;
   if ((await db.product.count({ where: { shopDomain: shop, embedState: "pending" } })) > 0) return 0;
-  const r = await db.syncRun.updateMany({ where: { shopDomain: shop, phase: "embedding" }, data: { phase: "done", finishedAt: new Date() } });
-  return r.count;
+  let finished = 0;
+  for (const run of running) {
+    const done = Math.max(run.done, run.total - run.failed);
+    const r = await db.syncRun.updateMany({ where: { id: run.id, phase: "embedding" }, data: { phase: "done", done, finishedAt: new Date() } });
+    finished += r.count;
+  }
+  return finished;
 }
 
 export async function latestSyncRun(db: Db, shop: string) {
