@@ -6,6 +6,8 @@
  *        [--noise 1.2] [--clusters 100]   (within-cluster noise; higher = harder)
  *        [--ef-exp 1]   filtered ef = ef / selectivity^exp (planner filteredEfExponent)
  *        [--contributions]  also compute per-channel contributions (one getPoint per hit)
+ *        [--stream]     never hold the catalog in memory: build while generating, then compute the
+ *                       exact answers in a second generating pass (default above 200,000 products)
  *        [--load DIR]   use the index saved by `scripts/bench-http.ts prepare` (same generated
  *                       catalog: seed 1, 100 clusters, noise 1.2) instead of building one; the
  *                       build time is then the one prepare printed
@@ -18,7 +20,7 @@
 import { blendedScore, type ChannelDims, type ChannelWeights } from "../app/search/combined-vector";
 import { matchesFilter, type ProductFilter } from "../app/search/filters";
 import { ShopVectorIndex, type SearchHit } from "../app/search/shop-vector-index.server";
-import { syntheticCatalog, syntheticQuery, type SyntheticProduct } from "../app/search/synthetic-catalog";
+import { syntheticCatalog, syntheticProducts, syntheticQuery, type SyntheticProduct } from "../app/search/synthetic-catalog";
 
 interface Args {
   n: number;
@@ -33,6 +35,7 @@ interface Args {
   clusters: number;
   efExp: number;
   load?: string;
+  stream: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -59,6 +62,7 @@ function parseArgs(argv: string[]): Args {
     clusters: Number(get("clusters") ?? 100),
     efExp: Number(get("ef-exp") ?? 1),
     load: get("load"),
+    stream: argv.includes("--stream") || Number(get("n") ?? 10_000) > 200_000,
   };
 }
 
@@ -123,7 +127,8 @@ function build(products: SyntheticProduct[], M: number, efc: number, minEf: numb
 
 function run(
   built: ReturnType<typeof build>,
-  products: SyntheticProduct[],
+  n: number,
+  matchCounts: Map<string, number>,
   queries: SyntheticProduct["vectors"][],
   exact: { id: string; score: number }[][],
   exactMs: number,
@@ -146,7 +151,7 @@ function run(
   if (exactFiltered) {
     for (const [tag, ex] of exactFiltered) {
       const filter = { tags: [tag] };
-      const matches = products.filter((p) => p.attrs.tags.includes(tag)).length;
+      const matches = matchCounts.get(tag) ?? 0;
       let fr = 0;
       let minReturned = Infinity;
       const plans = new Map<string, number>();
@@ -175,7 +180,7 @@ function run(
     M,
     efConstruction: efc,
     ef,
-    n: products.length,
+    n,
     dim: s.dim,
     buildSeconds,
     rssDeltaMB,
@@ -214,8 +219,81 @@ function printRun(res: RunResult) {
   }
 }
 
+const FILTER_TAGS = ["p1", "p10", "p50"];
+
+function countTags(products: SyntheticProduct[]) {
+  return new Map(FILTER_TAGS.map((t) => [t, products.filter((p) => p.attrs.tags.includes(t)).length]));
+}
+
+/** Keeps the best K by score (ties by id, as exactTopK). */
+function pushTopK(top: { id: string; score: number }[], id: string, score: number) {
+  if (top.length === K) {
+    const last = top[K - 1];
+    if (score < last.score || (score === last.score && id > last.id)) return;
+    top.pop();
+  }
+  let i = top.length;
+  while (i > 0 && (top[i - 1].score < score || (top[i - 1].score === score && top[i - 1].id > id))) i--;
+  top.splice(i, 0, { id, score });
+}
+
+/**
+ * Million-product mode: the catalog is generated twice (same seed) instead of held in memory —
+ * once to build the index, once to compute exact answers — so memory is the index's own.
+ */
+async function mainStreaming(args: Args) {
+  const opts = { n: args.n, dims: args.dims, clusters: args.clusters, seed: args.seed, noise: args.noise };
+  const queryOf = new Map<number, number[]>();
+  for (let i = 0; i < args.queries; i++) {
+    const p = (i * 7919) % args.n;
+    queryOf.set(p, [...(queryOf.get(p) ?? []), i]);
+  }
+  const queries: SyntheticProduct["vectors"][] = new Array(args.queries);
+  const rss0 = rssMB();
+  const t0 = performance.now();
+  const idx = new ShopVectorIndex({ dims: args.dims, weights, M: args.M, efConstruction: args.efc, initialCapacity: 1024, planner: { minEf: 64, unfilteredMinEf: 64, filteredEfExponent: args.efExp } });
+  let i = 0;
+  const progress = (what: string, done: number, started: number) => {
+    const s = (performance.now() - started) / 1000;
+    process.stderr.write(`\r${what} ${done.toLocaleString("en")}/${args.n.toLocaleString("en")}  ${(done / s).toFixed(0)}/s  ETA ${(((args.n - done) * s) / done / 60).toFixed(1)} min   `);
+  };
+  for (const p of syntheticProducts(opts)) {
+    for (const q of queryOf.get(i) ?? []) queries[q] = syntheticQuery(p.vectors, 10_000 + q, 0.6);
+    idx.upsert(p.id, p.vectors, p.attrs);
+    if (++i % 10_000 === 0) progress("build", i, t0);
+  }
+  const buildSeconds = (performance.now() - t0) / 1000;
+  const rssDeltaMB = rssMB() - rss0;
+  process.stderr.write(`\nbuilt in ${buildSeconds.toFixed(0)} s, RSS Δ ${rssDeltaMB.toFixed(0)} MB\n`);
+
+  const exact = queries.map(() => [] as { id: string; score: number }[]);
+  const exactFiltered = new Map(FILTER_TAGS.map((t) => [t, queries.map(() => [] as { id: string; score: number }[])]));
+  const matchCounts = new Map(FILTER_TAGS.map((t) => [t, 0]));
+  let scoringMs = 0;
+  const t1 = performance.now();
+  i = 0;
+  for (const p of syntheticProducts(opts)) {
+    const tags = FILTER_TAGS.filter((t) => p.attrs.tags.includes(t));
+    for (const t of tags) matchCounts.set(t, matchCounts.get(t)! + 1);
+    const ts = performance.now();
+    for (let q = 0; q < queries.length; q++) {
+      const score = blendedScore(weights, queries[q], p.vectors);
+      pushTopK(exact[q], p.id, score);
+      for (const t of tags) pushTopK(exactFiltered.get(t)![q], p.id, score);
+    }
+    scoringMs += performance.now() - ts;
+    if (++i % 10_000 === 0) progress("exact", i, t1);
+  }
+  process.stderr.write("\n");
+  const built = { idx, buildSeconds, rssDeltaMB };
+  const res = run(built, args.n, matchCounts, queries, exact, scoringMs / queries.length, args.M, args.efc, args.ef, exactFiltered);
+  printRun(res);
+  console.log("BENCH_JSON " + JSON.stringify(res));
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.stream && !args.load && !args.sweep) return mainStreaming(args);
   console.log(`Generating ${args.n} products at dims ${args.dims.image}+${args.dims.color}+${args.dims.text} …`);
   const products = syntheticCatalog({ n: args.n, dims: args.dims, clusters: args.clusters, seed: args.seed, noise: args.noise });
   if (args.load) products.forEach((p, i) => (p.id = String(100000 + i))); // ids as bench-http prepare wrote them
@@ -227,7 +305,7 @@ async function main() {
   const exact = queries.map((q) => exactTopK(products, q));
   const exactMs = (performance.now() - te) / queries.length;
   const exactFiltered = new Map<string, { id: string }[][]>();
-  for (const tag of ["p1", "p10", "p50"]) exactFiltered.set(tag, queries.map((q) => exactTopK(products, q, { tags: [tag] })));
+  for (const tag of FILTER_TAGS) exactFiltered.set(tag, queries.map((q) => exactTopK(products, q, { tags: [tag] })));
 
   let chosen = { M: args.M, efc: args.efc, ef: args.ef };
   const sweep: RunResult[] = [];
@@ -245,7 +323,7 @@ async function main() {
     ]) {
       const built = build(sub, M, efc, 16); // minEf 16 so the sweep can go below the production floor
       for (const ef of [16, 32, 64, 128]) {
-        const r = run(built, sub, queries, subExact, subMs, M, efc, ef);
+        const r = run(built, sub.length, new Map(), queries, subExact, subMs, M, efc, ef);
         sweep.push(r);
         console.log(
           `  ${String(M).padEnd(3)} ${String(efc).padEnd(5)} ${String(ef).padEnd(4)} ${r.buildSeconds.toFixed(1).padStart(7)}  ${r.unfiltered.recall
@@ -276,7 +354,7 @@ async function main() {
     const s = idx.stats();
     chosen = { M: s.M, efc: s.efConstruction, ef: args.ef };
   } else built = build(products, chosen.M, chosen.efc, 64, args.efExp);
-  const res = run(built, products, queries, exact, exactMs, chosen.M, chosen.efc, chosen.ef, exactFiltered);
+  const res = run(built, products.length, countTags(products), queries, exact, exactMs, chosen.M, chosen.efc, chosen.ef, exactFiltered);
   printRun(res);
   console.log(
     "BENCH_JSON " +

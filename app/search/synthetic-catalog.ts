@@ -45,6 +45,11 @@ export interface SyntheticOptions {
  * Price is uniform in [0, 100); productType cycles over 5 types; vendor over 7.
  */
 export function syntheticCatalog(opts: SyntheticOptions): SyntheticProduct[] {
+  return Array.from(syntheticProducts(opts));
+}
+
+/** The same products as `syntheticCatalog`, one at a time (for catalogs too big to hold twice). */
+export function* syntheticProducts(opts: SyntheticOptions): Generator<SyntheticProduct> {
   const rand = rng(opts.seed ?? 42);
   const clusters = opts.clusters ?? 50;
   const noise = opts.noise ?? 0.6;
@@ -56,7 +61,6 @@ export function syntheticCatalog(opts: SyntheticOptions): SyntheticProduct[] {
       return normalize(v);
     }),
   );
-  const out: SyntheticProduct[] = [];
   for (let p = 0; p < opts.n; p++) {
     const cl = Math.floor(rand() * clusters);
     const vectors: ChannelVectors = {};
@@ -75,7 +79,7 @@ export function syntheticCatalog(opts: SyntheticOptions): SyntheticProduct[] {
     if (r < 0.1) tags.push("p10");
     if (r < 0.5) tags.push("p50");
     tags.push(`c${cl}`);
-    out.push({
+    yield {
       id: `gid://shopify/Product/${100000 + p}`,
       vectors,
       attrs: {
@@ -85,9 +89,8 @@ export function syntheticCatalog(opts: SyntheticOptions): SyntheticProduct[] {
         vendor: `Vendor ${p % 7}`,
         tags,
       },
-    });
+    };
   }
-  return out;
 }
 
 /** Query vectors near a random cluster centre (perturbed copy of a product). */
