@@ -23,27 +23,29 @@ export async function recordSyncItems(db: Db, runId: string, done: number, faile
   await finishIfComplete(db, runId);
 }
 
+/**
+ * The counters only say when to look: they can over-count (a read that restarts after a crash
+ * counts its already-embedded products again), so the run ends only when no product is pending.
+ */
 async function finishIfComplete(db: Db, runId: string): Promise<void> {
   const run = await db.syncRun.findUnique({ where: { id: runId } });
-  if (run && run.phase === "embedding" && run.done + run.failed >= run.total) {
-    await db.syncRun.updateMany({ where: { id: runId, phase: "embedding" }, data: { phase: "done", finishedAt: new Date() } });
-  }
+  if (run && run.phase === "embedding" && run.done + run.failed >= run.total) await finishEmbeddedRuns(db, run.shopDomain);
 }
 
 /**
  * The shop's runs still embedding are done once no product of the shop is pending (the run's
  * own counters can miss jobs that were deduped into another run, lost with Redis, or not yet
- * counted by a job that is finishing). A run finished this way accounts for every item: what
- * is not counted failed was done.
+ * counted by a job that is finishing, and can count a product twice). A run finished this way
+ * accounts for every item: what is not counted failed was done.
  */
 export async function finishEmbeddedRuns(db: Db, shop: string): Promise<number> {
-  const running = await db.syncRun.findMany({ where: { shopDomain: shop, phase: "embedding" }, select: { id: true, total: true, done: true, failed: true } });
+  const running = await db.syncRun.findMany({ where: { shopDomain: shop, phase: "embedding" }, select: { id: true, total: true, failed: true } });
   if (running.length === 0) return 0;
   if ((await db.product.count({ where: { shopDomain: shop, embedState: "pending" } })) > 0) return 0;
   let finished = 0;
   for (const run of running) {
-    const done = Math.max(run.done, run.total - run.failed);
-    const r = await db.syncRun.updateMany({ where: { id: run.id, phase: "embedding" }, data: { phase: "done", done, finishedAt: new Date() } });
+    const failed = Math.min(run.failed, run.total);
+    const r = await db.syncRun.updateMany({ where: { id: run.id, phase: "embedding" }, data: { phase: "done", done: run.total - failed, failed, finishedAt: new Date() } });
     finished += r.count;
   }
   return finished;
