@@ -140,6 +140,7 @@ describe.skipIf(!HAS_CHROMIUM)("embedded admin in Chromium", () => {
     await page.locator(".Polaris-ResourceItem").filter({ hasText: first.title }).first().click();
     const results = page.locator('[data-testid="similar-results"] [data-testid="result-card"]');
     await expect.poll(() => results.count(), { timeout: 15_000 }).toBe(8); // the default "number of results" setting
+    await page.waitForLoadState("networkidle"); // the typing debounce may still navigate once on a slow machine
     expect(await page.getByText(/Image \d+%/).count()).toBeGreaterThan(0);
     await results.first().getByRole("button", { name: "Pin" }).click();
     await expect.poll(() => page.getByText("Pinned to the top").count()).toBeGreaterThan(0);

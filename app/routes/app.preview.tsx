@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
@@ -105,18 +105,23 @@ export default function Preview() {
   const [params, setParams] = useSearchParams();
   const navigation = useNavigation();
   const [query, setQuery] = useState(data.query);
+  const typing = useRef<ReturnType<typeof setTimeout>>();
   useEffect(() => {
-    if (query === data.query) return;
-    const t = setTimeout(() => {
+    if (query === (params.get("q") ?? "")) return;
+    typing.current = setTimeout(() => {
       const next = new URLSearchParams(params);
       query ? next.set("q", query) : next.delete("q");
       setParams(next, { replace: true, preventScrollReset: true });
     }, 300);
-    return () => clearTimeout(t);
-  }, [query, data.query, params, setParams]);
+    return () => clearTimeout(typing.current);
+  }, [query, params, setParams]);
   const choose = (id: string) => {
+    // One navigation that carries both the typed query and the product: a pending debounce
+    // would otherwise navigate from the old URL and drop the product.
+    clearTimeout(typing.current);
     const next = new URLSearchParams(params);
     next.set("product", id);
+    query ? next.set("q", query) : next.delete("q");
     setParams(next, { preventScrollReset: true });
   };
   const loading = navigation.state === "loading" && navigation.location?.pathname === "/app/preview";
