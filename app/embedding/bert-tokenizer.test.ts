@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer.js";
 import { TokenizerDataError } from "./clip-tokenizer.js";
+import { TINY_BERT_VOCAB_TXT } from "./testing-onnx.server.js";
 import { row } from "./token-batch.js";
 
-// The vocabulary of BERT's own tokenizer tests, plus a few tokens for the cases below.
-const VOCAB_TXT =
-  [
-    "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-    "want", "##want", "##ed", "wa", "un", "runn", "##ing", ",", "low", "lowest",
-    "##aff", "##able", "cafe", "!", "中", "国", "hello",
-  ].join("\n") + "\n";
-const vocab = parseVocabTxt(VOCAB_TXT);
+const vocab = parseVocabTxt(TINY_BERT_VOCAB_TXT);
 const tok = new BertTokenizer(vocab);
 const id = (t: string) => vocab.indexOf(t);
 

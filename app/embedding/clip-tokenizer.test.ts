@@ -1,41 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CLIP_BOS, CLIP_EOS, ClipTokenizer, TokenizerDataError, clipVocabFromTokenizerJson, type ClipVocab } from "./clip-tokenizer.js";
+import { CLIP_BOS, CLIP_EOS, ClipTokenizer, TokenizerDataError, clipVocabFromTokenizerJson } from "./clip-tokenizer.js";
+import { tinyClipVocab } from "./testing-onnx.server.js";
 import { row } from "./token-batch.js";
-
-/** GPT-2 / CLIP byte -> printable character table (the published algorithm). */
-function bytesToUnicode(): string[] {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
-  }
-  const out: string[] = [];
-  bs.forEach((b, i) => (out[b] = String.fromCodePoint(cs[i])));
-  return out;
-}
-
-/** A CLIP-shaped vocabulary: 256 byte symbols, 256 with "</w>", a few merges, then the two specials. */
-function tinyClipVocab(): ClipVocab {
-  const bytes = bytesToUnicode();
-  const merges: [string, string][] = [
-    ["l", "o"],
-    ["lo", "w</w>"],
-    ["e", "r</w>"],
-    ["lo", "w"],
-    ["low", "er</w>"],
-  ];
-  const tokens = [...bytes, ...bytes.map((b) => `${b}</w>`), ...merges.map(([a, b]) => a + b), CLIP_BOS, CLIP_EOS];
-  const vocab: Record<string, number> = {};
-  tokens.forEach((t, i) => (vocab[t] = i));
-  return { vocab, merges: merges.map(([a, b]) => `${a} ${b}`) };
-}
 
 const data = tinyClipVocab();
 const tok = new ClipTokenizer(data);
