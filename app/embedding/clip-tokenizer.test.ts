@@ -69,6 +69,13 @@ describe("ClipTokenizer (byte-level BPE, tiny vocabulary built here)", () => {
       model: { type: "BPE", vocab: data.vocab, merges: data.merges.map((m) => (m as string).split(" ")) },
     });
     expect(new ClipTokenizer(pairs).encode("lower")).toEqual(tok.encode("lower"));
+    // Special tokens listed only under added_tokens are found there.
+    const { [CLIP_BOS]: bos, [CLIP_EOS]: eos, ...plain } = data.vocab;
+    const added = clipVocabFromTokenizerJson({
+      added_tokens: [{ id: bos, content: CLIP_BOS }, { id: eos, content: CLIP_EOS }],
+      model: { type: "BPE", vocab: plain, merges: data.merges },
+    });
+    expect(new ClipTokenizer(added).encode("lower")).toEqual(tok.encode("lower"));
     expect(() => clipVocabFromTokenizerJson({ model: { type: "WordPiece", vocab: {} } })).toThrow(TokenizerDataError);
     expect(() => new ClipTokenizer({ vocab: { a: 0 }, merges: [] })).toThrow(TokenizerDataError);
   });

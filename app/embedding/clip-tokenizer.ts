@@ -34,13 +34,21 @@ export class TokenizerDataError extends Error {
   }
 }
 
-/** Vocabulary and merges from a Hugging Face CLIP `tokenizer.json` (its pipeline settings are not used). */
+/**
+ * Vocabulary and merges from a Hugging Face CLIP `tokenizer.json` (its pipeline settings are not
+ * used). The special tokens are taken from `added_tokens` when the model vocabulary lacks them.
+ */
 export function clipVocabFromTokenizerJson(json: unknown): ClipVocab {
-  const model = (json as { model?: { type?: string; vocab?: unknown; merges?: unknown } })?.model;
-  if (!model || model.type !== "BPE" || typeof model.vocab !== "object" || !Array.isArray(model.merges)) {
+  const j = json as { model?: { type?: string; vocab?: unknown; merges?: unknown }; added_tokens?: unknown };
+  const model = j?.model;
+  if (!model || model.type !== "BPE" || !model.vocab || typeof model.vocab !== "object" || !Array.isArray(model.merges)) {
     throw new TokenizerDataError("tokenizer.json is not a BPE tokenizer (model.type/vocab/merges missing)");
   }
-  return { vocab: model.vocab as Record<string, number>, merges: model.merges as ClipVocab["merges"] };
+  const vocab = { ...(model.vocab as Record<string, number>) };
+  for (const t of Array.isArray(j.added_tokens) ? (j.added_tokens as { id?: unknown; content?: unknown }[]) : []) {
+    if (typeof t?.content === "string" && typeof t.id === "number" && vocab[t.content] === undefined) vocab[t.content] = t.id;
+  }
+  return { vocab, merges: model.merges as ClipVocab["merges"] };
 }
 
 export class ClipTokenizer {
