@@ -10,7 +10,9 @@
  *    background, an aspect-preserving "contain" fit on a white 224x224 canvas;
  *  - "cover-centre" (CLIP): shortest side resized to 224 (bicubic), centre crop
  *    224x224, as CLIP was trained; the working copy then keeps its shortest
- *    side >= 384 so the crop is never upscaled from a thumbnail.
+ *    side >= 384 so the crop is never upscaled from a thumbnail. (Two resizes:
+ *    the decode's Lanczos-3 to the working copy, then Catmull-Rom bicubic to 224
+ *    — close to, not bit-identical with, PIL's single bicubic resize.)
  *
  * All failures are ImageInputError; raw sharp errors never escape.
  */
