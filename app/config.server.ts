@@ -4,6 +4,13 @@
  */
 import path from "node:path";
 import { databaseUrl } from "./db/database-url";
+import {
+  ModelChoiceError,
+  parseImageModel,
+  parseTextModel,
+  type ImageModelChoice,
+  type TextModelChoice,
+} from "./embedding/model-choice";
 
 export class ConfigError extends Error {}
 
@@ -18,6 +25,10 @@ export interface AppConfig {
   redisUrl: string;
   modelsDir: string;
   modelsMirror?: string;
+  /** TEXT_MODEL: hashed (default) | minilm | clip. Not wired into the catalog/search path yet. */
+  textModel: TextModelChoice;
+  /** IMAGE_MODEL: mobilenetv2 (default) | clip. Not wired into the catalog/search path yet. */
+  imageModel: ImageModelChoice;
   dataDir: string;
   /** Base URL of the Shopify Admin API; set only to talk to a local fake of it in tests. */
   adminApiBaseUrl?: string;
@@ -34,6 +45,15 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError(`PORT must be a TCP port, got "${env.PORT}"`);
   const apiKey = env.SHOPIFY_API_KEY || (demo ? DEMO_API_KEY : "");
   const apiSecret = env.SHOPIFY_API_SECRET || (demo ? DEMO_API_SECRET : "");
+  let textModel: TextModelChoice;
+  let imageModel: ImageModelChoice;
+  try {
+    textModel = parseTextModel(env.TEXT_MODEL);
+    imageModel = parseImageModel(env.IMAGE_MODEL);
+  } catch (e) {
+    if (e instanceof ModelChoiceError) throw new ConfigError(e.message);
+    throw e;
+  }
   return {
     demo,
     apiKey,
@@ -45,6 +65,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
     modelsDir: path.resolve(env.MODELS_DIR || "models"),
     modelsMirror: env.MODELS_MIRROR ? path.resolve(env.MODELS_MIRROR) : undefined,
+    textModel,
+    imageModel,
     dataDir: path.resolve(env.DATA_DIR || "data"),
     adminApiBaseUrl: env.SHOPIFY_ADMIN_API_BASE_URL || undefined,
     demoShop: env.DEMO_SHOP || DEMO_SHOP,

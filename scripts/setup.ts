@@ -2,7 +2,8 @@
  * npm run setup — prepares this machine to run Lookalike, idempotently:
  * Prisma clients, database migrations (DATABASE_URL: SQLite file by default, or PostgreSQL),
  * Redis (starts a local redis-server when one is installed but not running), and the image model
- * (copied from MODELS_MIRROR or downloaded, SHA-256 checked; else the colour fallback, said so).
+ * (copied from MODELS_MIRROR or downloaded, SHA-256 checked; else the colour fallback, said so),
+ * plus the optional model pack (CLIP / MiniLM) that TEXT_MODEL / IMAGE_MODEL select, if any.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -10,7 +11,8 @@ import path from "node:path";
 import { config } from "../app/config.server";
 import { databaseKind, sqliteFilePath } from "../app/db/database-url";
 import { redact } from "../app/db/database-setup.server";
-import { ensureImageModel } from "../app/embedding/model-files.server";
+import { PACK_OF_CHOICE } from "../app/embedding/model-choice";
+import { ensureImageModel, installModelPack } from "../app/embedding/model-files.server";
 import { checkRedis, RedisUnavailableError, redisHowTo } from "../app/redis.server";
 import { log, runMain, UserFacingError } from "./lib/cli";
 import { runPrisma } from "./lib/prisma-cli";
@@ -64,6 +66,11 @@ export async function setup(): Promise<{ model: string; modelReady: boolean }> {
   log(await ensureRedis(cfg.redisUrl));
   const model = await ensureImageModel({ modelsDir: cfg.modelsDir, mirrorDir: cfg.modelsMirror, allowDownload: process.env.MODELS_DOWNLOAD !== "0", log });
   log(model.status === "ready" ? `image model: ${model.message}` : `image model: ${model.message}`);
+  const packs = new Set([PACK_OF_CHOICE[cfg.textModel], PACK_OF_CHOICE[cfg.imageModel]].filter((p): p is string => !!p));
+  for (const pack of packs) {
+    const r = await installModelPack(pack, { modelsDir: cfg.modelsDir, mirrorDir: cfg.modelsMirror, allowDownload: process.env.MODELS_DOWNLOAD !== "0", log });
+    log(`optional model ${pack}: ${r.message}${r.status === "ready" ? "" : " The default model is used meanwhile."}`);
+  }
   return { model: model.modelId, modelReady: model.status === "ready" };
 }
 

@@ -3,7 +3,9 @@
  *
  * With the derived model file present: an onnxruntime-node CPU session behind
  * a micro-batcher (concurrent `embed` calls are coalesced, up to 16 images:
- * those submitted in one event-loop turn and those arriving while a batch runs). Without it: a colour-signature fallback embedder
+ * those submitted in one event-loop turn and those arriving while a batch runs). Any image model
+ * of the registry works (`modelId`: MobileNetV2 pooled by default, or CLIP ViT-B/32's vision
+ * tower, pixel_values -> image_embeds). Without the file: a colour-signature fallback embedder
  * (modelId "color-fallback", dim COLOR_DIM) so the product keeps working.
  */
 import { existsSync } from "node:fs";
@@ -19,6 +21,8 @@ import { l2normalize } from "./vector-codec.js";
 export interface ImageEmbedder {
   readonly modelId: string;
   readonly dim: number;
+  /** The model images must be prepared for (prepareImage's `model` option); absent for the colour fallback. */
+  readonly spec?: ModelSpec;
   embed(images: PreparedImage[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
@@ -79,7 +83,7 @@ class OnnxImageEmbedder implements ImageEmbedder {
   private readonly plane: number;
 
   constructor(
-    private readonly spec: ModelSpec,
+    readonly spec: ModelSpec,
     private readonly session: ort.InferenceSession,
     maxBatch: number,
     maxWaitMs: number,

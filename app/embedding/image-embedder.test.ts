@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
@@ -7,9 +7,10 @@ import { COLOR_DIM } from "./color-signature.server.js";
 import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
 import { prepareImage, type PreparedImage } from "./image-preprocess.server.js";
 import { ensureImageModel } from "./model-files.server.js";
-import { DEFAULT_IMAGE_MODEL_ID } from "./model-registry.js";
+import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "./model-registry.js";
+import { randomFloats, tinyClipVisionModel } from "./testing-onnx.server.js";
 import { findLumaDev, findModelMirror, readJsonl, type LumaLabel } from "./testing.server.js";
-import { dot } from "./vector-codec.js";
+import { dot, l2normalize } from "./vector-codec.js";
 
 const mirror = findModelMirror();
 const luma = findLumaDev();
@@ -85,5 +86,44 @@ describe.skipIf(!mirror)("ONNX image embedder (needs the model mirror: MODELS_MI
       if (others.every((s) => s < own)) top1++;
     });
     expect(top1).toBeGreaterThanOrEqual(7);
+  });
+});
+
+describe("CLIP image embedder on a tiny CLIP-vision-shaped ONNX model", () => {
+  const spec = getModelSpec(CLIP_IMAGE_MODEL_ID);
+  const D = spec.dim; // 512
+  const W = randomFloats(3 * D, 11);
+  const dir = path.join(tmp, "clip");
+
+  /** What the tiny tower computes: per-channel means of the tensor times W, then our L2 norm. */
+  function expected(t: Float32Array): Float32Array {
+    const plane = 224 * 224;
+    const means = [0, 1, 2].map((c) => t.subarray(c * plane, (c + 1) * plane).reduce((a, x) => a + x, 0) / plane);
+    const out = new Float64Array(D);
+    for (let d = 0; d < D; d++) for (let c = 0; c < 3; c++) out[d] += means[c] * W[c * D + d];
+    return l2normalize(out);
+  }
+
+  it("loads from <models>/clip-vit-b32/, feeds pixel_values, reads image_embeds (512-d)", async () => {
+    mkdirSync(path.join(dir, path.dirname(spec.fileName)), { recursive: true });
+    writeFileSync(path.join(dir, spec.fileName), tinyClipVisionModel(D, W));
+    const e = await createImageEmbedder({ modelsDir: dir, modelId: CLIP_IMAGE_MODEL_ID, intraOpThreads: 1 });
+    try {
+      expect(e.modelId).toBe(CLIP_IMAGE_MODEL_ID);
+      expect(e.dim).toBe(512);
+      expect(e.spec?.fit).toBe("cover-centre");
+      const images = await Promise.all(["#c81e1e", "#1e3cbe"].map(async (c) => prepareImage(await solidJpeg(c), { model: e.spec })));
+      const [red, blue] = await e.embed(images);
+      expect(red.length).toBe(512);
+      for (const [v, im] of [[red, images[0]], [blue, images[1]]] as const) {
+        const want = expected(im.tensor);
+        let worst = 0;
+        for (let i = 0; i < D; i++) worst = Math.max(worst, Math.abs(v[i] - want[i]));
+        expect(worst).toBeLessThan(1e-4);
+      }
+      expect(dot(red, blue)).toBeLessThan(0.999);
+    } finally {
+      await e.close();
+    }
   });
 });

@@ -5,8 +5,14 @@
  * pixel limits from the header, then decode the first frame once: EXIF
  * orientation, alpha flattened on white, any colour space / bit depth -> 8-bit
  * sRGB, downscaled to a working size. From that raw buffer: the colour
- * signature, and (after trimming a uniform studio background) an
- * aspect-preserving "contain" fit on a white 224x224 canvas, normalised to CHW.
+ * signature, and the model input, normalised to CHW with the model's mean/std:
+ *  - "contain-white" (MobileNetV2, the default): after trimming a uniform studio
+ *    background, an aspect-preserving "contain" fit on a white 224x224 canvas;
+ *  - "cover-centre" (CLIP): shortest side resized to 224 (bicubic), centre crop
+ *    224x224, as CLIP was trained; the working copy then keeps its shortest
+ *    side >= 384 so the crop is never upscaled from a thumbnail. (Two resizes:
+ *    the decode's Lanczos-3 to the working copy, then Catmull-Rom bicubic to 224
+ *    — close to, not bit-identical with, PIL's single bicubic resize.)
  *
  * All failures are ImageInputError; raw sharp errors never escape.
  */
@@ -14,10 +20,10 @@ import sharp from "sharp";
 import { ImageInputError } from "./image-errors.js";
 import { foregroundBox } from "./image-background.js";
 import { colorSignature } from "./color-signature.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "./model-registry.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
 
 export interface PreparedImage {
-  /** CHW float32, 3x224x224, normalised with the model's mean/std. */
+  /** CHW float32, 3x224x224, fitted and normalised as the model expects (PrepareImageOptions.model). */
   tensor: Float32Array;
   /** Colour signature of the foreground, length COLOR_DIM, L2-normalised. */
   color: Float32Array;
@@ -28,6 +34,8 @@ export interface PrepareImageOptions {
   maxBytes?: number;
   /** Default 40 megapixels. */
   maxPixels?: number;
+  /** The model the tensor is for (its fit, mean and std). Default: the default image model. */
+  model?: ModelSpec;
 }
 
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
@@ -40,7 +48,7 @@ const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
 /** Raster formats we accept, as reported by sharp metadata. (AVIF reports "heif".) */
 const ACCEPTED_FORMATS = new Set(["jpeg", "png", "webp", "gif", "tiff", "heif", "avif"]);
 
-const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+const defaultSpec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
 
 function looksLikeMarkup(input: Buffer): boolean {
   // Skip a UTF-8 BOM and leading whitespace; SVG, HTML and XML all start with '<'.
@@ -87,13 +95,14 @@ export async function prepareImage(input: Buffer, opts: PrepareImageOptions = {}
   }
 
   // The single decode.
+  const spec = opts.model ?? defaultSpec;
   let data: Buffer;
   let info: sharp.OutputInfo;
   try {
     ({ data, info } = await open()
       .rotate()
       .flatten({ background: WHITE })
-      .resize(WORK_SIZE, WORK_SIZE, { fit: "inside", withoutEnlargement: true })
+      .resize(WORK_SIZE, WORK_SIZE, { fit: spec.fit === "cover-centre" ? "outside" : "inside", withoutEnlargement: true })
       .toColourspace("srgb")
       .removeAlpha()
       .raw({ depth: "uchar" })
@@ -102,26 +111,32 @@ export async function prepareImage(input: Buffer, opts: PrepareImageOptions = {}
     throw mapSharpError(e);
   }
   const rgb = toRgb(data, info.width, info.height, info.channels);
-  return prepareFromRgb(rgb, info.width, info.height);
+  return prepareFromRgb(rgb, info.width, info.height, spec);
 }
 
 /** Everything after the decode, on packed 8-bit RGB. Exposed for tests / benchmarks. */
-export async function prepareFromRgb(rgb: Uint8Array, width: number, height: number): Promise<PreparedImage> {
+export async function prepareFromRgb(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  spec: ModelSpec = defaultSpec,
+): Promise<PreparedImage> {
   const color = colorSignature(rgb, width, height);
-  const box = foregroundBox(rgb, width, height);
   let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } });
-  if (box) pipeline = pipeline.extract(box);
+  if (spec.fit === "cover-centre") {
+    pipeline = pipeline.resize(INPUT_SIZE, INPUT_SIZE, { fit: "cover", position: "centre", kernel: "cubic" });
+  } else {
+    const box = foregroundBox(rgb, width, height);
+    if (box) pipeline = pipeline.extract(box);
+    pipeline = pipeline.resize(INPUT_SIZE, INPUT_SIZE, { fit: "contain", background: WHITE });
+  }
   let fitted: Buffer;
   try {
-    fitted = await pipeline
-      .resize(INPUT_SIZE, INPUT_SIZE, { fit: "contain", background: WHITE })
-      .removeAlpha()
-      .raw()
-      .toBuffer();
+    fitted = await pipeline.removeAlpha().raw().toBuffer();
   } catch (e) {
     throw mapSharpError(e);
   }
-  return { tensor: toNormalisedChw(fitted, INPUT_SIZE, INPUT_SIZE), color };
+  return { tensor: toNormalisedChw(fitted, INPUT_SIZE, INPUT_SIZE, spec), color };
 }
 
 function toRgb(data: Buffer, width: number, height: number, channels: number): Uint8Array {
@@ -140,7 +155,7 @@ function toRgb(data: Buffer, width: number, height: number, channels: number): U
   return out;
 }
 
-function toNormalisedChw(rgb: Uint8Array, width: number, height: number): Float32Array {
+function toNormalisedChw(rgb: Uint8Array, width: number, height: number, spec: ModelSpec): Float32Array {
   const plane = width * height;
   const out = new Float32Array(3 * plane);
   const [m0, m1, m2] = spec.mean;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { COLOR_DIM } from "./color-signature.server.js";
 import { ImageInputError } from "./image-errors.js";
 import { prepareImage } from "./image-preprocess.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "./model-registry.js";
+import { CLIP_IMAGE_MODEL_ID, CLIP_MEAN, CLIP_STD, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "./model-registry.js";
 import { pngBomb, tensorPixel } from "./testing.server.js";
 import { dot } from "./vector-codec.js";
 
@@ -152,5 +152,54 @@ describe("prepareImage: accepted inputs", () => {
     const blank = await prepareImage(await solid(200, 200, { r: 240, g: 240, b: 240 }).jpeg().toBuffer());
     near(px(blank.tensor, 112, 112), [240, 240, 240], 5);
     near(px(blank.tensor, 1, 1), [240, 240, 240], 5);
+  });
+});
+
+describe("prepareImage for CLIP (cover-centre: shortest side 224, centre crop, CLIP mean/std)", () => {
+  const clip = getModelSpec(CLIP_IMAGE_MODEL_ID);
+  const cpx = (t: Float32Array, x: number, y: number) => tensorPixel(t, x, y, CLIP_MEAN, CLIP_STD);
+
+  /** Three stripes along the long side: blue 20 %, red 60 %, green 20 %. */
+  async function stripes(w: number, h: number): Promise<Buffer> {
+    const horizontal = w >= h;
+    const long = horizontal ? w : h;
+    const edge = Math.round(long * 0.2);
+    const part = (c: { r: number; g: number; b: number }) =>
+      solid(horizontal ? edge : w, horizontal ? h : edge, c).png().toBuffer();
+    return solid(w, h, { r: 255, g: 0, b: 0 })
+      .composite([
+        { input: await part({ r: 0, g: 0, b: 255 }), left: 0, top: 0 },
+        { input: await part({ r: 0, g: 255, b: 0 }), left: horizontal ? w - edge : 0, top: horizontal ? 0 : h - edge },
+      ])
+      .png()
+      .toBuffer();
+  }
+
+  it("crops the centre of a wide photo instead of letterboxing it", async () => {
+    const img = await stripes(1200, 600);
+    const p = await prepareImage(img, { model: clip });
+    expect(p.tensor.length).toBe(3 * 224 * 224);
+    for (const [x, y] of [[2, 2], [221, 2], [112, 112], [2, 221], [221, 221]]) {
+      const [r, g, b] = cpx(p.tensor, x, y);
+      expect(r).toBeGreaterThan(240);
+      expect(g + b).toBeLessThan(15);
+    }
+    // The same photo for MobileNetV2 is letterboxed on white and keeps the blue/green ends.
+    const m = await prepareImage(img);
+    expect(px(m.tensor, 112, 2)).toEqual([255, 255, 255]);
+    expect(px(m.tensor, 2, 112)[2]).toBeGreaterThan(200);
+  });
+
+  it("crops the centre of a tall photo too", async () => {
+    const p = await prepareImage(await stripes(300, 900), { model: clip });
+    for (const [x, y] of [[2, 2], [221, 221], [112, 112]]) expect(cpx(p.tensor, x, y)[0]).toBeGreaterThan(240);
+  });
+
+  it("normalises with CLIP's mean and std", async () => {
+    const p = await prepareImage(await solid(300, 300, { r: 255, g: 0, b: 0 }).png().toBuffer(), { model: clip });
+    const plane = 224 * 224;
+    expect(p.tensor[0]).toBeCloseTo((1 - 0.48145466) / 0.26862954, 4);
+    expect(p.tensor[plane]).toBeCloseTo((0 - 0.4578275) / 0.26130258, 4);
+    expect(p.tensor[2 * plane]).toBeCloseTo((0 - 0.40821073) / 0.27577711, 4);
   });
 });

@@ -15,7 +15,7 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelPack, getModelSpec, type ModelSpec, type PinnedFile } from "./model-registry.js";
 import { exposePooledFeatures } from "./onnx-pooled-features.server.js";
 
 export interface EnsureImageModelOptions {
@@ -78,7 +78,7 @@ async function derivedIsValid(p: string, spec: ModelSpec, sourceSpec: ModelSpec)
   );
 }
 
-function describeMismatch(where: string, got: string, spec: ModelSpec, size: number): string {
+function describeMismatch(where: string, got: string, spec: PinnedFile, size: number): string {
   return (
     `${where}: SHA-256 mismatch for ${spec.fileName} (got ${got.slice(0, 12)}…, ${size} bytes; ` +
     `expected ${spec.sha256.slice(0, 12)}…, ${spec.sizeBytes} bytes) — file is corrupt or a different version, not used`
@@ -98,10 +98,10 @@ function errText(e: unknown): string {
   return cause ? `${err?.message ?? "error"} (${cause})` : (err?.message ?? String(e));
 }
 
-/** Gets verified source bytes, or returns the reasons it could not. */
+/** Gets verified bytes of a pinned file (local copy, mirror, upstream), or returns the reasons it could not. */
 async function obtainSource(
   opts: EnsureImageModelOptions,
-  src: ModelSpec,
+  src: PinnedFile,
   log: (m: string) => void,
 ): Promise<{ bytes?: Buffer; problems: string[] }> {
   const problems: string[] = [];
@@ -124,6 +124,7 @@ async function obtainSource(
       const h = sha256Hex(mb);
       if (h === src.sha256) {
         log(`copied ${src.fileName} from mirror ${opts.mirrorDir}`);
+        await fs.mkdir(path.dirname(local), { recursive: true });
         await writeAtomic(local, mb);
         return { bytes: mb, problems };
       }
@@ -142,6 +143,7 @@ async function obtainSource(
           problems.push(describeMismatch(url, h, src, b.length));
           continue;
         }
+        await fs.mkdir(path.dirname(local), { recursive: true });
         await writeAtomic(local, b);
         return { bytes: b, problems };
       } catch (e) {
@@ -197,4 +199,76 @@ export async function ensureImageModel(opts: EnsureImageModelOptions): Promise<E
   } catch (e) {
     return fallback(`Image model setup failed: ${errText(e)}. Using the colour-only fallback embedder.`);
   }
+}
+
+export interface InstallFilesResult {
+  status: "ready" | "unavailable";
+  /** One line, for a person: what is ready, or what is missing and how to provide it. */
+  message: string;
+  /** Absolute paths of the verified files, in the order given (status "ready" only). */
+  paths?: string[];
+}
+
+/**
+ * Makes every pinned file present and verified under `modelsDir` (each from the local copy, the
+ * mirror or upstream — see obtainSource). All-or-nothing in the result: "ready" only when every
+ * file verified. Never throws for expected failures.
+ */
+export async function installPinnedFiles(
+  title: string,
+  files: PinnedFile[],
+  opts: EnsureImageModelOptions,
+): Promise<InstallFilesResult> {
+  const log = opts.log ?? (() => {});
+  const paths: string[] = [];
+  const missing: string[] = [];
+  try {
+    for (const file of files) {
+      const { bytes, problems } = await obtainSource(
+        { ...opts, downloadTimeoutMs: opts.downloadTimeoutMs ?? 10 * 60_000 },
+        file,
+        log,
+      );
+      if (bytes) paths.push(path.join(opts.modelsDir, file.fileName));
+      else missing.push(`${file.fileName}: ${problems.join("; ")}`);
+    }
+  } catch (e) {
+    return { status: "unavailable", message: `${title}: install failed: ${errText(e)}` };
+  }
+  if (missing.length) {
+    const hosts = [...new Set(files.flatMap((f) => f.upstreamUrls.map((u) => new URL(u).host)))].join(" / ");
+    return {
+      status: "unavailable",
+      message:
+        `${title} unavailable (${missing.join(" | ")}). ` +
+        `Put the files under MODELS_MIRROR (same relative paths: ${files.map((f) => f.fileName).join(", ")}) ` +
+        `or allow network access to ${hosts}.`,
+    };
+  }
+  return { status: "ready", message: `${title} ready in ${opts.modelsDir}`, paths };
+}
+
+/** `scripts/models.ts install clip|minilm`: every file of the pack, verified. */
+export async function installModelPack(packId: string, opts: EnsureImageModelOptions): Promise<InstallFilesResult> {
+  const pack = getModelPack(packId);
+  return installPinnedFiles(pack.title, pack.files, opts);
+}
+
+export type VerifyResult = { ok: true; bytes: Buffer[] } | { ok: false; message: string };
+
+/**
+ * Reads pinned files from `modelsDir` and checks their SHA-256 (what a process does before
+ * loading an optional model). One message for the first missing or corrupt file.
+ */
+export async function readVerifiedFiles(modelsDir: string, files: PinnedFile[]): Promise<VerifyResult> {
+  const out: Buffer[] = [];
+  for (const f of files) {
+    const p = path.join(modelsDir, f.fileName);
+    const buf = await readIfExists(p);
+    if (!buf) return { ok: false, message: `${p} is not installed` };
+    const h = sha256Hex(buf);
+    if (h !== f.sha256) return { ok: false, message: describeMismatch(p, h, f, buf.length) };
+    out.push(buf);
+  }
+  return { ok: true, bytes: out };
 }

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, statSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ensureImageModel, stampPath } from "./model-files.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, MODELS, SOURCE_IMAGE_MODEL_ID } from "./model-registry.js";
+import { ensureImageModel, installPinnedFiles, readVerifiedFiles, sha256Hex, stampPath } from "./model-files.server.js";
+import { DEFAULT_IMAGE_MODEL_ID, MODEL_PACKS, MODELS, SOURCE_IMAGE_MODEL_ID, type PinnedFile } from "./model-registry.js";
 import { findModelMirror } from "./testing.server.js";
 
 const mirror = findModelMirror();
@@ -81,5 +83,83 @@ describe.skipIf(!mirror)("ensureImageModel with a mirror (MODELS_MIRROR or ../sh
     // With the mirror, the corrupt copy is replaced.
     const r2 = await ensureImageModel({ modelsDir: d2, mirrorDir: mirror, allowDownload: false });
     expect(r2.status).toBe("ready");
+  });
+});
+
+describe("installPinnedFiles (optional packs): mirror, upstream download, SHA-256", () => {
+  const a = Buffer.from("tiny model A\n".repeat(100));
+  const b = Buffer.from('{"model":"tiny tokenizer"}');
+  const pinned = (fileName: string, bytes: Buffer, upstreamUrls: string[] = []): PinnedFile => ({
+    fileName,
+    sha256: sha256Hex(bytes),
+    sizeBytes: bytes.length,
+    upstreamUrls,
+  });
+
+  it("copies every file from the mirror (same relative paths), verified; then is idempotent", async () => {
+    const m = path.join(tmp, "pack-mirror");
+    mkdirSync(path.join(m, "tiny"), { recursive: true });
+    writeFileSync(path.join(m, "tiny/a.onnx"), a);
+    writeFileSync(path.join(m, "tiny/tokenizer.json"), b);
+    const dir = path.join(tmp, "pack-ok");
+    const files = [pinned("tiny/a.onnx", a), pinned("tiny/tokenizer.json", b)];
+    const r = await installPinnedFiles("Tiny pack", files, { modelsDir: dir, mirrorDir: m, allowDownload: false });
+    expect(r.status).toBe("ready");
+    expect(r.paths).toEqual([path.join(dir, "tiny/a.onnx"), path.join(dir, "tiny/tokenizer.json")]);
+    expect(readFileSync(path.join(dir, "tiny/a.onnx"))).toEqual(a);
+    // Second run: no mirror needed, files verified in place.
+    const r2 = await installPinnedFiles("Tiny pack", files, { modelsDir: dir, allowDownload: false });
+    expect(r2.status).toBe("ready");
+    expect((await readVerifiedFiles(dir, files)).ok).toBe(true);
+  });
+
+  it("downloads from the upstream URL (a real local HTTP server) and refuses a wrong body", async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url === "/a.onnx") res.end(a);
+      else if (req.url === "/wrong.onnx") res.end(Buffer.from("tampered"));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const dir = path.join(tmp, "pack-dl");
+      const ok = await installPinnedFiles("Tiny pack", [pinned("tiny/a.onnx", a, [`${base}/a.onnx`])], { modelsDir: dir });
+      expect(ok.status).toBe("ready");
+      expect(readFileSync(path.join(dir, "tiny/a.onnx"))).toEqual(a);
+
+      const bad = await installPinnedFiles(
+        "Tiny pack",
+        [pinned("tiny/b.onnx", a, [`${base}/wrong.onnx`]), pinned("tiny/c.onnx", b, [`${base}/missing.onnx`])],
+        { modelsDir: dir },
+      );
+      expect(bad.status).toBe("unavailable");
+      expect(bad.message).toMatch(/^Tiny pack unavailable \(tiny\/b\.onnx: .*SHA-256 mismatch.* \| tiny\/c\.onnx: 127\.0\.0\.1:\d+: HTTP 404\)/);
+      expect(bad.message).toMatch(/MODELS_MIRROR/);
+      expect(bad.message).not.toMatch(/\n/);
+      expect(existsSync(path.join(dir, "tiny/b.onnx"))).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("readVerifiedFiles: names the missing or corrupt file", async () => {
+    const dir = path.join(tmp, "verify");
+    mkdirSync(path.join(dir, "tiny"), { recursive: true });
+    writeFileSync(path.join(dir, "tiny/a.onnx"), Buffer.from("changed"));
+    const missing = await readVerifiedFiles(dir, [pinned("tiny/x.onnx", a)]);
+    expect(missing).toEqual({ ok: false, message: `${path.join(dir, "tiny/x.onnx")} is not installed` });
+    const corrupt = await readVerifiedFiles(dir, [pinned("tiny/a.onnx", a)]);
+    expect(corrupt.ok).toBe(false);
+    expect(!corrupt.ok && corrupt.message).toMatch(/SHA-256 mismatch for tiny\/a\.onnx/);
+  });
+
+  it("every registry pack points at a pinned revision and carries a SHA-256 per file", () => {
+    for (const pack of Object.values(MODEL_PACKS)) {
+      for (const f of pack.files) {
+        expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(f.fileName.startsWith(`${pack.dir}/`)).toBe(true);
+        for (const u of f.upstreamUrls) expect(u).toMatch(/\/resolve\/[0-9a-f]{40}\//);
+      }
+    }
   });
 });

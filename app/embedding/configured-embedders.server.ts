@@ -1,0 +1,73 @@
+/**
+ * The text and image embedders a process should use, from its configuration (TEXT_MODEL,
+ * IMAGE_MODEL; see model-choice.ts). An optional model (MiniLM, CLIP) is loaded only after
+ * its files verify against the registry's SHA-256 pins; when it is not installed or is corrupt,
+ * the default is used instead and `warning` says, in one line, why and how to install it.
+ *
+ * Not wired into the worker / web processes yet (the catalog vector layout is being changed
+ * elsewhere): callers today still use createImageEmbedder() and the hashed text vector directly.
+ */
+import { createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
+import { readVerifiedFiles } from "./model-files.server.js";
+import {
+  IMAGE_MODEL_IDS,
+  PACK_OF_CHOICE,
+  TEXT_MODEL_IDS,
+  type ImageModelChoice,
+  type TextModelChoice,
+} from "./model-choice.js";
+import { getModelSpec, getTextModelSpec } from "./model-registry.js";
+import { TextModelError, createHashedTextEmbedder, loadTextEmbedder, type TextEmbedder } from "./text-embedder.server.js";
+
+export interface Configured<T> {
+  embedder: T;
+  /** Set when the configured model could not be used: why, how to fix it, and what is used instead. */
+  warning?: string;
+}
+
+export interface ConfiguredOptions {
+  modelsDir: string;
+  intraOpThreads?: number;
+}
+
+const installHint = (choice: string) => `run \`npx tsx scripts/models.ts install ${PACK_OF_CHOICE[choice as "clip"]}\``;
+
+export async function createConfiguredTextEmbedder(
+  choice: TextModelChoice,
+  opts: ConfiguredOptions,
+): Promise<Configured<TextEmbedder>> {
+  const id = TEXT_MODEL_IDS[choice];
+  if (!id) return { embedder: createHashedTextEmbedder() };
+  try {
+    return { embedder: await loadTextEmbedder(opts.modelsDir, getTextModelSpec(id), opts) };
+  } catch (e) {
+    if (!(e instanceof TextModelError)) throw e;
+    return {
+      embedder: createHashedTextEmbedder(),
+      warning: `TEXT_MODEL=${choice} unavailable: ${e.message}; ${installHint(choice)}. Using the built-in hashed text vector.`,
+    };
+  }
+}
+
+export async function createConfiguredImageEmbedder(
+  choice: ImageModelChoice,
+  opts: ConfiguredOptions,
+): Promise<Configured<ImageEmbedder>> {
+  const fallback = () => createImageEmbedder({ modelsDir: opts.modelsDir, intraOpThreads: opts.intraOpThreads });
+  if (choice === "mobilenetv2") return { embedder: await fallback() };
+  const spec = getModelSpec(IMAGE_MODEL_IDS[choice]);
+  const check = await readVerifiedFiles(opts.modelsDir, [spec]);
+  let problem = check.ok ? undefined : check.message;
+  if (!problem) {
+    try {
+      return { embedder: await createImageEmbedder({ modelsDir: opts.modelsDir, modelId: spec.id, intraOpThreads: opts.intraOpThreads }) };
+    } catch (e) {
+      problem = `${spec.fileName}: not a loadable ONNX model (${String((e as Error).message).split("\n")[0]})`;
+    }
+  }
+  const embedder = await fallback();
+  return {
+    embedder,
+    warning: `IMAGE_MODEL=${choice} unavailable: ${problem}; ${installHint(choice)}. Using ${embedder.modelId}.`,
+  };
+}
