@@ -9,6 +9,7 @@ import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
 import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { TEXT_DIM } from "../app/embedding/text-vector";
 import { toBytes } from "../app/embedding/vector-codec";
+import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog } from "../app/search/synthetic-catalog";
 import { DEFAULT_SETTINGS, type ShopSettings } from "../app/shops/shop-settings";
@@ -61,13 +62,15 @@ const dims = { image: 16, color: 4, text: 8 };
 function smallCatalog(n = 300, settings: Partial<ShopSettings> = {}): LiveCatalog {
   const products = syntheticCatalog({ n, dims, clusters: 5, seed: 3, noise: 0.8 });
   const index = new ShopVectorIndex({ dims, weights: { image: 0.6, color: 0.2, text: 0.2 } });
+  const images = ProductImageIndex.create(dims.image);
   const cards = new Map<string, LiveCard>();
   products.forEach((p, i) => {
     const id = String(1000 + i);
     index.upsert(id, p.vectors, p.attrs);
+    images.setProduct(id, [p.vectors.image!], p.attrs);
     cards.set(id, { id, handle: `p${i}`, title: `Product ${i}`, price: p.attrs.price.toFixed(2), currency: "USD", image: null, url: `/products/p${i}`, localImage: false });
   });
-  return { shop: "s.myshopify.com", index, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
+  return { shop: "s.myshopify.com", index, images, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
 }
 
 describe("ranking rules", () => {

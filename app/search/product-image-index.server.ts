@@ -55,6 +55,10 @@ export class ProductImageIndex {
     return this.points.size;
   }
 
+  productIds(): IterableIterator<string> {
+    return this.photoCount.keys();
+  }
+
   has(productId: string): boolean {
     return this.photoCount.has(productId);
   }

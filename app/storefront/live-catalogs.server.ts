@@ -18,9 +18,10 @@ import path from "node:path";
 import type { Db } from "../db.server";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
-import { fromBytes } from "../embedding/vector-codec";
+import { fromBytes, unpackVectors } from "../embedding/vector-codec";
 import { subscribeCatalogChanges, type CatalogSubscription } from "../catalog/catalog-events.server";
 import type { ProductAttributes } from "../search/filters";
+import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex, type ChannelVectors, type ChannelWeights } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
 import { cardFromRow, type ProductCard } from "./product-card";
@@ -37,6 +38,8 @@ export type LiveCard = ProductCard & { localImage: boolean };
 export interface LiveCatalog {
   shop: string;
   index: ShopVectorIndex;
+  /** Every stored photo of every product (image channel only): the photo search's best-photo index. */
+  images: ProductImageIndex;
   cards: Map<string, LiveCard>;
   version: number;
   /** False once the shop uninstalled the app (Shop.uninstalledAt set). */
@@ -166,7 +169,7 @@ export class LiveCatalogs {
   }
 
   private measure(entry: Entry): void {
-    entry.bytes = entry.index.stats().memory.usedBytes + entry.cards.size * CARD_BYTES;
+    entry.bytes = entry.index.stats().memory.usedBytes + entry.images.stats().memory.usedBytes + entry.cards.size * CARD_BYTES;
   }
 
   async close(): Promise<void> {
@@ -185,10 +188,18 @@ export class LiveCatalogs {
     });
   }
 
+  private emptyImages(): ProductImageIndex {
+    return ProductImageIndex.create(this.opts.imageDim);
+  }
+
+  private imagesDir(shop: string): string {
+    return path.join(this.dir(shop), "images");
+  }
+
   private async open(shop: string): Promise<Entry> {
     const index = this.emptyIndex();
     const entry: Entry = {
-      shop, index, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
+      shop, index, images: this.emptyImages(), cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
       installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
     };
     const loaded = await this.loadFromDisk(shop);
@@ -200,13 +211,15 @@ export class LiveCatalogs {
     return entry;
   }
 
-  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "cards" | "rowVersions"> | null> {
+  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "images" | "cards" | "rowVersions"> | null> {
     const dir = this.dir(shop);
     try {
       const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
       if (sidecar.imageModelId !== this.opts.imageModelId) return null;
       const index = await ShopVectorIndex.load(dir);
       if (!index || index.dims.image !== this.opts.imageDim) return null;
+      const images = await ProductImageIndex.load(this.imagesDir(shop));
+      if (!images || images.dim !== this.opts.imageDim) return null;
       const cards = new Map<string, LiveCard>();
       const rowVersions = new Map<string, number>();
       for (const [id, version, card] of sidecar.rows) {
@@ -215,7 +228,11 @@ export class LiveCatalogs {
         rowVersions.set(id, version);
       }
       for (const id of [...index.ids()]) if (!cards.has(id)) index.remove(id);
-      return { index, cards, rowVersions };
+      // A product whose photos are missing from the image index is loaded again from the database.
+      // (The two indexes are saved one after the other, so they may differ by a few products.)
+      for (const id of [...images.productIds()]) if (!cards.has(id)) images.removeProduct(id);
+      for (const id of [...cards.keys()]) if (!images.has(id)) rowVersions.delete(id);
+      return { index, images, cards, rowVersions };
     } catch {
       return null; // missing or unreadable: rebuild from the database
     }
@@ -243,6 +260,7 @@ export class LiveCatalogs {
     const fresh: Entry = {
       ...entry,
       index: this.emptyIndex(weights),
+      images: this.emptyImages(),
       cards: new Map(),
       rowVersions: new Map(),
       refreshing: undefined,
@@ -252,6 +270,7 @@ export class LiveCatalogs {
     entry.rebuilding = this.diffAndLoad(fresh, false)
       .then(() => {
         entry.index = fresh.index;
+        entry.images = fresh.images;
         entry.cards = fresh.cards;
         entry.rowVersions = fresh.rowVersions;
         entry.weightsKey = weightsKeyOf(fresh.index.weights);
@@ -269,6 +288,7 @@ export class LiveCatalogs {
     clearTimeout(entry.saveTimer);
     entry.saveTimer = undefined;
     entry.index = this.emptyIndex();
+    entry.images = this.emptyImages();
     entry.cards.clear();
     entry.rowVersions.clear();
     entry.version = -1;
@@ -331,6 +351,7 @@ export class LiveCatalogs {
     for (const id of [...entry.cards.keys()]) {
       if (!live.has(id)) {
         entry.index.remove(id);
+        entry.images.removeProduct(id);
         entry.cards.delete(id);
         entry.rowVersions.delete(id);
         changed++;
@@ -342,13 +363,18 @@ export class LiveCatalogs {
         select: {
           id: true, handle: true, title: true, priceText: true, price: true, currency: true, imageUrls: true, onlineStoreUrl: true,
           available: true, productType: true, vendor: true, tags: true, updatedAt: true, status: true, embeddedAt: true,
-          modelId: true, imageVector: true, colorVector: true, textVector: true,
+          modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true,
         },
       });
       for (const row of chunk) {
         if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
         const vectors: ChannelVectors = {};
-        if (row.imageVector && row.modelId === this.opts.imageModelId) vectors.image = fromBytes(row.imageVector);
+        let photos: Float32Array[] = [];
+        if (row.imageVector && row.modelId === this.opts.imageModelId) {
+          vectors.image = fromBytes(row.imageVector);
+          // Rows embedded before per-photo vectors existed take part with their mean vector.
+          photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [vectors.image];
+        }
         if (row.colorVector) vectors.color = fromBytes(row.colorVector);
         if (row.textVector) vectors.text = fromBytes(row.textVector);
         const attrs: ProductAttributes = {
@@ -359,6 +385,7 @@ export class LiveCatalogs {
           tags: JSON.parse(row.tags) as string[],
         };
         entry.index.upsert(row.id, vectors, attrs);
+        entry.images.setProduct(row.id, photos, attrs);
         entry.cards.set(row.id, cardFromRow(row));
         entry.rowVersions.set(row.id, row.updatedAt.getTime());
         changed++;
@@ -385,6 +412,7 @@ export class LiveCatalogs {
       rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
     };
     await e.index.save(dir);
+    await e.images.save(this.imagesDir(e.shop));
     const tmp = path.join(dir, `catalog.json.${process.pid}.tmp`);
     await writeFile(tmp, JSON.stringify(sidecar));
     await rename(tmp, path.join(dir, "catalog.json"));

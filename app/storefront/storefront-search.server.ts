@@ -8,9 +8,13 @@
  * Photo search (a shopper's photo has no text):
  *  1. Query views: the prepared photo, its mirror image and a centre zoom, embedded in one batch
  *     and averaged.
- *  2. First pass on the image and colour channels, with photo-specific channel weights applied on
- *     the query side (query segment c is scaled by p_c / w_c, so the score is Σ p_c·cos_c whatever
- *     the index weights are).
+ *  2. First pass. With `match: "best-photo"` (default) the photo is matched against every stored
+ *     photo of every product (LiveCatalog.images) and a product scores p_image · its best photo's
+ *     cosine (max over photos): a shopper's photo looks like one of the product's photos, not like
+ *     their average. Otherwise (or when the photo weights include colour, which only the combined
+ *     index holds) the image and colour channels of the combined index are searched, with the
+ *     photo-specific channel weights applied on the query side (query segment c is scaled by
+ *     p_c / w_c, so the score is Σ p_c·cos_c whatever the index weights are).
  *  3. Pseudo-relevance feedback: the top hits' own "similar products" neighbourhoods vote, through
  *     their text channel, for the candidates of the first pass. Inner products are linear, so this
  *     equals adding the hits' text vectors (weighted by rank) to the query and re-ranking: product
@@ -34,6 +38,8 @@ const INPUT_SIZE = 224;
 export interface PhotoSearchConfig {
   /** Query views averaged into the image vector. */
   views: QueryViewOptions;
+  /** First pass: each product's best photo (per-photo index), or its mean image vector. */
+  match: "best-photo" | "mean";
   /** Effective weights of the photo's own channels (image, colour). */
   weights: { image: number; color: number };
   /** Pseudo-relevance feedback (0 hits or weight 0 = off). */
@@ -62,6 +68,7 @@ export interface PhotoSearchConfig {
  */
 export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
   views: { flip: true, zooms: [0.8] },
+  match: "best-photo",
   weights: { image: 1, color: 0 },
   feedback: { hits: 2, weight: 0.6, pool: 40, channels: ["text"], keepHead: 3 },
 };
@@ -120,7 +127,7 @@ function scaled(v: Float32Array, factor: number): Float32Array {
  * Exposed separately from the embedding so it can be tested and evaluated on fixed vectors.
  */
 export function rankForPhoto(
-  catalog: Pick<LiveCatalog, "index">,
+  catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images">>,
   query: { image: Float32Array; color: Float32Array },
   limit: number,
   filter: ProductFilter,
@@ -137,7 +144,11 @@ export function rankForPhoto(
 
   const fb = config.feedback;
   const useFeedback = fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
-  const first = index.searchByVectors(vectors, { k: useFeedback ? Math.max(limit, fb.pool) : limit, filter });
+  const k = useFeedback ? Math.max(limit, fb.pool) : limit;
+  const bestPhoto = config.match === "best-photo" && catalog.images && vectors.image && !vectors.color;
+  const first = bestPhoto
+    ? catalog.images!.search(scaled(query.image, p.image), { k, filter })
+    : index.searchByVectors(vectors, { k, filter });
   if (!useFeedback) return first.slice(0, limit);
 
   return withFeedback(index, first, limit, filter, fb);
