@@ -40,6 +40,11 @@ export interface PhotoSearchConfig {
   views: QueryViewOptions;
   /** First pass: each product's best photo (per-photo index), or its mean image vector. */
   match: "best-photo" | "mean";
+  /**
+   * Best-photo match only: "mean" searches once with the views' averaged vector; "max" searches
+   * with each view and scores a product by its best (view, photo) pair.
+   */
+  viewMatch: "mean" | "max";
   /** Effective weights of the photo's own channels (image, colour). */
   weights: { image: number; color: number };
   /** Pseudo-relevance feedback (0 hits or weight 0 = off). */
@@ -69,6 +74,7 @@ export interface PhotoSearchConfig {
 export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
   views: { flip: true, zooms: [0.8] },
   match: "best-photo",
+  viewMatch: "mean",
   weights: { image: 1, color: 0 },
   feedback: { hits: 2, weight: 0.6, pool: 40, channels: ["text"], keepHead: 3 },
 };
@@ -108,11 +114,27 @@ function meanOf(vectors: Float32Array[]): Float32Array {
   return l2normalize(out);
 }
 
+/** The embeddings of the photo's query views (one batch), original first. */
+export async function embedPhotoViews(embedder: ImageEmbedder, image: PreparedImage, views: QueryViewOptions): Promise<Float32Array[]> {
+  const tensors = image.tensor.length === 3 * INPUT_SIZE * INPUT_SIZE ? queryViews(image.tensor, INPUT_SIZE, views) : [image.tensor];
+  return embedder.embed(tensors.map((tensor) => ({ tensor, color: image.color })));
+}
+
 /** The photo's image vector: the embeddings of its query views, averaged (one batch). */
 export async function embedPhoto(embedder: ImageEmbedder, image: PreparedImage, views: QueryViewOptions): Promise<Float32Array> {
-  const tensors = image.tensor.length === 3 * INPUT_SIZE * INPUT_SIZE ? queryViews(image.tensor, INPUT_SIZE, views) : [image.tensor];
-  const vectors = await embedder.embed(tensors.map((tensor) => ({ tensor, color: image.color })));
-  return meanOf(vectors);
+  return meanOf(await embedPhotoViews(embedder, image, views));
+}
+
+/** Per-photo search with each view; a product keeps its best score over views. min(k, matches) hits. */
+function bestOverViews(images: LiveCatalog["images"], views: Float32Array[], factor: number, k: number, filter: ProductFilter): SearchHit[] {
+  const best = new Map<string, SearchHit>();
+  for (const view of views) {
+    for (const hit of images.search(scaled(view, factor), { k, filter })) {
+      const seen = best.get(hit.id);
+      if (!seen || hit.score > seen.score) best.set(hit.id, hit);
+    }
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
 }
 
 /** `v` scaled by `factor` (a copy). */
@@ -128,7 +150,7 @@ function scaled(v: Float32Array, factor: number): Float32Array {
  */
 export function rankForPhoto(
   catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images">>,
-  query: { image: Float32Array; color: Float32Array },
+  query: { image: Float32Array; color: Float32Array; views?: Float32Array[] },
   limit: number,
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
@@ -146,9 +168,11 @@ export function rankForPhoto(
   const useFeedback = fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
   const k = useFeedback ? Math.max(limit, fb.pool) : limit;
   const bestPhoto = config.match === "best-photo" && catalog.images && vectors.image && !vectors.color;
-  const first = bestPhoto
-    ? catalog.images!.search(scaled(query.image, p.image), { k, filter })
-    : index.searchByVectors(vectors, { k, filter });
+  const first = !bestPhoto
+    ? index.searchByVectors(vectors, { k, filter })
+    : config.viewMatch === "max" && query.views && query.views.length > 1
+      ? bestOverViews(catalog.images!, query.views, p.image, k, filter)
+      : catalog.images!.search(scaled(query.image, p.image), { k, filter });
   if (!useFeedback) return first.slice(0, limit);
 
   return withFeedback(index, first, limit, filter, fb);
@@ -208,7 +232,7 @@ export async function photoSearch(
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
 ): Promise<SearchHit[]> {
-  const vector = await embedPhoto(embedder, image, config.views);
+  const views = await embedPhotoViews(embedder, image, config.views);
   // A shopper's photo has no text: only the image channels take part in the query itself.
-  return rankForPhoto(catalog, { image: vector, color: image.color }, limit, filter, config);
+  return rankForPhoto(catalog, { image: meanOf(views), color: image.color, views }, limit, filter, config);
 }
