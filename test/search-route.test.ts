@@ -70,7 +70,7 @@ function smallCatalog(n = 300, settings: Partial<ShopSettings> = {}): LiveCatalo
     images.setProduct(id, [p.vectors.image!], p.attrs);
     cards.set(id, { id, handle: `p${i}`, title: `Product ${i}`, price: p.attrs.price.toFixed(2), currency: "USD", image: null, url: `/products/p${i}`, localImage: false });
   });
-  return { shop: "s.myshopify.com", index, images, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
+  return { shop: "s.myshopify.com", index, images, imageMean: null, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
 }
 
 describe("ranking rules", () => {

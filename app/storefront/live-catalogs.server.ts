@@ -16,6 +16,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "../db.server";
+import { catalogMean, centre, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { fromBytes, unpackVectors } from "../embedding/vector-codec";
@@ -40,6 +41,11 @@ export interface LiveCatalog {
   index: ShopVectorIndex;
   /** Every stored photo of every product (image channel only): the photo search's best-photo index. */
   images: ProductImageIndex;
+  /**
+   * The mean product image vector the combined index's image channel is centred on (similar
+   * products; see catalog-centring.ts), or null (too few products). Fixed for an index build.
+   */
+  imageMean: CatalogMean | null;
   cards: Map<string, LiveCard>;
   version: number;
   /** False once the shop uninstalled the app (Shop.uninstalledAt set). */
@@ -67,6 +73,8 @@ interface Entry extends LiveCatalog {
 interface Sidecar {
   imageModelId: string;
   version: number;
+  /** Absent in snapshots written before centring: those are rebuilt. */
+  imageMean?: { mean: number[]; count: number } | null;
   rows: [id: string, rowVersion: number, card: LiveCard][];
 }
 
@@ -199,7 +207,7 @@ export class LiveCatalogs {
   private async open(shop: string): Promise<Entry> {
     const index = this.emptyIndex();
     const entry: Entry = {
-      shop, index, images: this.emptyImages(), cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
+      shop, index, images: this.emptyImages(), imageMean: null, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
       installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
     };
     const loaded = await this.loadFromDisk(shop);
@@ -211,11 +219,13 @@ export class LiveCatalogs {
     return entry;
   }
 
-  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "images" | "cards" | "rowVersions"> | null> {
+  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "images" | "imageMean" | "cards" | "rowVersions"> | null> {
     const dir = this.dir(shop);
     try {
       const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
-      if (sidecar.imageModelId !== this.opts.imageModelId) return null;
+      if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined) return null;
+      const imageMean = sidecar.imageMean && { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count };
+      if (imageMean && imageMean.mean.length !== this.opts.imageDim) return null;
       const index = await ShopVectorIndex.load(dir);
       if (!index || index.dims.image !== this.opts.imageDim) return null;
       const images = await ProductImageIndex.load(this.imagesDir(shop));
@@ -232,7 +242,7 @@ export class LiveCatalogs {
       // (The two indexes are saved one after the other, so they may differ by a few products.)
       for (const id of [...images.productIds()]) if (!cards.has(id)) images.removeProduct(id);
       for (const id of [...cards.keys()]) if (!images.has(id)) rowVersions.delete(id);
-      return { index, images, cards, rowVersions };
+      return { index, images, imageMean, cards, rowVersions };
     } catch {
       return null; // missing or unreadable: rebuild from the database
     }
@@ -252,8 +262,9 @@ export class LiveCatalogs {
   }
 
   /**
-   * Settings changed their channel weights: build a new index from the stored vectors in the
-   * background (requests keep using the old one), then swap it in and re-diff.
+   * Settings changed their channel weights, or the catalog drifted from the image mean the index is
+   * centred on: build a new index from the stored vectors in the background (requests keep using
+   * the old one), then swap it in and re-diff.
    */
   private rebuildWithWeights(entry: Entry, weights: ChannelWeights): void {
     if (entry.rebuilding) return;
@@ -261,6 +272,7 @@ export class LiveCatalogs {
       ...entry,
       index: this.emptyIndex(weights),
       images: this.emptyImages(),
+      imageMean: null,
       cards: new Map(),
       rowVersions: new Map(),
       refreshing: undefined,
@@ -271,6 +283,7 @@ export class LiveCatalogs {
       .then(() => {
         entry.index = fresh.index;
         entry.images = fresh.images;
+        entry.imageMean = fresh.imageMean;
         entry.cards = fresh.cards;
         entry.rowVersions = fresh.rowVersions;
         entry.weightsKey = weightsKeyOf(fresh.index.weights);
@@ -289,6 +302,7 @@ export class LiveCatalogs {
     entry.saveTimer = undefined;
     entry.index = this.emptyIndex();
     entry.images = this.emptyImages();
+    entry.imageMean = null;
     entry.cards.clear();
     entry.rowVersions.clear();
     entry.version = -1;
@@ -357,39 +371,50 @@ export class LiveCatalogs {
         changed++;
       }
     }
-    for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
-      const chunk = await db.product.findMany({
-        where: { shopDomain: entry.shop, id: { in: toLoad.slice(i, i + LOAD_CHUNK) } },
+    type Row = Awaited<ReturnType<typeof readChunk>>[number];
+    const readChunk = (ids: string[]) =>
+      db.product.findMany({
+        where: { shopDomain: entry.shop, id: { in: ids } },
         select: {
           id: true, handle: true, title: true, priceText: true, price: true, currency: true, imageUrls: true, onlineStoreUrl: true,
           available: true, productType: true, vendor: true, tags: true, updatedAt: true, status: true, embeddedAt: true,
           modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true,
         },
       });
-      for (const row of chunk) {
-        if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
-        const vectors: ChannelVectors = {};
-        let photos: Float32Array[] = [];
-        if (row.imageVector && row.modelId === this.opts.imageModelId) {
-          vectors.image = fromBytes(row.imageVector);
-          // Rows embedded before per-photo vectors existed take part with their mean vector.
-          photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [vectors.image];
-        }
-        if (row.colorVector) vectors.color = fromBytes(row.colorVector);
-        if (row.textVector) vectors.text = fromBytes(row.textVector);
-        const attrs: ProductAttributes = {
-          price: row.price,
-          available: row.available,
-          productType: row.productType,
-          vendor: row.vendor,
-          tags: JSON.parse(row.tags) as string[],
-        };
-        entry.index.upsert(row.id, vectors, attrs);
-        entry.images.setProduct(row.id, photos, attrs);
-        entry.cards.set(row.id, cardFromRow(row));
-        entry.rowVersions.set(row.id, row.updatedAt.getTime());
-        changed++;
+    const loaded: Row[] = [];
+    for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
+      for (const row of await readChunk(toLoad.slice(i, i + LOAD_CHUNK))) if (row.status === "ACTIVE" && row.embeddedAt) loaded.push(row);
+    }
+    const imageOf = (row: Row) => (row.imageVector && row.modelId === this.opts.imageModelId ? fromBytes(row.imageVector) : undefined);
+    if (entry.index.size === 0) {
+      // A fresh build: centre on this catalog's mean image vector (fixed until the catalog drifts).
+      entry.imageMean = catalogMean(loaded.flatMap((r) => imageOf(r) ?? []));
+    } else if (!entry.rebuilding && meanIsStale(entry.imageMean?.count ?? 0, live.size)) {
+      this.rebuildWithWeights(entry, entry.index.weights);
+    }
+    for (const row of loaded) {
+      const vectors: ChannelVectors = {};
+      let photos: Float32Array[] = [];
+      const image = imageOf(row);
+      if (image) {
+        vectors.image = entry.imageMean ? centre(image, entry.imageMean.mean) : image;
+        // Rows embedded before per-photo vectors existed take part with their mean vector.
+        photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [image];
       }
+      if (row.colorVector) vectors.color = fromBytes(row.colorVector);
+      if (row.textVector) vectors.text = fromBytes(row.textVector);
+      const attrs: ProductAttributes = {
+        price: row.price,
+        available: row.available,
+        productType: row.productType,
+        vendor: row.vendor,
+        tags: JSON.parse(row.tags) as string[],
+      };
+      entry.index.upsert(row.id, vectors, attrs);
+      entry.images.setProduct(row.id, photos, attrs);
+      entry.cards.set(row.id, cardFromRow(row));
+      entry.rowVersions.set(row.id, row.updatedAt.getTime());
+      changed++;
     }
     entry.version = version;
     if (changed > 0) this.scheduleSave(entry);
@@ -409,6 +434,7 @@ export class LiveCatalogs {
     const sidecar: Sidecar = {
       imageModelId: this.opts.imageModelId,
       version: e.version,
+      imageMean: e.imageMean && { mean: Array.from(e.imageMean.mean), count: e.imageMean.count },
       rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
     };
     await e.index.save(dir);

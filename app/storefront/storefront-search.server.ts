@@ -23,6 +23,7 @@
  * Contributions stay meaningful: image and colour are the photo's own weighted cosines, text is
  * the feedback term (how well the product's text matches the products the photo looks most like).
  */
+import { centre } from "../embedding/catalog-centring";
 import type { ImageEmbedder } from "../embedding/image-embedder.server";
 import type { PreparedImage } from "../embedding/image-preprocess.server";
 import { queryViews, type QueryViewOptions } from "../embedding/query-views";
@@ -149,7 +150,7 @@ function scaled(v: Float32Array, factor: number): Float32Array {
  * Exposed separately from the embedding so it can be tested and evaluated on fixed vectors.
  */
 export function rankForPhoto(
-  catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images">>,
+  catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images" | "imageMean">>,
   query: { image: Float32Array; color: Float32Array; views?: Float32Array[] },
   limit: number,
   filter: ProductFilter,
@@ -168,6 +169,8 @@ export function rankForPhoto(
   const useFeedback = fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
   const k = useFeedback ? Math.max(limit, fb.pool) : limit;
   const bestPhoto = config.match === "best-photo" && catalog.images && vectors.image && !vectors.color;
+  // The combined index's image channel is centred on the catalog mean (similar products): so is the query.
+  if (!bestPhoto && vectors.image && catalog.imageMean) vectors.image = scaled(centre(query.image, catalog.imageMean.mean), p.image / w.image);
   const first = !bestPhoto
     ? index.searchByVectors(vectors, { k, filter })
     : config.viewMatch === "max" && query.views && query.views.length > 1
