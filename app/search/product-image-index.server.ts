@@ -93,9 +93,12 @@ export class ProductImageIndex {
     const filter = opts.filter?.excludeIds?.length ? { ...opts.filter, excludeIds: this.excludedPoints(opts.filter.excludeIds) } : opts.filter;
     const kPoints = Math.min(MAX_K, k * this.maxPhotos, this.points.size);
     const best = new Map<string, SearchHit>();
-    for (const hit of this.points.searchByVectors({ image: query }, { k: kPoints, filter })) {
+    // One channel: hnswlib's own inner product is the score, so the exact re-score (one getPoint
+    // per point, ~0.1 ms at 1,280-d) is skipped.
+    for (const hit of this.points.searchByVectors({ image: query }, { k: kPoints, filter, contributions: false })) {
       const product = productOf(hit.id);
-      if (!best.has(product)) best.set(product, { ...hit, id: product }); // hits come best first
+      // Hits come best first: the first one of a product is its best photo.
+      if (!best.has(product)) best.set(product, { id: product, score: hit.score, contributions: { image: hit.score, color: 0, text: 0 } });
     }
     return [...best.values()].slice(0, k);
   }
