@@ -3,12 +3,16 @@
  * validator), merchant ranking rules, the result cache and the LiveCatalogs memory budget.
  */
 import "@shopify/shopify-api/adapters/node";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { describe, expect, it } from "vitest";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
 import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { TEXT_DIM } from "../app/embedding/text-vector";
-import { toBytes } from "../app/embedding/vector-codec";
+import { centre } from "../app/embedding/catalog-centring";
+import { dot, fromBytes, l2normalize, packVectors, toBytes, unpackVectors } from "../app/embedding/vector-codec";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog } from "../app/search/synthetic-catalog";
@@ -166,7 +170,11 @@ describe("LiveCatalogs", () => {
     const now = new Date(1_700_000_000_000);
     const rowsOf = (shop: string) => {
       const products = syntheticCatalog({ n: shops[shop].n, dims: { image: 16, color: COLOR_DIM, text: TEXT_DIM }, clusters: 3, seed: shop.length });
+      // Even rows carry per-photo vectors (the product's vector and a variant of it); odd rows are
+      // from the older recipe (mean vector only).
+      const variant = (v: Float32Array) => l2normalize(v.map((x, j) => x + (j % 3 === 0 ? 0.5 : 0)));
       return products.map((p, i) => ({
+        imageVectors: i % 2 === 0 ? packVectors([p.vectors.image as Float32Array, variant(p.vectors.image as Float32Array)]) : null,
         id: String(i + 1), handle: `h${i}`, title: `T${i}`, priceText: "1.00", price: p.attrs.price, currency: "USD", imageUrls: "[]", onlineStoreUrl: null,
         available: p.attrs.available, productType: p.attrs.productType, vendor: p.attrs.vendor, tags: JSON.stringify(p.attrs.tags), updatedAt: now,
         status: "ACTIVE", embeddedAt: now, modelId: "m", imageVector: toBytes(p.vectors.image!), colorVector: toBytes(p.vectors.color!), textVector: toBytes(p.vectors.text!),
@@ -175,6 +183,7 @@ describe("LiveCatalogs", () => {
     const cache = new Map<string, ReturnType<typeof rowsOf>>();
     const rows = (shop: string) => cache.get(shop) ?? (cache.set(shop, rowsOf(shop)), cache.get(shop)!);
     type W = { where: { domain?: string; shopDomain?: string; id?: { in: string[] } } };
+    const reads = { vectors: 0 };
     return {
       shop: {
         findUnique: async ({ where }: W) => {
@@ -185,12 +194,55 @@ describe("LiveCatalogs", () => {
       product: {
         findMany: async ({ where }: W) => {
           const all = rows(where.shopDomain!);
+          if (where.id) reads.vectors += where.id.in.length;
           return where.id ? all.filter((r) => where.id!.in.includes(r.id)) : all;
         },
       },
       productRule: { findMany: async () => [] },
+      reads,
+      rows,
     };
   }
+
+  it("holds every stored photo in the per-photo index, centres the combined index on the catalog mean, and restores both from disk", async () => {
+    const shop = "photos.myshopify.com";
+    const db = fakeDb({ [shop]: { n: 60 } });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-"));
+    try {
+      const lc = new LiveCatalogs({ db: db as never, dataDir, imageModelId: "m", imageDim: 16 });
+      const c = await lc.get(shop);
+      expect(c.images.size).toBe(60);
+      expect(c.images.photos).toBe(60 + 30); // 2 photos on even rows, the mean vector on odd rows
+      // A shopper's photo equal to product 1's second photo finds product 1 first, by that photo.
+      const second = unpackVectors(db.rows(shop)[0].imageVectors!, 16)[1];
+      const [top] = c.images.search(second, { k: 5 });
+      expect(top.id).toBe("1");
+      expect(top.score).toBeCloseTo(1, 4);
+      // The combined index's image channel is centred on the mean of the products' image vectors.
+      const images = db.rows(shop).map((r) => fromBytes(r.imageVector));
+      const mean = images[0].map((_, j) => images.reduce((s, v) => s + v[j], 0) / images.length);
+      expect(c.imageMean!.count).toBe(60);
+      Array.from(c.imageMean!.mean).forEach((x, j) => expect(x).toBeCloseTo(mean[j], 5));
+      const [hit] = c.index.searchByProduct("1", { k: 1 });
+      const w = c.index.weights;
+      const cosCentred = dot(centre(images[0], c.imageMean!.mean), centre(images[Number(hit.id) - 1], c.imageMean!.mean));
+      expect(hit.contributions.image).toBeCloseTo(w.image * cosCentred, 4);
+      await lc.save(c);
+      await lc.close();
+
+      const readsBefore = db.reads.vectors;
+      const restarted = new LiveCatalogs({ db: db as never, dataDir, imageModelId: "m", imageDim: 16 });
+      const r = await restarted.get(shop);
+      expect(db.reads.vectors).toBe(readsBefore); // nothing re-read from the database
+      expect(r.images.photos).toBe(90);
+      expect(r.images.search(second, { k: 1 })[0].id).toBe("1");
+      expect(Array.from(r.imageMean!.mean)).toEqual(Array.from(c.imageMean!.mean));
+      expect(r.index.searchByProduct("1", { k: 1 })[0].contributions.image).toBeCloseTo(hit.contributions.image, 5);
+      await restarted.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   it("drops least recently used shops over the memory budget and reloads them on demand", async () => {
     const db = fakeDb({ "a.myshopify.com": { n: 300 }, "b.myshopify.com": { n: 300 }, "c.myshopify.com": { n: 300 } });

@@ -51,7 +51,7 @@ describe.each(await databaseKinds())("per-photo image vectors on %s", (kind) => 
     await database?.drop();
   });
 
-  const deps = () => ({ db, embedder, fetchPolicy: defaultImageFetchPolicy({}) });
+  const deps = () => ({ db, embedder, fetchPolicy: defaultImageFetchPolicy({ NODE_ENV: "test" }) });
   const node = (id: string, urls: string[]) =>
     parseProductNode({ id: `gid://shopify/Product/${id}`, title: "Tee", updatedAt: "2026-01-01T00:00:00Z", media: { nodes: urls.map((url) => ({ image: { url } })) } });
 
