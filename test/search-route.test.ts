@@ -181,7 +181,10 @@ describe("LiveCatalogs", () => {
       }));
     };
     const cache = new Map<string, ReturnType<typeof rowsOf>>();
-    const rows = (shop: string) => cache.get(shop) ?? (cache.set(shop, rowsOf(shop)), cache.get(shop)!);
+    const rows = (shop: string) => {
+      const key = `${shop}:${shops[shop].n}`;
+      return cache.get(key) ?? (cache.set(key, rowsOf(shop)), cache.get(key)!);
+    };
     type W = { where: { domain?: string; shopDomain?: string; id?: { in: string[] } } };
     const reads = { vectors: 0 };
     return {
@@ -259,6 +262,34 @@ describe("LiveCatalogs", () => {
     const b = await lc.get("b.myshopify.com");
     expect(b.index.size).toBe(300);
     await Promise.all([probe.close(), lc.close()]);
+  });
+
+  it("centres on the catalog mean once the shop has enough products, and re-centres after the catalog grew", async () => {
+    const shop = "growing.myshopify.com";
+    const shops = { [shop]: { n: 10, version: 1 } };
+    const db = fakeDb(shops);
+    const lc = new LiveCatalogs({ db: db as never, dataDir: "/nonexistent", imageModelId: "m", imageDim: 16 });
+    expect((await lc.get(shop)).imageMean).toBeNull(); // 10 products: too few to centre on
+    const waitForMean = async (count: number) => {
+      for (let i = 0; i < 200 && (await lc.get(shop)).imageMean?.count !== count; i++) await new Promise((r) => setTimeout(r, 20));
+      return lc.get(shop);
+    };
+    shops[shop] = { n: 40, version: 2 };
+    lc.markDirty(shop);
+    const c40 = await waitForMean(40);
+    expect(c40.index.size).toBe(40);
+    expect(c40.images.size).toBe(40);
+    shops[shop] = { n: 45, version: 3 }; // +12.5%: the mean still describes the catalog
+    lc.markDirty(shop);
+    const c45 = await lc.get(shop);
+    expect(c45.index.size).toBe(45);
+    expect(c45.imageMean!.count).toBe(40);
+    shops[shop] = { n: 60, version: 4 }; // +50% since the mean: rebuilt in the background, centred anew
+    lc.markDirty(shop);
+    const c60 = await waitForMean(60);
+    expect(c60.index.size).toBe(60);
+    expect(c60.images.photos).toBe(90);
+    await lc.close();
   });
 
   it("applies stored settings and rebuilds the index when the weights change", async () => {

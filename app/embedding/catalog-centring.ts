@@ -23,13 +23,30 @@ export const MIN_PRODUCTS_FOR_CENTRING = 20;
  */
 export const RECENTRE_DRIFT = 0.25;
 
+/** Running sum of vectors (so a large catalog's mean is computed chunk by chunk). */
+export class MeanAccumulator {
+  private sum: Float64Array | undefined;
+  private n = 0;
+
+  add(v: ArrayLike<number>): void {
+    this.sum ??= new Float64Array(v.length);
+    if (v.length !== this.sum.length) throw new RangeError(`MeanAccumulator: dimension ${v.length} vs ${this.sum.length}`);
+    for (let i = 0; i < v.length; i++) this.sum[i] += v[i];
+    this.n++;
+  }
+
+  /** Plain (not re-normalised) mean; null when there are too few vectors to centre on. */
+  result(): CatalogMean | null {
+    if (!this.sum || this.n < MIN_PRODUCTS_FOR_CENTRING) return null;
+    return { mean: Float32Array.from(this.sum, (x) => x / this.n), count: this.n };
+  }
+}
+
 /** Plain (not re-normalised) mean of the vectors; null when there are too few to centre on. */
 export function catalogMean(vectors: Float32Array[]): CatalogMean | null {
-  if (vectors.length < MIN_PRODUCTS_FOR_CENTRING) return null;
-  const mean = new Float32Array(vectors[0].length);
-  for (const v of vectors) for (let i = 0; i < v.length; i++) mean[i] += v[i];
-  for (let i = 0; i < mean.length; i++) mean[i] /= vectors.length;
-  return { mean, count: vectors.length };
+  const acc = new MeanAccumulator();
+  for (const v of vectors) acc.add(v);
+  return acc.result();
 }
 
 /** `v − mean`, L2-normalised (a copy). */

@@ -16,7 +16,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "../db.server";
-import { catalogMean, centre, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
+import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { fromBytes, unpackVectors } from "../embedding/vector-codec";
@@ -381,41 +381,53 @@ export class LiveCatalogs {
           modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true,
         },
       });
-    const loaded: Row[] = [];
-    for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
-      for (const row of await readChunk(toLoad.slice(i, i + LOAD_CHUNK))) if (row.status === "ACTIVE" && row.embeddedAt) loaded.push(row);
-    }
-    const imageOf = (row: Row) => (row.imageVector && row.modelId === this.opts.imageModelId ? fromBytes(row.imageVector) : undefined);
-    if (entry.index.size === 0) {
+    const imageOf = (row: Pick<Row, "imageVector" | "modelId">) =>
+      row.imageVector && row.modelId === this.opts.imageModelId ? fromBytes(row.imageVector) : undefined;
+    if (entry.index.size === 0 && toLoad.length > 0) {
       // A fresh build: centre on this catalog's mean image vector (fixed until the catalog drifts).
-      entry.imageMean = catalogMean(loaded.flatMap((r) => imageOf(r) ?? []));
-    } else if (!entry.rebuilding && meanIsStale(entry.imageMean?.count ?? 0, live.size)) {
-      this.rebuildWithWeights(entry, entry.index.weights);
-    }
-    for (const row of loaded) {
-      const vectors: ChannelVectors = {};
-      let photos: Float32Array[] = [];
-      const image = imageOf(row);
-      if (image) {
-        vectors.image = entry.imageMean ? centre(image, entry.imageMean.mean) : image;
-        // Rows embedded before per-photo vectors existed take part with their mean vector.
-        photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [image];
+      // One extra pass over the image vectors alone, chunk by chunk.
+      const acc = new MeanAccumulator();
+      for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
+        const chunk = await db.product.findMany({
+          where: { shopDomain: entry.shop, id: { in: toLoad.slice(i, i + LOAD_CHUNK) }, status: "ACTIVE", embeddedAt: { not: null } },
+          select: { imageVector: true, modelId: true },
+        });
+        for (const row of chunk) {
+          const image = imageOf(row);
+          if (image) acc.add(image);
+        }
       }
-      if (row.colorVector) vectors.color = fromBytes(row.colorVector);
-      if (row.textVector) vectors.text = fromBytes(row.textVector);
-      const attrs: ProductAttributes = {
-        price: row.price,
-        available: row.available,
-        productType: row.productType,
-        vendor: row.vendor,
-        tags: JSON.parse(row.tags) as string[],
-      };
-      entry.index.upsert(row.id, vectors, attrs);
-      entry.images.setProduct(row.id, photos, attrs);
-      entry.cards.set(row.id, cardFromRow(row));
-      entry.rowVersions.set(row.id, row.updatedAt.getTime());
-      changed++;
+      entry.imageMean = acc.result();
     }
+    for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
+      for (const row of await readChunk(toLoad.slice(i, i + LOAD_CHUNK))) {
+        if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
+        const vectors: ChannelVectors = {};
+        let photos: Float32Array[] = [];
+        const image = imageOf(row);
+        if (image) {
+          vectors.image = entry.imageMean ? centre(image, entry.imageMean.mean) : image;
+          // Rows embedded before per-photo vectors existed take part with their mean vector.
+          photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [image];
+        }
+        if (row.colorVector) vectors.color = fromBytes(row.colorVector);
+        if (row.textVector) vectors.text = fromBytes(row.textVector);
+        const attrs: ProductAttributes = {
+          price: row.price,
+          available: row.available,
+          productType: row.productType,
+          vendor: row.vendor,
+          tags: JSON.parse(row.tags) as string[],
+        };
+        entry.index.upsert(row.id, vectors, attrs);
+        entry.images.setProduct(row.id, photos, attrs);
+        entry.cards.set(row.id, cardFromRow(row));
+        entry.rowVersions.set(row.id, row.updatedAt.getTime());
+        changed++;
+      }
+    }
+    // The mean no longer describes the catalog (it grew or shrank a lot): rebuild, centred anew.
+    if (!entry.rebuilding && meanIsStale(entry.imageMean?.count ?? 0, entry.images.size)) this.rebuildWithWeights(entry, entry.index.weights);
     entry.version = version;
     if (changed > 0) this.scheduleSave(entry);
   }
