@@ -6,7 +6,7 @@
  */
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { TEXT_VECTOR_VERSION } from "../app/embedding/vector-versions";
+import { IMAGE_VECTOR_VERSION, TEXT_VECTOR_VERSION } from "../app/embedding/vector-versions";
 import { redisNamespace } from "../app/redis.server";
 
 export const EMBED_QUEUE = "lookalike-embed";
@@ -27,7 +27,7 @@ export const embedJobOptions: JobsOptions = {
 
 /** BullMQ ids may not contain ":"; shop domains and hashes never contain "|". */
 export function embedJobId(shop: string, productId: string, textHash: string, imageHash: string): string {
-  return ["embed", shop, productId, textHash.slice(0, 12), imageHash.slice(0, 12), TEXT_VECTOR_VERSION].join("|");
+  return ["embed", shop, productId, textHash.slice(0, 12), imageHash.slice(0, 12), TEXT_VECTOR_VERSION, IMAGE_VECTOR_VERSION].join("|");
 }
 
 export function createEmbedQueue(connection: Redis): Queue<EmbedJobData> {

@@ -38,8 +38,10 @@ import { createPrismaClient } from "../app/db.server";
 import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
 import { TEXT_DIM } from "../app/embedding/text-vector";
+import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { catalogMean, centre } from "../app/embedding/catalog-centring";
 import { toBytes } from "../app/embedding/vector-codec";
 import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
 import { rankSimilar } from "../app/storefront/ranking-rules.server";
@@ -98,16 +100,24 @@ async function prepare() {
   const rows = await db.product.findMany({ where: { shopDomain: SHOP }, select: { id: true, updatedAt: true, handle: true, title: true, priceText: true } });
   const t1 = performance.now();
   const index = new ShopVectorIndex({ dims, weights: BENCH_WEIGHTS, initialCapacity: n });
+  // The photo search's per-photo index (one photo per generated product), as LiveCatalogs saves it.
+  const images = ProductImageIndex.create(dims.image, n);
+  // Centred on the catalog mean, as LiveCatalogs builds it (a snapshot without it would be rebuilt).
+  const mean = catalogMean(products.map((p) => p.vectors.image as Float32Array));
   products.forEach((p, i) => {
-    index.upsert(idOf(i), p.vectors, p.attrs);
+    const image = p.vectors.image as Float32Array;
+    index.upsert(idOf(i), { ...p.vectors, image: mean ? centre(image, mean.mean) : image }, p.attrs);
+    images.setProduct(idOf(i), [p.vectors.image as Float32Array], p.attrs);
     if (i % 10000 === 9999) console.log(`  indexed ${i + 1} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
   });
   console.log(`index build: ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   const shopDir = path.join(dir, "data", "indexes", SHOP);
   await index.save(shopDir);
+  await images.save(path.join(shopDir, "images"));
   const sidecar = {
     imageModelId: spec.id,
     version: 1,
+    imageMean: mean && { mean: Array.from(mean.mean), count: mean.count },
     rows: rows.map((r) => [
       r.id,
       r.updatedAt.getTime(),

@@ -3,12 +3,17 @@
  * validator), merchant ranking rules, the result cache and the LiveCatalogs memory budget.
  */
 import "@shopify/shopify-api/adapters/node";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { describe, expect, it } from "vitest";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
 import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { TEXT_DIM } from "../app/embedding/text-vector";
-import { toBytes } from "../app/embedding/vector-codec";
+import { centre } from "../app/embedding/catalog-centring";
+import { dot, fromBytes, l2normalize, packVectors, toBytes, unpackVectors } from "../app/embedding/vector-codec";
+import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog } from "../app/search/synthetic-catalog";
 import { DEFAULT_SETTINGS, type ShopSettings } from "../app/shops/shop-settings";
@@ -61,13 +66,15 @@ const dims = { image: 16, color: 4, text: 8 };
 function smallCatalog(n = 300, settings: Partial<ShopSettings> = {}): LiveCatalog {
   const products = syntheticCatalog({ n, dims, clusters: 5, seed: 3, noise: 0.8 });
   const index = new ShopVectorIndex({ dims, weights: { image: 0.6, color: 0.2, text: 0.2 } });
+  const images = ProductImageIndex.create(dims.image);
   const cards = new Map<string, LiveCard>();
   products.forEach((p, i) => {
     const id = String(1000 + i);
     index.upsert(id, p.vectors, p.attrs);
+    images.setProduct(id, [p.vectors.image!], p.attrs);
     cards.set(id, { id, handle: `p${i}`, title: `Product ${i}`, price: p.attrs.price.toFixed(2), currency: "USD", image: null, url: `/products/p${i}`, localImage: false });
   });
-  return { shop: "s.myshopify.com", index, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
+  return { shop: "s.myshopify.com", index, images, imageMean: null, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
 }
 
 describe("ranking rules", () => {
@@ -163,15 +170,23 @@ describe("LiveCatalogs", () => {
     const now = new Date(1_700_000_000_000);
     const rowsOf = (shop: string) => {
       const products = syntheticCatalog({ n: shops[shop].n, dims: { image: 16, color: COLOR_DIM, text: TEXT_DIM }, clusters: 3, seed: shop.length });
+      // Even rows carry per-photo vectors (the product's vector and a variant of it); odd rows are
+      // from the older recipe (mean vector only).
+      const variant = (v: Float32Array) => l2normalize(v.map((x, j) => x + (j % 3 === 0 ? 0.5 : 0)));
       return products.map((p, i) => ({
+        imageVectors: i % 2 === 0 ? packVectors([p.vectors.image as Float32Array, variant(p.vectors.image as Float32Array)]) : null,
         id: String(i + 1), handle: `h${i}`, title: `T${i}`, priceText: "1.00", price: p.attrs.price, currency: "USD", imageUrls: "[]", onlineStoreUrl: null,
         available: p.attrs.available, productType: p.attrs.productType, vendor: p.attrs.vendor, tags: JSON.stringify(p.attrs.tags), updatedAt: now,
         status: "ACTIVE", embeddedAt: now, modelId: "m", imageVector: toBytes(p.vectors.image!), colorVector: toBytes(p.vectors.color!), textVector: toBytes(p.vectors.text!),
       }));
     };
     const cache = new Map<string, ReturnType<typeof rowsOf>>();
-    const rows = (shop: string) => cache.get(shop) ?? (cache.set(shop, rowsOf(shop)), cache.get(shop)!);
+    const rows = (shop: string) => {
+      const key = `${shop}:${shops[shop].n}`;
+      return cache.get(key) ?? (cache.set(key, rowsOf(shop)), cache.get(key)!);
+    };
     type W = { where: { domain?: string; shopDomain?: string; id?: { in: string[] } } };
+    const reads = { vectors: 0 };
     return {
       shop: {
         findUnique: async ({ where }: W) => {
@@ -182,12 +197,55 @@ describe("LiveCatalogs", () => {
       product: {
         findMany: async ({ where }: W) => {
           const all = rows(where.shopDomain!);
+          if (where.id) reads.vectors += where.id.in.length;
           return where.id ? all.filter((r) => where.id!.in.includes(r.id)) : all;
         },
       },
       productRule: { findMany: async () => [] },
+      reads,
+      rows,
     };
   }
+
+  it("holds every stored photo in the per-photo index, centres the combined index on the catalog mean, and restores both from disk", async () => {
+    const shop = "photos.myshopify.com";
+    const db = fakeDb({ [shop]: { n: 60 } });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-"));
+    try {
+      const lc = new LiveCatalogs({ db: db as never, dataDir, imageModelId: "m", imageDim: 16 });
+      const c = await lc.get(shop);
+      expect(c.images.size).toBe(60);
+      expect(c.images.photos).toBe(60 + 30); // 2 photos on even rows, the mean vector on odd rows
+      // A shopper's photo equal to product 1's second photo finds product 1 first, by that photo.
+      const second = unpackVectors(db.rows(shop)[0].imageVectors!, 16)[1];
+      const [top] = c.images.search(second, { k: 5 });
+      expect(top.id).toBe("1");
+      expect(top.score).toBeCloseTo(1, 4);
+      // The combined index's image channel is centred on the mean of the products' image vectors.
+      const images = db.rows(shop).map((r) => fromBytes(r.imageVector));
+      const mean = images[0].map((_, j) => images.reduce((s, v) => s + v[j], 0) / images.length);
+      expect(c.imageMean!.count).toBe(60);
+      Array.from(c.imageMean!.mean).forEach((x, j) => expect(x).toBeCloseTo(mean[j], 5));
+      const [hit] = c.index.searchByProduct("1", { k: 1 });
+      const w = c.index.weights;
+      const cosCentred = dot(centre(images[0], c.imageMean!.mean), centre(images[Number(hit.id) - 1], c.imageMean!.mean));
+      expect(hit.contributions.image).toBeCloseTo(w.image * cosCentred, 4);
+      await lc.save(c);
+      await lc.close();
+
+      const readsBefore = db.reads.vectors;
+      const restarted = new LiveCatalogs({ db: db as never, dataDir, imageModelId: "m", imageDim: 16 });
+      const r = await restarted.get(shop);
+      expect(db.reads.vectors).toBe(readsBefore); // nothing re-read from the database
+      expect(r.images.photos).toBe(90);
+      expect(r.images.search(second, { k: 1 })[0].id).toBe("1");
+      expect(Array.from(r.imageMean!.mean)).toEqual(Array.from(c.imageMean!.mean));
+      expect(r.index.searchByProduct("1", { k: 1 })[0].contributions.image).toBeCloseTo(hit.contributions.image, 5);
+      await restarted.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   it("drops least recently used shops over the memory budget and reloads them on demand", async () => {
     const db = fakeDb({ "a.myshopify.com": { n: 300 }, "b.myshopify.com": { n: 300 }, "c.myshopify.com": { n: 300 } });
@@ -204,6 +262,34 @@ describe("LiveCatalogs", () => {
     const b = await lc.get("b.myshopify.com");
     expect(b.index.size).toBe(300);
     await Promise.all([probe.close(), lc.close()]);
+  });
+
+  it("centres on the catalog mean once the shop has enough products, and re-centres after the catalog grew", async () => {
+    const shop = "growing.myshopify.com";
+    const shops = { [shop]: { n: 10, version: 1 } };
+    const db = fakeDb(shops);
+    const lc = new LiveCatalogs({ db: db as never, dataDir: "/nonexistent", imageModelId: "m", imageDim: 16 });
+    expect((await lc.get(shop)).imageMean).toBeNull(); // 10 products: too few to centre on
+    const waitForMean = async (count: number) => {
+      for (let i = 0; i < 200 && (await lc.get(shop)).imageMean?.count !== count; i++) await new Promise((r) => setTimeout(r, 20));
+      return lc.get(shop);
+    };
+    shops[shop] = { n: 40, version: 2 };
+    lc.markDirty(shop);
+    const c40 = await waitForMean(40);
+    expect(c40.index.size).toBe(40);
+    expect(c40.images.size).toBe(40);
+    shops[shop] = { n: 45, version: 3 }; // +12.5%: the mean still describes the catalog
+    lc.markDirty(shop);
+    const c45 = await lc.get(shop);
+    expect(c45.index.size).toBe(45);
+    expect(c45.imageMean!.count).toBe(40);
+    shops[shop] = { n: 60, version: 4 }; // +50% since the mean: rebuilt in the background, centred anew
+    lc.markDirty(shop);
+    const c60 = await waitForMean(60);
+    expect(c60.index.size).toBe(60);
+    expect(c60.images.photos).toBe(90);
+    await lc.close();
   });
 
   it("applies stored settings and rebuilds the index when the weights change", async () => {

@@ -8,8 +8,8 @@ import type { ImageEmbedder } from "../embedding/image-embedder.server";
 import { isImageInputError } from "../embedding/image-errors";
 import { prepareImage, type PreparedImage } from "../embedding/image-preprocess.server";
 import { textVector } from "../embedding/text-vector";
-import { l2normalize, toBytes } from "../embedding/vector-codec";
-import { textVectorKey } from "../embedding/vector-versions";
+import { l2normalize, packVectors, toBytes } from "../embedding/vector-codec";
+import { imageVectorKey, MAX_PRODUCT_IMAGES, textVectorKey } from "../embedding/vector-versions";
 import { fetchImageBytes, ImageFetchError, type ImageFetchPolicy } from "./image-fetch.server";
 
 export interface EmbedProductDeps {
@@ -35,7 +35,7 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
   const row = await db.product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id: productId } } });
   if (!row) return { status: "skipped", reason: "product no longer exists" };
   const textChanged = row.vectorTextHash !== textVectorKey(row.textHash);
-  const imagesChanged = row.vectorImageHash !== row.imageHash || row.modelId !== deps.embedder.modelId;
+  const imagesChanged = row.vectorImageHash !== imageVectorKey(row.imageHash) || row.modelId !== deps.embedder.modelId;
   if (!textChanged && !imagesChanged && row.embedState === "embedded") return { status: "skipped", reason: "already embedded" };
 
   const update: Record<string, unknown> = {};
@@ -45,7 +45,9 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
   }
 
   const imageErrors: string[] = [];
-  const urls = JSON.parse(row.imageUrls) as string[];
+  // The first MAX_PRODUCT_IMAGES photos (the merchant's main photos come first): each is kept as
+  // its own vector for the photo search, their mean for similar products.
+  const urls = (JSON.parse(row.imageUrls) as string[]).slice(0, MAX_PRODUCT_IMAGES);
   if (imagesChanged) {
     const prepared: PreparedImage[] = [];
     for (const url of urls) {
@@ -68,9 +70,11 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
     if (prepared.length > 0) {
       const vectors = await deps.embedder.embed(prepared);
       update.imageVector = toBytes(meanVector(vectors));
+      update.imageVectors = packVectors(vectors.map((v) => l2normalize(v)));
       update.colorVector = toBytes(meanVector(prepared.map((p) => p.color)));
     } else {
       update.imageVector = null;
+      update.imageVectors = null;
       update.colorVector = null;
     }
     update.modelId = deps.embedder.modelId;
@@ -81,7 +85,7 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
     data: {
       ...update,
       vectorTextHash: textVectorKey(row.textHash),
-      vectorImageHash: row.imageHash,
+      vectorImageHash: imageVectorKey(row.imageHash),
       embedState: "embedded",
       embedError: imageErrors.length ? `some images skipped: ${imageErrors.join("; ")}`.slice(0, 1_000) : null,
       embeddedAt: new Date(),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../db.server";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../../test/support/databases";
-import { textVectorKey } from "../embedding/vector-versions";
+import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import { parseProductNode } from "./product-node";
 import { catalogCounts, deleteProduct, ensureShop, upsertProduct } from "./product-repository.server";
 
@@ -47,7 +47,7 @@ describe.each(kinds)("product repository on %s", (kind) => {
   });
 
   it("updates price without re-embedding, and re-embeds when the title or images change", async () => {
-    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: "1" } }, data: { embedState: "embedded", vectorTextHash: textVectorKey(node().textHash), vectorImageHash: node().imageHash } });
+    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: "1" } }, data: { embedState: "embedded", vectorTextHash: textVectorKey(node().textHash), vectorImageHash: imageVectorKey(node().imageHash) } });
     const price = await upsertProduct(db, shop, node({ updatedAt: "2026-02-02T00:00:00Z", priceRangeV2: { minVariantPrice: { amount: "12.00" } } }), "shopify");
     expect(price).toEqual({ action: "updated", needsEmbedding: false });
     expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "1" } } })).embedState).toBe("embedded");

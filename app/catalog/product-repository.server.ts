@@ -6,7 +6,7 @@
  * - text or image changes reset the embedding; price or availability changes do not.
  */
 import type { Db } from "../db.server";
-import { textVectorKey } from "../embedding/vector-versions";
+import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import type { ProductRecord } from "./product-node";
 
 export type ProductSource = "shopify" | "import";
@@ -65,7 +65,7 @@ export async function upsertProduct(db: Db, shop: string, record: ProductRecord,
   }
   if (record.updatedAt.getTime() < existing.shopifyUpdatedAt.getTime()) return { action: "stale", needsEmbedding: false };
 
-  const needsEmbedding = existing.vectorTextHash !== textVectorKey(record.textHash) || existing.vectorImageHash !== record.imageHash;
+  const needsEmbedding = existing.vectorTextHash !== textVectorKey(record.textHash) || existing.vectorImageHash !== imageVectorKey(record.imageHash);
   const same =
     existing.shopifyUpdatedAt.getTime() === record.updatedAt.getTime() &&
     existing.textHash === record.textHash &&

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
 import { createEmbedQueue, createSyncQueue } from "../../jobs/queues.server";
 import { createPrismaClient, type Db } from "../db.server";
-import { textVectorKey } from "../embedding/vector-versions";
+import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import { parseProductNode } from "./product-node";
 import { ensureShop, upsertProduct } from "./product-repository.server";
 import { reconcile } from "./reconciler.server";
@@ -36,9 +36,10 @@ afterAll(async () => {
 describe("reconcile", () => {
   it("re-queues pending products after their jobs were lost, and re-embeds vectors from an older recipe", async () => {
     const [p1, p2] = await db.product.findMany({ where: { shopDomain: shop }, orderBy: { id: "asc" } });
-    // p1 embedded with the current recipe, p2 with an older one (no version suffix), p3 pending.
-    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: p1.id } }, data: { embedState: "embedded", vectorTextHash: textVectorKey(p1.textHash), vectorImageHash: p1.imageHash } });
-    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: p2.id } }, data: { embedState: "embedded", vectorTextHash: p2.textHash, vectorImageHash: p2.imageHash } });
+    // p1 embedded with the current recipes, p2 with an older image recipe (single mean vector, no
+    // version suffix), p3 pending.
+    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: p1.id } }, data: { embedState: "embedded", vectorTextHash: textVectorKey(p1.textHash), vectorImageHash: imageVectorKey(p1.imageHash) } });
+    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: p2.id } }, data: { embedState: "embedded", vectorTextHash: textVectorKey(p2.textHash), vectorImageHash: p2.imageHash } });
 
     const report = await reconcile({ db, embedQueue, syncQueue }, shop);
     expect(report).toMatchObject({ shops: 1, outdatedProducts: 1, requeuedProducts: 2 });

@@ -1,7 +1,7 @@
 /**
  * The reconciler: compares what the database says should exist with the queues, and repairs the
  * difference. It alone brings every product back if Redis loses every queued job:
- * - products embedded with an older text-vector recipe (TEXT_VECTOR_VERSION) become pending;
+ * - products embedded with an older text- or image-vector recipe (vector-versions.ts) become pending;
  * - products still pending embedding get their (content-addressed, so deduped) embed job again;
  * - bulk sync runs that went quiet (no heartbeat) get their job again and resume from their phase;
  * - runs whose embedding is finished are marked done.
@@ -9,7 +9,7 @@
  */
 import type { Queue } from "bullmq";
 import type { Db } from "../db.server";
-import { CURRENT_TEXT_SUFFIX } from "../embedding/vector-versions";
+import { CURRENT_IMAGE_SUFFIX, CURRENT_TEXT_SUFFIX } from "../embedding/vector-versions";
 import { finishEmbeddedRuns } from "./sync-runs.server";
 import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
 
@@ -38,7 +38,11 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
   for (const { domain: shop } of shops) {
     report.shops++;
     const outdated = await db.product.updateMany({
-      where: { shopDomain: shop, embedState: "embedded", NOT: { vectorTextHash: { endsWith: CURRENT_TEXT_SUFFIX } } },
+      where: {
+        shopDomain: shop,
+        embedState: "embedded",
+        OR: [{ NOT: { vectorTextHash: { endsWith: CURRENT_TEXT_SUFFIX } } }, { NOT: { vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } } }],
+      },
       data: { embedState: "pending" },
     });
     report.outdatedProducts += outdated.count;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dot, fromBytes, l2normalize, toBytes } from "./vector-codec.js";
+import { dot, fromBytes, l2normalize, packVectors, toBytes, unpackVectors } from "./vector-codec.js";
 
 describe("vector-codec", () => {
   it("round-trips float32 through little-endian bytes", () => {
@@ -33,5 +33,14 @@ describe("vector-codec", () => {
     expect(dot(n, n)).toBeCloseTo(1);
     expect(Array.from(l2normalize([0, 0, 0]))).toEqual([0, 0, 0]);
     expect(() => dot([1], [1, 2])).toThrow(RangeError);
+  });
+
+  it("packs several vectors into one byte string and back, and rejects a wrong dimension", () => {
+    const vs = [new Float32Array([1, 0, 0]), new Float32Array([0, 0.6, 0.8])];
+    const bytes = packVectors(vs);
+    expect(bytes.byteLength).toBe(24);
+    expect(unpackVectors(bytes, 3).map((v) => Array.from(v))).toEqual([[1, 0, 0], [0, expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]]);
+    expect(() => unpackVectors(bytes, 5)).toThrow(RangeError);
+    expect(() => packVectors([new Float32Array(3), new Float32Array(2)])).toThrow(RangeError);
   });
 });

@@ -35,3 +35,25 @@ export function fromBytes(b: Uint8Array): Float32Array {
   for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
   return out;
 }
+
+/** Several vectors of one dimension as one byte string (n × dim float32, little-endian). */
+export function packVectors(vectors: Float32Array[]): Uint8Array {
+  const dim = vectors[0]?.length ?? 0;
+  const all = new Float32Array(vectors.length * dim);
+  vectors.forEach((v, i) => {
+    if (v.length !== dim) throw new RangeError(`packVectors: vector ${i} has dimension ${v.length}, expected ${dim}`);
+    all.set(v, i * dim);
+  });
+  return toBytes(all);
+}
+
+/** Inverse of packVectors for vectors of dimension `dim`. */
+export function unpackVectors(bytes: Uint8Array, dim: number): Float32Array[] {
+  if (!Number.isInteger(dim) || dim <= 0 || bytes.byteLength % (dim * 4) !== 0) {
+    throw new RangeError(`unpackVectors: ${bytes.byteLength} bytes is not a whole number of ${dim}-d float32 vectors`);
+  }
+  const all = fromBytes(bytes);
+  const out: Float32Array[] = [];
+  for (let off = 0; off < all.length; off += dim) out.push(all.slice(off, off + dim));
+  return out;
+}

@@ -16,11 +16,13 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Db } from "../db.server";
+import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
-import { fromBytes } from "../embedding/vector-codec";
+import { fromBytes, unpackVectors } from "../embedding/vector-codec";
 import { subscribeCatalogChanges, type CatalogSubscription } from "../catalog/catalog-events.server";
 import type { ProductAttributes } from "../search/filters";
+import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex, type ChannelVectors, type ChannelWeights } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
 import { cardFromRow, type ProductCard } from "./product-card";
@@ -37,6 +39,13 @@ export type LiveCard = ProductCard & { localImage: boolean };
 export interface LiveCatalog {
   shop: string;
   index: ShopVectorIndex;
+  /** Every stored photo of every product (image channel only): the photo search's best-photo index. */
+  images: ProductImageIndex;
+  /**
+   * The mean product image vector the combined index's image channel is centred on (similar
+   * products; see catalog-centring.ts), or null (too few products). Fixed for an index build.
+   */
+  imageMean: CatalogMean | null;
   cards: Map<string, LiveCard>;
   version: number;
   /** False once the shop uninstalled the app (Shop.uninstalledAt set). */
@@ -64,6 +73,8 @@ interface Entry extends LiveCatalog {
 interface Sidecar {
   imageModelId: string;
   version: number;
+  /** Absent in snapshots written before centring: those are rebuilt. */
+  imageMean?: { mean: number[]; count: number } | null;
   rows: [id: string, rowVersion: number, card: LiveCard][];
 }
 
@@ -166,7 +177,7 @@ export class LiveCatalogs {
   }
 
   private measure(entry: Entry): void {
-    entry.bytes = entry.index.stats().memory.usedBytes + entry.cards.size * CARD_BYTES;
+    entry.bytes = entry.index.stats().memory.usedBytes + entry.images.stats().memory.usedBytes + entry.cards.size * CARD_BYTES;
   }
 
   async close(): Promise<void> {
@@ -185,10 +196,18 @@ export class LiveCatalogs {
     });
   }
 
+  private emptyImages(): ProductImageIndex {
+    return ProductImageIndex.create(this.opts.imageDim);
+  }
+
+  private imagesDir(shop: string): string {
+    return path.join(this.dir(shop), "images");
+  }
+
   private async open(shop: string): Promise<Entry> {
     const index = this.emptyIndex();
     const entry: Entry = {
-      shop, index, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
+      shop, index, images: this.emptyImages(), imageMean: null, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
       installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
     };
     const loaded = await this.loadFromDisk(shop);
@@ -200,13 +219,17 @@ export class LiveCatalogs {
     return entry;
   }
 
-  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "cards" | "rowVersions"> | null> {
+  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "images" | "imageMean" | "cards" | "rowVersions"> | null> {
     const dir = this.dir(shop);
     try {
       const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
-      if (sidecar.imageModelId !== this.opts.imageModelId) return null;
+      if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined) return null;
+      const imageMean = sidecar.imageMean && { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count };
+      if (imageMean && imageMean.mean.length !== this.opts.imageDim) return null;
       const index = await ShopVectorIndex.load(dir);
       if (!index || index.dims.image !== this.opts.imageDim) return null;
+      const images = await ProductImageIndex.load(this.imagesDir(shop));
+      if (!images || images.dim !== this.opts.imageDim) return null;
       const cards = new Map<string, LiveCard>();
       const rowVersions = new Map<string, number>();
       for (const [id, version, card] of sidecar.rows) {
@@ -215,7 +238,11 @@ export class LiveCatalogs {
         rowVersions.set(id, version);
       }
       for (const id of [...index.ids()]) if (!cards.has(id)) index.remove(id);
-      return { index, cards, rowVersions };
+      // A product whose photos are missing from the image index is loaded again from the database.
+      // (The two indexes are saved one after the other, so they may differ by a few products.)
+      for (const id of [...images.productIds()]) if (!cards.has(id)) images.removeProduct(id);
+      for (const id of [...cards.keys()]) if (!images.has(id)) rowVersions.delete(id);
+      return { index, images, imageMean, cards, rowVersions };
     } catch {
       return null; // missing or unreadable: rebuild from the database
     }
@@ -235,14 +262,17 @@ export class LiveCatalogs {
   }
 
   /**
-   * Settings changed their channel weights: build a new index from the stored vectors in the
-   * background (requests keep using the old one), then swap it in and re-diff.
+   * Settings changed their channel weights, or the catalog drifted from the image mean the index is
+   * centred on: build a new index from the stored vectors in the background (requests keep using
+   * the old one), then swap it in and re-diff.
    */
   private rebuildWithWeights(entry: Entry, weights: ChannelWeights): void {
     if (entry.rebuilding) return;
     const fresh: Entry = {
       ...entry,
       index: this.emptyIndex(weights),
+      images: this.emptyImages(),
+      imageMean: null,
       cards: new Map(),
       rowVersions: new Map(),
       refreshing: undefined,
@@ -252,6 +282,8 @@ export class LiveCatalogs {
     entry.rebuilding = this.diffAndLoad(fresh, false)
       .then(() => {
         entry.index = fresh.index;
+        entry.images = fresh.images;
+        entry.imageMean = fresh.imageMean;
         entry.cards = fresh.cards;
         entry.rowVersions = fresh.rowVersions;
         entry.weightsKey = weightsKeyOf(fresh.index.weights);
@@ -269,6 +301,8 @@ export class LiveCatalogs {
     clearTimeout(entry.saveTimer);
     entry.saveTimer = undefined;
     entry.index = this.emptyIndex();
+    entry.images = this.emptyImages();
+    entry.imageMean = null;
     entry.cards.clear();
     entry.rowVersions.clear();
     entry.version = -1;
@@ -331,24 +365,51 @@ export class LiveCatalogs {
     for (const id of [...entry.cards.keys()]) {
       if (!live.has(id)) {
         entry.index.remove(id);
+        entry.images.removeProduct(id);
         entry.cards.delete(id);
         entry.rowVersions.delete(id);
         changed++;
       }
     }
-    for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
-      const chunk = await db.product.findMany({
-        where: { shopDomain: entry.shop, id: { in: toLoad.slice(i, i + LOAD_CHUNK) } },
+    type Row = Awaited<ReturnType<typeof readChunk>>[number];
+    const readChunk = (ids: string[]) =>
+      db.product.findMany({
+        where: { shopDomain: entry.shop, id: { in: ids } },
         select: {
           id: true, handle: true, title: true, priceText: true, price: true, currency: true, imageUrls: true, onlineStoreUrl: true,
           available: true, productType: true, vendor: true, tags: true, updatedAt: true, status: true, embeddedAt: true,
-          modelId: true, imageVector: true, colorVector: true, textVector: true,
+          modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true,
         },
       });
-      for (const row of chunk) {
+    const imageOf = (row: Pick<Row, "imageVector" | "modelId">) =>
+      row.imageVector && row.modelId === this.opts.imageModelId ? fromBytes(row.imageVector) : undefined;
+    if (entry.index.size === 0 && toLoad.length > 0) {
+      // A fresh build: centre on this catalog's mean image vector (fixed until the catalog drifts).
+      // One extra pass over the image vectors alone, chunk by chunk.
+      const acc = new MeanAccumulator();
+      for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
+        const chunk = await db.product.findMany({
+          where: { shopDomain: entry.shop, id: { in: toLoad.slice(i, i + LOAD_CHUNK) }, status: "ACTIVE", embeddedAt: { not: null } },
+          select: { imageVector: true, modelId: true },
+        });
+        for (const row of chunk) {
+          const image = imageOf(row);
+          if (image) acc.add(image);
+        }
+      }
+      entry.imageMean = acc.result();
+    }
+    for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
+      for (const row of await readChunk(toLoad.slice(i, i + LOAD_CHUNK))) {
         if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
         const vectors: ChannelVectors = {};
-        if (row.imageVector && row.modelId === this.opts.imageModelId) vectors.image = fromBytes(row.imageVector);
+        let photos: Float32Array[] = [];
+        const image = imageOf(row);
+        if (image) {
+          vectors.image = entry.imageMean ? centre(image, entry.imageMean.mean) : image;
+          // Rows embedded before per-photo vectors existed take part with their mean vector.
+          photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [image];
+        }
         if (row.colorVector) vectors.color = fromBytes(row.colorVector);
         if (row.textVector) vectors.text = fromBytes(row.textVector);
         const attrs: ProductAttributes = {
@@ -359,11 +420,14 @@ export class LiveCatalogs {
           tags: JSON.parse(row.tags) as string[],
         };
         entry.index.upsert(row.id, vectors, attrs);
+        entry.images.setProduct(row.id, photos, attrs);
         entry.cards.set(row.id, cardFromRow(row));
         entry.rowVersions.set(row.id, row.updatedAt.getTime());
         changed++;
       }
     }
+    // The mean no longer describes the catalog (it grew or shrank a lot): rebuild, centred anew.
+    if (!entry.rebuilding && meanIsStale(entry.imageMean?.count ?? 0, entry.images.size)) this.rebuildWithWeights(entry, entry.index.weights);
     entry.version = version;
     if (changed > 0) this.scheduleSave(entry);
   }
@@ -382,9 +446,11 @@ export class LiveCatalogs {
     const sidecar: Sidecar = {
       imageModelId: this.opts.imageModelId,
       version: e.version,
+      imageMean: e.imageMean && { mean: Array.from(e.imageMean.mean), count: e.imageMean.count },
       rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
     };
     await e.index.save(dir);
+    await e.images.save(this.imagesDir(e.shop));
     const tmp = path.join(dir, `catalog.json.${process.pid}.tmp`);
     await writeFile(tmp, JSON.stringify(sidecar));
     await rename(tmp, path.join(dir, "catalog.json"));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { l2normalize } from "../embedding/vector-codec";
+import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex } from "../search/shop-vector-index.server";
 import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, similarProducts, type PhotoSearchConfig } from "./storefront-search.server";
 import { ProxyError } from "./proxy-errors.server";
@@ -60,6 +61,29 @@ describe("photo search composition", () => {
     const hits = rankForPhoto({ index: idx }, query, 2, { maxPrice: 50 }, DEFAULT_PHOTO_SEARCH);
     expect(hits).toHaveLength(2);
     expect(hits.map((h) => h.id)).not.toContain("tee-c");
+  });
+
+  it("best-photo match: a product with one photo like the shopper's beats one whose photos are merely similar on average", () => {
+    // "jacket": front view = the photo, back and detail views unlike it (its mean is far from the photo).
+    const jacket = [v(1, 0, 0, 0), v(0, 1, 0, 0), v(0, 0, 0, 1)];
+    // "coat": both photos half-way to the photo; its mean is nearer the photo than jacket's mean.
+    const coat = [v(1, 0, 1, 0), v(1, 0.2, 1, 0)];
+    const mean = (vs: Float32Array[]) => l2normalize(vs.reduce((s, x) => s.map((y, i) => y + x[i]), new Float32Array(4)));
+    const idx = new ShopVectorIndex({ dims, weights: { image: 0.4, color: 0.1, text: 0.5 } });
+    const images = ProductImageIndex.create(dims.image);
+    for (const [id, photos, price] of [["jacket", jacket, 80], ["coat", coat, 10], ["hat", [v(0, 0, 0.2, 1)], 10]] as const) {
+      idx.upsert(id, { image: mean([...photos]), color: v(1, 0, 0), text: v(0, 0, 1) }, { ...attrs, price });
+      images.setProduct(id, [...photos], { ...attrs, price });
+    }
+    const photo = { image: v(1, 0, 0, 0), color: v(1, 0, 0) };
+    const byMean = rankForPhoto({ index: idx, images }, photo, 3, {}, { ...noFeedback, match: "mean" });
+    expect(byMean[0].id).toBe("coat");
+    const best = rankForPhoto({ index: idx, images }, photo, 3, {}, noFeedback);
+    expect(best.map((h) => h.id)).toEqual(["jacket", "coat", "hat"]);
+    expect(best[0].contributions.image).toBeCloseTo(1, 5); // "why it matched": its best photo's cosine
+    expect(best[0].score).toBeCloseTo(best[0].contributions.image, 6);
+    // Filters apply to the per-photo search, and the count is still min(limit, matches).
+    expect(rankForPhoto({ index: idx, images }, photo, 3, { maxPrice: 50 }, noFeedback).map((h) => h.id)).toEqual(["coat", "hat"]);
   });
 
   it("embeds the query views in one batch and averages them", async () => {

@@ -8,9 +8,13 @@
  * Photo search (a shopper's photo has no text):
  *  1. Query views: the prepared photo, its mirror image and a centre zoom, embedded in one batch
  *     and averaged.
- *  2. First pass on the image and colour channels, with photo-specific channel weights applied on
- *     the query side (query segment c is scaled by p_c / w_c, so the score is Σ p_c·cos_c whatever
- *     the index weights are).
+ *  2. First pass. With `match: "best-photo"` (default) the photo is matched against every stored
+ *     photo of every product (LiveCatalog.images) and a product scores p_image · its best photo's
+ *     cosine (max over photos): a shopper's photo looks like one of the product's photos, not like
+ *     their average. Otherwise (or when the photo weights include colour, which only the combined
+ *     index holds) the image and colour channels of the combined index are searched, with the
+ *     photo-specific channel weights applied on the query side (query segment c is scaled by
+ *     p_c / w_c, so the score is Σ p_c·cos_c whatever the index weights are).
  *  3. Pseudo-relevance feedback: the top hits' own "similar products" neighbourhoods vote, through
  *     their text channel, for the candidates of the first pass. Inner products are linear, so this
  *     equals adding the hits' text vectors (weighted by rank) to the query and re-ranking: product
@@ -19,6 +23,7 @@
  * Contributions stay meaningful: image and colour are the photo's own weighted cosines, text is
  * the feedback term (how well the product's text matches the products the photo looks most like).
  */
+import { centre } from "../embedding/catalog-centring";
 import type { ImageEmbedder } from "../embedding/image-embedder.server";
 import type { PreparedImage } from "../embedding/image-preprocess.server";
 import { queryViews, type QueryViewOptions } from "../embedding/query-views";
@@ -34,6 +39,13 @@ const INPUT_SIZE = 224;
 export interface PhotoSearchConfig {
   /** Query views averaged into the image vector. */
   views: QueryViewOptions;
+  /** First pass: each product's best photo (per-photo index), or its mean image vector. */
+  match: "best-photo" | "mean";
+  /**
+   * Best-photo match only: "mean" searches once with the views' averaged vector; "max" searches
+   * with each view and scores a product by its best (view, photo) pair.
+   */
+  viewMatch: "mean" | "max";
   /** Effective weights of the photo's own channels (image, colour). */
   weights: { image: number; color: number };
   /** Pseudo-relevance feedback (0 hits or weight 0 = off). */
@@ -62,6 +74,8 @@ export interface PhotoSearchConfig {
  */
 export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
   views: { flip: true, zooms: [0.8] },
+  match: "best-photo",
+  viewMatch: "mean",
   weights: { image: 1, color: 0 },
   feedback: { hits: 2, weight: 0.6, pool: 40, channels: ["text"], keepHead: 3 },
 };
@@ -101,11 +115,27 @@ function meanOf(vectors: Float32Array[]): Float32Array {
   return l2normalize(out);
 }
 
+/** The embeddings of the photo's query views (one batch), original first. */
+export async function embedPhotoViews(embedder: ImageEmbedder, image: PreparedImage, views: QueryViewOptions): Promise<Float32Array[]> {
+  const tensors = image.tensor.length === 3 * INPUT_SIZE * INPUT_SIZE ? queryViews(image.tensor, INPUT_SIZE, views) : [image.tensor];
+  return embedder.embed(tensors.map((tensor) => ({ tensor, color: image.color })));
+}
+
 /** The photo's image vector: the embeddings of its query views, averaged (one batch). */
 export async function embedPhoto(embedder: ImageEmbedder, image: PreparedImage, views: QueryViewOptions): Promise<Float32Array> {
-  const tensors = image.tensor.length === 3 * INPUT_SIZE * INPUT_SIZE ? queryViews(image.tensor, INPUT_SIZE, views) : [image.tensor];
-  const vectors = await embedder.embed(tensors.map((tensor) => ({ tensor, color: image.color })));
-  return meanOf(vectors);
+  return meanOf(await embedPhotoViews(embedder, image, views));
+}
+
+/** Per-photo search with each view; a product keeps its best score over views. min(k, matches) hits. */
+function bestOverViews(images: LiveCatalog["images"], views: Float32Array[], factor: number, k: number, filter: ProductFilter): SearchHit[] {
+  const best = new Map<string, SearchHit>();
+  for (const view of views) {
+    for (const hit of images.search(scaled(view, factor), { k, filter })) {
+      const seen = best.get(hit.id);
+      if (!seen || hit.score > seen.score) best.set(hit.id, hit);
+    }
+  }
+  return [...best.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
 }
 
 /** `v` scaled by `factor` (a copy). */
@@ -120,8 +150,8 @@ function scaled(v: Float32Array, factor: number): Float32Array {
  * Exposed separately from the embedding so it can be tested and evaluated on fixed vectors.
  */
 export function rankForPhoto(
-  catalog: Pick<LiveCatalog, "index">,
-  query: { image: Float32Array; color: Float32Array },
+  catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images" | "imageMean">>,
+  query: { image: Float32Array; color: Float32Array; views?: Float32Array[] },
   limit: number,
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
@@ -137,7 +167,15 @@ export function rankForPhoto(
 
   const fb = config.feedback;
   const useFeedback = fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
-  const first = index.searchByVectors(vectors, { k: useFeedback ? Math.max(limit, fb.pool) : limit, filter });
+  const k = useFeedback ? Math.max(limit, fb.pool) : limit;
+  const bestPhoto = config.match === "best-photo" && catalog.images && vectors.image && !vectors.color;
+  // The combined index's image channel is centred on the catalog mean (similar products): so is the query.
+  if (!bestPhoto && vectors.image && catalog.imageMean) vectors.image = scaled(centre(query.image, catalog.imageMean.mean), p.image / w.image);
+  const first = !bestPhoto
+    ? index.searchByVectors(vectors, { k, filter })
+    : config.viewMatch === "max" && query.views && query.views.length > 1
+      ? bestOverViews(catalog.images!, query.views, p.image, k, filter)
+      : catalog.images!.search(scaled(query.image, p.image), { k, filter });
   if (!useFeedback) return first.slice(0, limit);
 
   return withFeedback(index, first, limit, filter, fb);
@@ -197,7 +235,7 @@ export async function photoSearch(
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
 ): Promise<SearchHit[]> {
-  const vector = await embedPhoto(embedder, image, config.views);
+  const views = await embedPhotoViews(embedder, image, config.views);
   // A shopper's photo has no text: only the image channels take part in the query itself.
-  return rankForPhoto(catalog, { image: vector, color: image.color }, limit, filter, config);
+  return rankForPhoto(catalog, { image: meanOf(views), color: image.color, views }, limit, filter, config);
 }
