@@ -9,11 +9,14 @@
  * - Everything else goes to Remix's request handler (`createRequestHandler` from @remix-run/node)
  *   through a small node:http ↔ fetch adapter (the one @remix-run/express uses, without Express).
  *
- * Environment: PORT (3000), HOST (all interfaces), plus everything app/config.server.ts reads.
+ * Environment: PORT (3000), HOST (all interfaces), SHUTDOWN_GRACE_MS (10000), EVENT_LOOP_STATS_MS
+ * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay and RSS — for soak
+ * runs), plus everything app/config.server.ts reads.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
 import { readConfig } from "./app/config.server";
@@ -120,7 +123,15 @@ function writeRaw(req: IncomingMessage, res: ServerResponse, raw: RawResponse): 
   res.end(req.method === "HEAD" ? undefined : raw.body);
 }
 
+// Graceful shutdown state: requests in flight, and whether SIGTERM/SIGINT arrived.
+const active = new Set<ServerResponse>();
+let stopping = false;
+
 const server = http.createServer((req, res) => {
+  active.add(res);
+  res.once("close", () => active.delete(res));
+  // While stopping, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+  if (stopping) res.shouldKeepAlive = false;
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const pathname = q >= 0 ? url.slice(0, q) : url;
@@ -152,10 +163,36 @@ const onListen = () => console.log(`[lookalike] web listening on http://localhos
 if (process.env.HOST) server.listen(port, process.env.HOST, onListen);
 else server.listen(port, onListen);
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 3_000).unref();
-  });
+const statsEvery = Number(process.env.EVENT_LOOP_STATS_MS ?? 0);
+if (statsEvery > 0) {
+  // One histogram, sampled every 20 ms by libuv's timer; read and reset once per interval.
+  const delay = monitorEventLoopDelay({ resolution: 20 });
+  delay.enable();
+  setInterval(() => {
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    console.log(`[lookalike] event-loop max ${ms(delay.max)} ms p99 ${ms(delay.percentile(99))} ms rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB`);
+    delay.reset();
+  }, statsEvery).unref();
 }
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, finish the requests in flight (their answers close
+ * the connection), close idle keep-alive connections, then exit 0. A request still running after
+ * SHUTDOWN_GRACE_MS (default 10 s) is cut and the process exits 1, saying so.
+ */
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`[lookalike] web stopping on ${signal} (finishing ${active.size} request(s) in flight)`);
+  for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  // Connections whose last answer went out before the signal are idle now or soon: keep closing them.
+  setInterval(() => server.closeIdleConnections(), 100).unref();
+  const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
+  setTimeout(() => {
+    console.error(`[lookalike] web stopped after ${grace} ms with ${active.size} request(s) unfinished`);
+    process.exit(1);
+  }, grace).unref();
+}
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => shutdown(signal));

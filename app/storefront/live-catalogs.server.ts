@@ -132,9 +132,25 @@ export class LiveCatalogs {
       }
       entry = await pending;
     }
-    if (entry.dirty || Date.now() - entry.checkedAt > VERSION_CHECK_MS) await this.refreshIfChanged(entry);
-    else if (entry.refreshing) await entry.refreshing;
+    try {
+      if (entry.dirty || Date.now() - entry.checkedAt > VERSION_CHECK_MS) await this.refreshIfChanged(entry);
+      else if (entry.refreshing) await entry.refreshing;
+    } catch (err) {
+      // The database is unreachable (or failed) mid-refresh: keep answering from memory — the
+      // last state this process saw — and try again at the next check (at most once a second).
+      entry.dirty = true;
+      entry.checkedAt = Date.now();
+      if (entry.version < 0) throw err; // never loaded: nothing to serve
+      this.warnStale(entry.shop, err);
+    }
     return entry;
+  }
+
+  private lastStaleWarning = 0;
+  private warnStale(shop: string, err: unknown): void {
+    if (Date.now() - this.lastStaleWarning < 10_000) return;
+    this.lastStaleWarning = Date.now();
+    console.warn(`[lookalike] could not refresh the catalog of ${shop}, serving it from memory: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
   }
 
   /** Loaded shops and their estimated bytes (LRU first). */
@@ -194,7 +210,13 @@ export class LiveCatalogs {
     const loaded = await this.loadFromDisk(shop);
     if (loaded) Object.assign(entry, loaded, { weightsKey: weightsKeyOf(loaded.index.weights) });
     this.entries.set(shop, entry);
-    await this.refresh(entry);
+    try {
+      await this.refresh(entry);
+    } catch (err) {
+      // The shop's settings, rules and install state live only in the database: nothing to serve yet.
+      this.entries.delete(shop);
+      throw err;
+    }
     this.measure(entry);
     this.enforceBudget(entry);
     return entry;
