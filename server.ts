@@ -9,12 +9,13 @@
  * - Everything else goes to Remix's request handler (`createRequestHandler` from @remix-run/node)
  *   through a small node:http ↔ fetch adapter (the one @remix-run/express uses, without Express).
  *
- * Environment: PORT (3000), HOST (all interfaces), SHUTDOWN_GRACE_MS (10000), EVENT_LOOP_STATS_MS
+ * Environment: PORT (3000), HOST (all interfaces), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
  * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay and RSS — for soak
  * runs), plus everything app/config.server.ts reads.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -176,8 +177,12 @@ if (statsEvery > 0) {
 }
 
 /**
- * SIGTERM/SIGINT: stop accepting connections, finish the requests in flight (their answers close
- * the connection), close idle keep-alive connections, then exit 0. A request still running after
+ * SIGTERM/SIGINT: stop accepting connections (the port is free at once), finish the requests in
+ * flight, answer every request that still arrives on an open keep-alive connection with
+ * `Connection: close`, and after SHUTDOWN_IDLE_MS (default 1 s) close the connections that stayed
+ * idle; exit 0 once none is left. Closing an idle connection at the very moment its client sends on
+ * it loses that request (HTTP/1.1 clients retry it, RFC 9112 §9.3.1): letting busy clients get a
+ * `Connection: close` answer first keeps that window small. A request still running after
  * SHUTDOWN_GRACE_MS (default 10 s) is cut and the process exits 1, saying so.
  */
 function shutdown(signal: string): void {
@@ -185,10 +190,13 @@ function shutdown(signal: string): void {
   stopping = true;
   console.log(`[lookalike] web stopping on ${signal} (finishing ${active.size} request(s) in flight)`);
   for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-  // Connections whose last answer went out before the signal are idle now or soon: keep closing them.
-  setInterval(() => server.closeIdleConnections(), 100).unref();
+  // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections at once.
+  net.Server.prototype.close.call(server, () => process.exit(0));
+  const idleMs = Number(process.env.SHUTDOWN_IDLE_MS ?? 1_000);
+  setTimeout(() => {
+    server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
+  }, idleMs).unref();
   const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
   setTimeout(() => {
     console.error(`[lookalike] web stopped after ${grace} ms with ${active.size} request(s) unfinished`);
