@@ -14,6 +14,7 @@
  * missing or corrupt file means a rebuild from the database.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { errorSummary } from "../shared/error-text";
 import path from "node:path";
 import type { Db } from "../db.server";
 import { COLOR_DIM } from "../embedding/color-signature.server";
@@ -150,7 +151,7 @@ export class LiveCatalogs {
   private warnStale(shop: string, err: unknown): void {
     if (Date.now() - this.lastStaleWarning < 10_000) return;
     this.lastStaleWarning = Date.now();
-    console.warn(`[lookalike] could not refresh the catalog of ${shop}, serving it from memory: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+    console.warn(`[lookalike] could not refresh the catalog of ${shop}, serving it from memory: ${errorSummary(err)}`);
   }
 
   /** Loaded shops and their estimated bytes (LRU first). */

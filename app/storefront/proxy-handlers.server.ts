@@ -3,6 +3,7 @@
  * Every handler: verify the signature, scope by the signed shop, answer JSON.
  */
 import { createReadStream } from "node:fs";
+import { errorSummary } from "../shared/error-text";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -37,7 +38,7 @@ async function installedCatalog(shop: string) {
     // Not in memory and the database cannot be read (a loaded catalog is served from memory).
     if (Date.now() - lastUnavailableLog > 10_000) {
       lastUnavailableLog = Date.now();
-      console.error(`[lookalike] catalog of ${shop} unavailable: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`);
+      console.error(`[lookalike] catalog of ${shop} unavailable: ${errorSummary(err)}`);
     }
     throw new ProxyError(503, "unavailable", "Search is briefly unavailable; please try again in a few seconds.", { "Retry-After": "5" });
   }
