@@ -25,7 +25,8 @@ export async function ensureShop(db: Db, domain: string, data: { name?: string; 
   });
 }
 
-function rowData(record: ProductRecord, source: ProductSource) {
+/** The product row columns a record sets (exported for scripts that prepare big shops without the upsert path). */
+export function rowData(record: ProductRecord, source: ProductSource) {
   return {
     handle: record.handle,
     title: record.title,
