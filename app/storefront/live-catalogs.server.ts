@@ -32,6 +32,10 @@ export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };
 const VERSION_CHECK_MS = 1_000;
 const SAVE_DELAY_MS = 5_000;
 const LOAD_CHUNK = 400;
+/** A full diff (every live row's version) at least this often; between them, only recent rows. */
+const FULL_DIFF_MS = 10 * 60_000;
+/** Recent = changed within this much of the newest version seen (late commits, clock skew). */
+const RECENT_OVERLAP_MS = 60_000;
 
 export type LiveCard = ProductCard & { localImage: boolean };
 
@@ -60,6 +64,10 @@ interface Entry extends LiveCatalog {
   saveTimer?: NodeJS.Timeout;
   /** Estimated resident bytes (index + cards), updated after each refresh. */
   bytes: number;
+  /** When the last full diff ran (0: never — the next refresh is a full one). */
+  lastFullDiffAt: number;
+  /** Newest row version (updatedAt, ms) seen; incremental diffs read rows changed since shortly before it. */
+  maxRowVersion: number;
 }
 
 interface Sidecar {
@@ -207,6 +215,7 @@ export class LiveCatalogs {
     const entry: Entry = {
       shop, index, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
       installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
+      lastFullDiffAt: 0, maxRowVersion: 0,
     };
     const loaded = await this.loadFromDisk(shop);
     if (loaded) Object.assign(entry, loaded, { weightsKey: weightsKeyOf(loaded.index.weights) });
@@ -271,6 +280,8 @@ export class LiveCatalogs {
       refreshing: undefined,
       rebuilding: undefined,
       saveTimer: undefined,
+      lastFullDiffAt: 0,
+      maxRowVersion: 0,
     };
     entry.rebuilding = this.diffAndLoad(fresh, false)
       .then(() => {
@@ -297,6 +308,8 @@ export class LiveCatalogs {
     entry.version = -1;
     entry.installed = false;
     entry.dirty = false;
+    entry.lastFullDiffAt = 0;
+    entry.maxRowVersion = 0;
   }
 
   private refresh(entry: Entry): Promise<void> {
@@ -340,24 +353,55 @@ export class LiveCatalogs {
         await db.productRule.findMany({ where: { shopDomain: entry.shop }, select: { productId: true, targetId: true, kind: true }, orderBy: { createdAt: "asc" } }),
       );
     }
+    // Which rows changed: a full diff of every live row's version on the first load (then every
+    // 10 minutes, a safety net), else only rows updated — or tombstoned: deletes always write one —
+    // since shortly before the newest version seen, through the (shopDomain, updatedAt) and
+    // (shopDomain, deletedAt) indexes. A catalog change then costs a read of what changed, not a
+    // scan of the shop (20k rows with their vectors: 150–300 ms of a blocked event loop).
+    const full = !entry.lastFullDiffAt || Date.now() - entry.lastFullDiffAt > FULL_DIFF_MS;
+    const changed = await this.applyDiff(entry, full);
+    entry.version = version;
+    if (changed > 0) this.scheduleSave(entry);
+  }
+
+  /** Reads changed rows (all live rows when `full`), drops gone ones, loads changed ones; returns how many changed. */
+  private async applyDiff(entry: Entry, full: boolean): Promise<number> {
+    const { db } = this.opts;
+    const startedAt = Date.now();
     const rows = await db.product.findMany({
-      where: { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null } },
-      select: { id: true, updatedAt: true },
+      where: full
+        ? { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null } }
+        : { shopDomain: entry.shop, updatedAt: { gt: new Date(entry.maxRowVersion - RECENT_OVERLAP_MS) } },
+      select: { id: true, updatedAt: true, status: true, embeddedAt: true },
     });
-    const live = new Set<string>();
     const toLoad: string[] = [];
-    for (const r of rows) {
-      live.add(r.id);
-      if (entry.rowVersions.get(r.id) !== r.updatedAt.getTime()) toLoad.push(r.id);
+    const gone: string[] = [];
+    const live = full ? new Set<string>() : undefined;
+    if (!full) {
+      const tombstones = await db.productTombstone.findMany({
+        where: { shopDomain: entry.shop, deletedAt: { gt: new Date(entry.maxRowVersion - RECENT_OVERLAP_MS) } },
+        select: { id: true },
+      });
+      for (const t of tombstones) if (entry.cards.has(t.id)) gone.push(t.id);
     }
-    let changed = 0;
-    for (const id of [...entry.cards.keys()]) {
-      if (!live.has(id)) {
-        entry.index.remove(id);
-        entry.cards.delete(id);
-        entry.rowVersions.delete(id);
-        changed++;
+    let maxVersion = full ? 0 : entry.maxRowVersion;
+    for (const r of rows) {
+      const v = r.updatedAt.getTime();
+      if (v > maxVersion) maxVersion = v;
+      if (r.status !== "ACTIVE" || !r.embeddedAt) {
+        if (entry.cards.has(r.id)) gone.push(r.id);
+        continue;
       }
+      live?.add(r.id);
+      if (entry.rowVersions.get(r.id) !== v) toLoad.push(r.id);
+    }
+    if (live) for (const id of entry.cards.keys()) if (!live.has(id)) gone.push(id);
+    let changed = 0;
+    for (const id of gone) {
+      entry.index.remove(id);
+      entry.cards.delete(id);
+      entry.rowVersions.delete(id);
+      changed++;
     }
     for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
       const chunk = await db.product.findMany({
@@ -384,11 +428,13 @@ export class LiveCatalogs {
         entry.index.upsert(row.id, vectors, attrs);
         entry.cards.set(row.id, cardFromRow(row));
         entry.rowVersions.set(row.id, row.updatedAt.getTime());
+        if (row.updatedAt.getTime() > maxVersion) maxVersion = row.updatedAt.getTime();
         changed++;
       }
     }
-    entry.version = version;
-    if (changed > 0) this.scheduleSave(entry);
+    entry.maxRowVersion = maxVersion;
+    if (full) entry.lastFullDiffAt = startedAt;
+    return changed;
   }
 
   private scheduleSave(entry: Entry): void {
