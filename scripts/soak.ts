@@ -283,12 +283,14 @@ async function run(): Promise<void> {
     for (const k of kinds) console.log(`  ${k.kind.padEnd(8)} ${String(k.count).padStart(7)} requests  p50 ${k.p50} ms  p99 ${k.p99} ms  max ${k.max} ms`);
     console.log(`  statuses ${JSON.stringify(status)}; 5xx ${fiveXX}; network errors ${errors}; failed embed jobs logged ${embedded}`);
     const fmt = (t: ReturnType<typeof trend>) => `slope ${t.slopeMBPerMin.toFixed(2)} MB/min, first minute ${t.firstMinMB.toFixed(0)} MB, last minute ${t.lastMinMB.toFixed(0)} MB, max ${t.maxMB.toFixed(0)} MB`;
-    console.log(`  RSS web:    ${fmt(webTrend)} (${rss.web.length} samples)`);
-    console.log(`  RSS worker: ${fmt(workerTrend)}`);
+    // The first minutes include warm-up (index pages touched, caches filling): the second half says whether it keeps growing.
+    const half = (xs: { t: number; mb: number }[]) => trend(xs.filter((x) => x.t >= (seconds * 1000) / 2));
+    console.log(`  RSS web:    ${fmt(webTrend)} (${rss.web.length} samples); second half: slope ${half(rss.web).slopeMBPerMin.toFixed(2)} MB/min`);
+    console.log(`  RSS worker: ${fmt(workerTrend)}; second half: slope ${half(rss.worker).slopeMBPerMin.toFixed(2)} MB/min`);
     console.log(`  event loop (web, per 5 s): ${stalls.length} of ${loops.length} intervals with a stall > 100 ms; worst ${Math.max(...loops.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(loops.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms`);
     console.log(
       "BENCH_JSON " +
-        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend }, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max) } }),
+        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max) } }),
     );
     if (fiveXX > 0) process.exitCode = 1;
   } finally {

@@ -5,7 +5,10 @@
  * Freshness: a worker that changes a product bumps Shop.catalogVersion and publishes it; this
  * process marks the shop dirty on that message, re-checks the version at most once a second
  * anyway, and marks every shop dirty after a Redis reconnect, so no change is missed. A refresh
- * diffs row versions (Product.updatedAt) against what is loaded and reads only changed vectors.
+ * reads the rows updated or tombstoned since shortly before the newest row version it has seen
+ * (indexed reads, milliseconds), compares their versions (Product.updatedAt) with what is loaded
+ * and reads only changed vectors; the first load, and one refresh every 10 minutes, diff every row.
+ * While the database is unreachable a loaded shop is served as last seen.
  * Requests wait for a pending refresh, so a deleted product is never served after its delete
  * reached the database and the version was seen.
  *
