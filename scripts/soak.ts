@@ -2,7 +2,7 @@
  * Mixed-load soak of the production processes (server.ts + worker) on a 20k-product shop:
  * similar 80 %, photo search 15 %, signed products/update webhooks 5 %, for --seconds (default 600).
  *
- *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5]
+ *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
  *
  * Prepare (once per --dir, skipped when the shop is already there): a migrated SQLite database with
  * one shop of N products written as the webhook path writes them (same hashes, so an update that
