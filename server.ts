@@ -9,11 +9,15 @@
  * - Everything else goes to Remix's request handler (`createRequestHandler` from @remix-run/node)
  *   through a small node:http ↔ fetch adapter (the one @remix-run/express uses, without Express).
  *
- * Environment: PORT (3000), HOST (all interfaces), plus everything app/config.server.ts reads.
+ * Environment: PORT (3000), HOST (all interfaces), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
+ * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay and RSS — for soak
+ * runs), plus everything app/config.server.ts reads.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import net from "node:net";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
 import { readConfig } from "./app/config.server";
@@ -120,7 +124,15 @@ function writeRaw(req: IncomingMessage, res: ServerResponse, raw: RawResponse): 
   res.end(req.method === "HEAD" ? undefined : raw.body);
 }
 
+// Graceful shutdown state: requests in flight, and whether SIGTERM/SIGINT arrived.
+const active = new Set<ServerResponse>();
+let stopping = false;
+
 const server = http.createServer((req, res) => {
+  active.add(res);
+  res.once("close", () => active.delete(res));
+  // While stopping, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+  if (stopping) res.shouldKeepAlive = false;
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const pathname = q >= 0 ? url.slice(0, q) : url;
@@ -152,10 +164,43 @@ const onListen = () => console.log(`[lookalike] web listening on http://localhos
 if (process.env.HOST) server.listen(port, process.env.HOST, onListen);
 else server.listen(port, onListen);
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 3_000).unref();
-  });
+const statsEvery = Number(process.env.EVENT_LOOP_STATS_MS ?? 0);
+if (statsEvery > 0) {
+  // One histogram, sampled every 20 ms by libuv's timer; read and reset once per interval.
+  const delay = monitorEventLoopDelay({ resolution: 20 });
+  delay.enable();
+  setInterval(() => {
+    const ms = (ns: number) => (ns / 1e6).toFixed(1);
+    console.log(`[lookalike] event-loop max ${ms(delay.max)} ms p99 ${ms(delay.percentile(99))} ms rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB`);
+    delay.reset();
+  }, statsEvery).unref();
 }
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections (the port is free at once), finish the requests in
+ * flight, answer every request that still arrives on an open keep-alive connection with
+ * `Connection: close`, and after SHUTDOWN_IDLE_MS (default 1 s) close the connections that stayed
+ * idle; exit 0 once none is left. Closing an idle connection at the very moment its client sends on
+ * it loses that request (HTTP/1.1 clients retry it, RFC 9112 §9.3.1): letting busy clients get a
+ * `Connection: close` answer first keeps that window small. A request still running after
+ * SHUTDOWN_GRACE_MS (default 10 s) is cut and the process exits 1, saying so.
+ */
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`[lookalike] web stopping on ${signal} (finishing ${active.size} request(s) in flight)`);
+  for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
+  // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections at once.
+  net.Server.prototype.close.call(server, () => process.exit(0));
+  const idleMs = Number(process.env.SHUTDOWN_IDLE_MS ?? 1_000);
+  setTimeout(() => {
+    server.closeIdleConnections();
+    setInterval(() => server.closeIdleConnections(), 100).unref();
+  }, idleMs).unref();
+  const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
+  setTimeout(() => {
+    console.error(`[lookalike] web stopped after ${grace} ms with ${active.size} request(s) unfinished`);
+    process.exit(1);
+  }, grace).unref();
+}
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => shutdown(signal));

@@ -15,7 +15,12 @@ export function createPrismaClient(url: string = databaseUrl()): Db {
     // Generated from prisma/postgresql/schema.prisma: same models, PostgreSQL provider.
     const require = createRequire(import.meta.url);
     const { PrismaClient: PostgresClient } = require(".prisma/client-postgresql") as { PrismaClient: new (opts: unknown) => Db };
-    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) }) });
+    return new PostgresClient({ adapter: new PrismaPg({
+      connectionString: url,
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      // A database that does not answer a connect is an error after 5 s, never a request that hangs.
+      connectionTimeoutMillis: Number(process.env.DATABASE_CONNECT_TIMEOUT_MS ?? 5_000),
+    }) });
   }
   return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: sqliteFilePath(url), timeout: 10_000 }) });
 }

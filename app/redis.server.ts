@@ -21,13 +21,32 @@ export function redisHowTo(url: string): string {
   );
 }
 
+const lastReported = new Map<string, number>();
+/**
+ * ioredis reconnects on its own after Redis goes away; without an "error" listener it prints a
+ * stack trace for every failed attempt. One line per Redis per 10 s says the same.
+ */
+export function reportRedisErrors(client: Redis, url: string): Redis {
+  client.on("error", (err: Error & { code?: string }) => {
+    const key = redactRedisUrl(url);
+    if (Date.now() - (lastReported.get(key) ?? 0) < 10_000) return;
+    lastReported.set(key, Date.now());
+    console.error(`[lookalike] Redis at ${key}: ${err.code ?? err.message}; reconnecting`);
+  });
+  return client;
+}
+
+function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, "//***@");
+}
+
 export function createRedis(url: string, opts: RedisOptions = {}): Redis {
-  return new Redis(url, { lazyConnect: false, enableAutoPipelining: true, ...opts });
+  return reportRedisErrors(new Redis(url, { lazyConnect: false, enableAutoPipelining: true, ...opts }), url);
 }
 
 /** For BullMQ Queue/Worker/QueueEvents. */
 export function createBullConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  return reportRedisErrors(new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true }), url);
 }
 
 /** Resolves when Redis answers PING; otherwise throws RedisUnavailableError with what to do. */
@@ -38,7 +57,7 @@ export async function checkRedis(url: string, timeoutMs = 2_000): Promise<void> 
     await client.connect();
     await client.ping();
   } catch {
-    throw new RedisUnavailableError(redisHowTo(url));
+    throw new RedisUnavailableError(redisHowTo(redactRedisUrl(url)));
   } finally {
     client.disconnect();
   }

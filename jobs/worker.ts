@@ -62,7 +62,14 @@ export async function startWorker() {
     log(`sync job ${job.id} failed (attempt ${job.attemptsMade}${final ? ", giving up" : ""}): ${err.message}`);
     if (final) void recordSyncJobFailure(syncDeps, job, err).catch(() => {});
   });
-  for (const w of [embedWorker, syncWorker]) w.on("error", (err) => log(`worker error: ${err.message}`));
+  // While Redis is away every connection reports each reconnect attempt: say it once per 10 s.
+  let lastWorkerError = 0;
+  for (const w of [embedWorker, syncWorker])
+    w.on("error", (err) => {
+      if (Date.now() - lastWorkerError < 10_000) return;
+      lastWorkerError = Date.now();
+      log(`worker error: ${err.message} (retrying; repeats within 10 s not shown)`);
+    });
   await Promise.all([embedWorker.waitUntilReady(), syncWorker.waitUntilReady()]);
 
   // The reconciler runs on a timer in every worker (one job per interval across all of them), so

@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { publishCatalogChange } from "../app/catalog/catalog-events.server";
+import { deleteProduct } from "../app/catalog/product-repository.server";
 import { createPrismaClient, type Db } from "../app/db.server";
 import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
@@ -152,7 +153,8 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
 
   it("never serves a deleted product once its delete is seen, and 404s after uninstall", async () => {
     const top = (await ids({ product_id: "1020", limit: "5" }))[0].id;
-    await db.product.delete({ where: { shopDomain_id: { shopDomain: SHOP, id: top } } });
+    // As the product deletes (webhook, sync): the row goes and a tombstone records it.
+    await deleteProduct(db, SHOP, top);
     await bump();
     expect((await ids({ product_id: "1020", limit: "5" })).map((p) => p.id)).not.toContain(top);
     await db.shop.update({ where: { domain: SHOP }, data: { uninstalledAt: new Date() } });

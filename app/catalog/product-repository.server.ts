@@ -25,7 +25,8 @@ export async function ensureShop(db: Db, domain: string, data: { name?: string; 
   });
 }
 
-function rowData(record: ProductRecord, source: ProductSource) {
+/** The product row columns a record sets (exported for scripts that prepare big shops without the upsert path). */
+export function rowData(record: ProductRecord, source: ProductSource) {
   return {
     handle: record.handle,
     title: record.title,
@@ -86,7 +87,7 @@ export async function upsertProduct(db: Db, shop: string, record: ProductRecord,
 /** Deletes the row and leaves a tombstone so that a late update cannot bring it back. */
 export async function deleteProduct(db: Db, shop: string, id: string): Promise<boolean> {
   const [, deleted] = await db.$transaction([
-    db.productTombstone.upsert({ where: { shopDomain_id: { shopDomain: shop, id } }, create: { shopDomain: shop, id }, update: {} }),
+    db.productTombstone.upsert({ where: { shopDomain_id: { shopDomain: shop, id } }, create: { shopDomain: shop, id }, update: { deletedAt: new Date() } }),
     db.product.deleteMany({ where: { shopDomain: shop, id } }),
   ]);
   return deleted.count > 0;

@@ -5,7 +5,10 @@
  * Freshness: a worker that changes a product bumps Shop.catalogVersion and publishes it; this
  * process marks the shop dirty on that message, re-checks the version at most once a second
  * anyway, and marks every shop dirty after a Redis reconnect, so no change is missed. A refresh
- * diffs row versions (Product.updatedAt) against what is loaded and reads only changed vectors.
+ * reads the rows updated or tombstoned since shortly before the newest row version it has seen
+ * (indexed reads, milliseconds), compares their versions (Product.updatedAt) with what is loaded
+ * and reads only changed vectors; the first load, and one refresh every 10 minutes, diff every row.
+ * While the database is unreachable a loaded shop is served as last seen.
  * Requests wait for a pending refresh, so a deleted product is never served after its delete
  * reached the database and the version was seen.
  *
@@ -14,6 +17,7 @@
  * missing or corrupt file means a rebuild from the database.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { errorSummary } from "../shared/error-text";
 import path from "node:path";
 import type { Db } from "../db.server";
 import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
@@ -33,6 +37,10 @@ export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };
 const VERSION_CHECK_MS = 1_000;
 const SAVE_DELAY_MS = 5_000;
 const LOAD_CHUNK = 400;
+/** A full diff (every live row's version) at least this often; between them, only recent rows. */
+const FULL_DIFF_MS = 10 * 60_000;
+/** Recent = changed within this much of the newest version seen (late commits, clock skew). */
+const RECENT_OVERLAP_MS = 60_000;
 
 export type LiveCard = ProductCard & { localImage: boolean };
 
@@ -68,6 +76,10 @@ interface Entry extends LiveCatalog {
   saveTimer?: NodeJS.Timeout;
   /** Estimated resident bytes (index + cards), updated after each refresh. */
   bytes: number;
+  /** When the last full diff ran (0: never — the next refresh is a full one). */
+  lastFullDiffAt: number;
+  /** Newest row version (updatedAt, ms) seen; incremental diffs read rows changed since shortly before it. */
+  maxRowVersion: number;
 }
 
 interface Sidecar {
@@ -143,9 +155,25 @@ export class LiveCatalogs {
       }
       entry = await pending;
     }
-    if (entry.dirty || Date.now() - entry.checkedAt > VERSION_CHECK_MS) await this.refreshIfChanged(entry);
-    else if (entry.refreshing) await entry.refreshing;
+    try {
+      if (entry.dirty || Date.now() - entry.checkedAt > VERSION_CHECK_MS) await this.refreshIfChanged(entry);
+      else if (entry.refreshing) await entry.refreshing;
+    } catch (err) {
+      // The database is unreachable (or failed) mid-refresh: keep answering from memory — the
+      // last state this process saw — and try again at the next check (at most once a second).
+      entry.dirty = true;
+      entry.checkedAt = Date.now();
+      if (entry.version < 0) throw err; // never loaded: nothing to serve
+      this.warnStale(entry.shop, err);
+    }
     return entry;
+  }
+
+  private lastStaleWarning = 0;
+  private warnStale(shop: string, err: unknown): void {
+    if (Date.now() - this.lastStaleWarning < 10_000) return;
+    this.lastStaleWarning = Date.now();
+    console.warn(`[lookalike] could not refresh the catalog of ${shop}, serving it from memory: ${errorSummary(err)}`);
   }
 
   /** Loaded shops and their estimated bytes (LRU first). */
@@ -209,11 +237,18 @@ export class LiveCatalogs {
     const entry: Entry = {
       shop, index, images: this.emptyImages(), imageMean: null, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
       installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
+      lastFullDiffAt: 0, maxRowVersion: 0,
     };
     const loaded = await this.loadFromDisk(shop);
     if (loaded) Object.assign(entry, loaded, { weightsKey: weightsKeyOf(loaded.index.weights) });
     this.entries.set(shop, entry);
-    await this.refresh(entry);
+    try {
+      await this.refresh(entry);
+    } catch (err) {
+      // The shop's settings, rules and install state live only in the database: nothing to serve yet.
+      this.entries.delete(shop);
+      throw err;
+    }
     this.measure(entry);
     this.enforceBudget(entry);
     return entry;
@@ -278,6 +313,8 @@ export class LiveCatalogs {
       refreshing: undefined,
       rebuilding: undefined,
       saveTimer: undefined,
+      lastFullDiffAt: 0,
+      maxRowVersion: 0,
     };
     entry.rebuilding = this.diffAndLoad(fresh, false)
       .then(() => {
@@ -308,6 +345,8 @@ export class LiveCatalogs {
     entry.version = -1;
     entry.installed = false;
     entry.dirty = false;
+    entry.lastFullDiffAt = 0;
+    entry.maxRowVersion = 0;
   }
 
   private refresh(entry: Entry): Promise<void> {
@@ -351,25 +390,56 @@ export class LiveCatalogs {
         await db.productRule.findMany({ where: { shopDomain: entry.shop }, select: { productId: true, targetId: true, kind: true }, orderBy: { createdAt: "asc" } }),
       );
     }
+    // Which rows changed: a full diff of every live row's version on the first load (then every
+    // 10 minutes, a safety net), else only rows updated — or tombstoned: deletes always write one —
+    // since shortly before the newest version seen, through the (shopDomain, updatedAt) and
+    // (shopDomain, deletedAt) indexes. A catalog change then costs a read of what changed, not a
+    // scan of the shop (20k rows with their vectors: 150–300 ms of a blocked event loop).
+    const full = !entry.lastFullDiffAt || Date.now() - entry.lastFullDiffAt > FULL_DIFF_MS;
+    const changed = await this.applyDiff(entry, full);
+    entry.version = version;
+    if (changed > 0) this.scheduleSave(entry);
+  }
+
+  /** Reads changed rows (all live rows when `full`), drops gone ones, loads changed ones; returns how many changed. */
+  private async applyDiff(entry: Entry, full: boolean): Promise<number> {
+    const { db } = this.opts;
+    const startedAt = Date.now();
     const rows = await db.product.findMany({
-      where: { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null } },
-      select: { id: true, updatedAt: true },
+      where: full
+        ? { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null } }
+        : { shopDomain: entry.shop, updatedAt: { gt: new Date(entry.maxRowVersion - RECENT_OVERLAP_MS) } },
+      select: { id: true, updatedAt: true, status: true, embeddedAt: true },
     });
-    const live = new Set<string>();
     const toLoad: string[] = [];
-    for (const r of rows) {
-      live.add(r.id);
-      if (entry.rowVersions.get(r.id) !== r.updatedAt.getTime()) toLoad.push(r.id);
+    const gone: string[] = [];
+    const live = full ? new Set<string>() : undefined;
+    if (!full) {
+      const tombstones = await db.productTombstone.findMany({
+        where: { shopDomain: entry.shop, deletedAt: { gt: new Date(entry.maxRowVersion - RECENT_OVERLAP_MS) } },
+        select: { id: true },
+      });
+      for (const t of tombstones) if (entry.cards.has(t.id)) gone.push(t.id);
     }
-    let changed = 0;
-    for (const id of [...entry.cards.keys()]) {
-      if (!live.has(id)) {
-        entry.index.remove(id);
-        entry.images.removeProduct(id);
-        entry.cards.delete(id);
-        entry.rowVersions.delete(id);
-        changed++;
+    let maxVersion = full ? 0 : entry.maxRowVersion;
+    for (const r of rows) {
+      const v = r.updatedAt.getTime();
+      if (v > maxVersion) maxVersion = v;
+      if (r.status !== "ACTIVE" || !r.embeddedAt) {
+        if (entry.cards.has(r.id)) gone.push(r.id);
+        continue;
       }
+      live?.add(r.id);
+      if (entry.rowVersions.get(r.id) !== v) toLoad.push(r.id);
+    }
+    if (live) for (const id of entry.cards.keys()) if (!live.has(id)) gone.push(id);
+    let changed = 0;
+    for (const id of gone) {
+      entry.index.remove(id);
+      entry.images.removeProduct(id);
+      entry.cards.delete(id);
+      entry.rowVersions.delete(id);
+      changed++;
     }
     type Row = Awaited<ReturnType<typeof readChunk>>[number];
     const readChunk = (ids: string[]) =>
@@ -423,13 +493,15 @@ export class LiveCatalogs {
         entry.images.setProduct(row.id, photos, attrs);
         entry.cards.set(row.id, cardFromRow(row));
         entry.rowVersions.set(row.id, row.updatedAt.getTime());
+        if (row.updatedAt.getTime() > maxVersion) maxVersion = row.updatedAt.getTime();
         changed++;
       }
     }
     // The mean no longer describes the catalog (it grew or shrank a lot): rebuild, centred anew.
     if (!entry.rebuilding && meanIsStale(entry.imageMean?.count ?? 0, entry.images.size)) this.rebuildWithWeights(entry, entry.index.weights);
-    entry.version = version;
-    if (changed > 0) this.scheduleSave(entry);
+    entry.maxRowVersion = maxVersion;
+    if (full) entry.lastFullDiffAt = startedAt;
+    return changed;
   }
 
   private scheduleSave(entry: Entry): void {

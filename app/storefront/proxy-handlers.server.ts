@@ -3,6 +3,7 @@
  * Every handler: verify the signature, scope by the signed shop, answer JSON.
  */
 import { createReadStream } from "node:fs";
+import { errorSummary } from "../shared/error-text";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -28,8 +29,19 @@ async function handled(run: () => Promise<Response>): Promise<Response> {
   }
 }
 
+let lastUnavailableLog = 0;
 async function installedCatalog(shop: string) {
-  const catalog = await (await webServices().catalogs).get(shop);
+  let catalog;
+  try {
+    catalog = await (await webServices().catalogs).get(shop);
+  } catch (err) {
+    // Not in memory and the database cannot be read (a loaded catalog is served from memory).
+    if (Date.now() - lastUnavailableLog > 10_000) {
+      lastUnavailableLog = Date.now();
+      console.error(`[lookalike] catalog of ${shop} unavailable: ${errorSummary(err)}`);
+    }
+    throw new ProxyError(503, "unavailable", "Search is briefly unavailable; please try again in a few seconds.", { "Retry-After": "5" });
+  }
   if (catalog.version < 0 || !catalog.installed) throw new ProxyError(404, "shop_not_found", "This shop has no Lookalike catalog.");
   return catalog;
 }

@@ -1,0 +1,303 @@
+/**
+ * Mixed-load soak of the production processes (server.ts + worker) on a 20k-product shop:
+ * similar 80 %, photo search 15 %, signed products/update webhooks 5 %, for --seconds (default 600).
+ *
+ *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
+ *
+ * Prepare (once per --dir, skipped when the shop is already there): a migrated SQLite database with
+ * one shop of N products written as the webhook path writes them (same hashes, so an update that
+ * changes only the price needs no embedding), with synthetic clustered vectors at the real
+ * dimension (no image embedding), and the shop's index saved to DATA_DIR as a web process saves it.
+ *
+ * Run: starts server.ts (EVENT_LOOP_STATS_MS=5000: the web process logs its event-loop delay
+ * max/p99 every 5 s) and the worker (a webhook that changes a title makes it re-embed the text),
+ * N clients loop over the mix. Prints a progress line every 10 s; at the end request counts, 5xx
+ * (exit 1 if any), p50/p99 per kind, RSS of both processes sampled every 5 s with a trend (least-
+ * squares slope in MB/min, first vs last minute), event-loop stalls over 100 ms, and BENCH_JSON.
+ */
+import { createHmac, randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import sharp from "sharp";
+import { parseProductNode, restProductToNode } from "../app/catalog/product-node";
+import { rowData } from "../app/catalog/product-repository.server";
+import { createPrismaClient } from "../app/db.server";
+import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
+import { COLOR_DIM } from "../app/embedding/color-signature.server";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
+import { TEXT_DIM } from "../app/embedding/text-vector";
+import { toBytes } from "../app/embedding/vector-codec";
+import { textVectorKey } from "../app/embedding/vector-versions";
+import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
+import { freePort, startProcess, type RunningProcess } from "./lib/app-processes";
+import { migrateDatabase } from "./setup";
+
+const SHOP = "soak-shop.myshopify.com";
+const SECRET = "soak-secret-0123456789";
+const arg = (name: string, def: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+const seconds = Number(arg("seconds", "600"));
+const clients = Number(arg("clients", "8"));
+const n = Number(arg("n", "20000"));
+/** Percentages of similar, photo and webhook requests. */
+const [mixSimilar, mixPhoto] = arg("mix", "80,15,5").split(",").map((x) => Number(x) / 100);
+const dir = path.resolve(arg("dir", path.join(os.tmpdir(), "lookalike-soak")));
+const dbUrl = `file:${path.join(dir, "soak.db")}`;
+const dataDir = path.join(dir, "data");
+const idOf = (i: number) => String(7_000_000_000 + i);
+const BASE_TIME = Date.parse("2026-01-01T00:00:00Z");
+
+/** A products/update payload in Shopify's REST shape. */
+function restPayload(i: number, opts: { price: string; updatedAt: string; title?: string }) {
+  const id = Number(idOf(i));
+  const types = ["Shirts", "Bags", "Mugs", "Watches", "Shoes", "Hats", "Lamps", "Chairs"];
+  return {
+    id,
+    admin_graphql_api_id: `gid://shopify/Product/${id}`,
+    title: opts.title ?? `Soak Product ${i}`,
+    handle: `soak-product-${i}`,
+    body_html: `<p>Product ${i} of the soak shop.</p>`,
+    product_type: types[i % types.length],
+    vendor: `Vendor ${i % 13}`,
+    tags: `Soak, Group ${i % 50}`,
+    status: "active",
+    updated_at: opts.updatedAt,
+    variants: [{ id: id * 10, price: opts.price, inventory_management: null, inventory_quantity: 0 }],
+    images: [{ id: id * 100, src: `https://cdn.shopify.com/s/files/1/0000/0001/products/soak-${i}.jpg` }],
+    image: { src: `https://cdn.shopify.com/s/files/1/0000/0001/products/soak-${i}.jpg` },
+  };
+}
+
+async function prepare(): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await migrateDatabase(dbUrl);
+  const db = createPrismaClient(dbUrl);
+  try {
+    if ((await db.product.count({ where: { shopDomain: SHOP, embedState: "embedded" } })) === n && existsSync(path.join(dataDir, "indexes", SHOP, "catalog.json"))) {
+      console.log(`prepared shop found in ${dir} (${n} products)`);
+      return;
+    }
+    const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+    const dims = { image: spec.dim, color: COLOR_DIM, text: TEXT_DIM };
+    console.log(`preparing ${n} products at ${dims.image}+${dims.color}+${dims.text} in ${dir} …`);
+    const t0 = performance.now();
+    const synthetic = syntheticCatalog({ n, dims, clusters: 100, noise: 1.2, seed: 7 });
+    await db.product.deleteMany({ where: { shopDomain: SHOP } });
+    await db.shop.upsert({ where: { domain: SHOP }, create: { domain: SHOP, catalogVersion: 1 }, update: { catalogVersion: 1, uninstalledAt: null } });
+    const now = new Date();
+    for (let i = 0; i < n; i += 500) {
+      await db.product.createMany({
+        data: synthetic.slice(i, i + 500).map((p, j) => {
+          const k = i + j;
+          const record = parseProductNode(restProductToNode(restPayload(k, { price: p.attrs.price.toFixed(2), updatedAt: new Date(BASE_TIME).toISOString() })));
+          return {
+            shopDomain: SHOP,
+            id: record.id,
+            ...rowData(record, "shopify"),
+            embedState: "embedded",
+            embeddedAt: now,
+            modelId: spec.id,
+            vectorTextHash: textVectorKey(record.textHash),
+            vectorImageHash: record.imageHash,
+            imageVector: new Uint8Array(toBytes(p.vectors.image!)),
+            colorVector: new Uint8Array(toBytes(p.vectors.color!)),
+            textVector: new Uint8Array(toBytes(p.vectors.text!)),
+          };
+        }),
+      });
+    }
+    console.log(`rows: ${((performance.now() - t0) / 1000).toFixed(1)} s; building and saving the index as a web process does …`);
+    const catalogs = new LiveCatalogs({ db, dataDir, imageModelId: spec.id, imageDim: spec.dim });
+    await catalogs.save(await catalogs.get(SHOP));
+    await catalogs.close();
+    console.log(`prepared in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+type Kind = "similar" | "photo" | "webhook";
+
+function quantile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
+}
+
+function rssMB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Least-squares slope of (t minutes, MB), and mean of the first and last minute. */
+function trend(samples: { t: number; mb: number }[]) {
+  const xs = samples.map((s) => s.t / 60_000);
+  const ys = samples.map((s) => s.mb);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  xs.forEach((x, i) => ((num += (x - mx) * (ys[i] - my)), (den += (x - mx) ** 2)));
+  const end = xs[xs.length - 1];
+  const mean = (f: (x: number) => boolean) => {
+    const v = ys.filter((_, i) => f(xs[i]));
+    return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+  };
+  return { slopeMBPerMin: den ? num / den : 0, firstMinMB: mean((x) => x <= 1), lastMinMB: mean((x) => x >= end - 1), maxMB: Math.max(...ys) };
+}
+
+async function photos(): Promise<Buffer[]> {
+  const colours = ["#c0392b", "#2e5c9a", "#3c8d5a", "#222222", "#e0b52b", "#d77fa1", "#8e44ad", "#16a085"];
+  return Promise.all(
+    colours.flatMap((c, i) =>
+      [0, 1].map((k) =>
+        sharp({ create: { width: 640, height: 480, channels: 3, background: "#f4f4f4" } })
+          .composite([{ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><${k ? "circle cx='320' cy='240' r='160'" : "rect x='180' y='100' width='280' height='280' rx='20'"} fill="${c}"/><rect x="${40 + i * 10}" y="400" width="120" height="30" fill="#555"/></svg>`) }])
+          .jpeg({ quality: 85 })
+          .toBuffer(),
+      ),
+    ),
+  );
+}
+
+async function run(): Promise<void> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    DATABASE_URL: dbUrl,
+    DATA_DIR: dataDir,
+    REDIS_NAMESPACE: `lookalike-soak-${process.pid}`,
+    SHOPIFY_API_KEY: "soak-key",
+    SHOPIFY_API_SECRET: SECRET,
+    SHOPIFY_APP_URL: `http://localhost:${port}`,
+    PORT: String(port),
+    LOOKALIKE_DEMO: "0",
+    EVENT_LOOP_STATS_MS: "5000",
+    // Limits stay on (their Redis round trip is part of the path) with budgets the load cannot exhaust.
+    RATE_LIMIT_SIMILAR_SHOP: "1000000000",
+    RATE_LIMIT_PHOTO_SHOP: "1000000000",
+  };
+  const web: RunningProcess = await startProcess(["--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
+  const worker: RunningProcess = await startProcess(["--import", "tsx", "jobs/worker.ts"], env, /worker ready/, 120_000);
+  const sign = (params: Record<string, string>) => signAppProxyQuery(new URLSearchParams(params), { shop: SHOP, secret: SECRET });
+  try {
+    const t0 = performance.now();
+    const first = await fetch(`${base}/proxy/similar?${sign({ product_id: idOf(0) })}`);
+    if (first.status !== 200) throw new Error(`warm-up answered ${first.status}: ${await first.text()}`);
+    console.log(`web ready, first search ${(performance.now() - t0).toFixed(0)} ms; soak: ${seconds} s, ${clients} clients, ${n} products, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+
+    const images = await photos();
+    const lat: Record<Kind, number[]> = { similar: [], photo: [], webhook: [] };
+    const status: Record<string, number> = {};
+    let errors = 0;
+    let fiveXX = 0;
+    let webhookSeq = 0;
+    const started = Date.now();
+    const until = started + seconds * 1000;
+    const rand = (k: number) => Math.floor(Math.random() * k);
+
+    const one = async (): Promise<void> => {
+      const r = Math.random();
+      const kind: Kind = r < mixSimilar ? "similar" : r < mixSimilar + mixPhoto ? "photo" : "webhook";
+      const t = performance.now();
+      let res: Response;
+      if (kind === "similar") {
+        res = await fetch(`${base}/proxy/similar?${sign({ product_id: idOf(rand(n)) })}`);
+      } else if (kind === "photo") {
+        const form = new FormData();
+        form.append("image", new Blob([new Uint8Array(images[rand(images.length)])], { type: "image/jpeg" }), "photo.jpg");
+        res = await fetch(`${base}/proxy/visual-search?${sign({ limit: "12" })}`, { method: "POST", body: form });
+      } else {
+        const i = rand(n);
+        const seq = ++webhookSeq;
+        // Every update is newer than the last; every fourth also renames (the worker re-embeds the text).
+        const body = JSON.stringify(
+          restPayload(i, { price: (10 + (seq % 90)).toFixed(2), updatedAt: new Date(Date.now() + seq).toISOString(), title: seq % 4 === 0 ? `Soak Product ${i} v${seq}` : undefined }),
+        );
+        res = await fetch(`${base}/webhooks/products/update`, {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            "X-Shopify-Topic": "products/update",
+            "X-Shopify-Hmac-Sha256": createHmac("sha256", SECRET).update(body).digest("base64"),
+            "X-Shopify-Shop-Domain": SHOP,
+            "X-Shopify-Webhook-Id": randomUUID(),
+            "X-Shopify-API-Version": "2026-01",
+          },
+          body,
+        });
+      }
+      await res.arrayBuffer();
+      lat[kind].push(performance.now() - t);
+      const key = `${kind} ${res.status}`;
+      status[key] = (status[key] ?? 0) + 1;
+      if (res.status >= 500) fiveXX++;
+    };
+    const loop = async () => {
+      while (Date.now() < until) await one().catch(() => void errors++);
+    };
+
+    const rss: { web: { t: number; mb: number }[]; worker: { t: number; mb: number }[] } = { web: [], worker: [] };
+    const sampler = setInterval(() => {
+      const t = Date.now() - started;
+      rss.web.push({ t, mb: rssMB(web.child.pid!) });
+      rss.worker.push({ t, mb: rssMB(worker.child.pid!) });
+    }, 5_000);
+    let lastTotal = 0;
+    const progress = setInterval(() => {
+      const total = lat.similar.length + lat.photo.length + lat.webhook.length;
+      const loop = [...web.output().matchAll(/event-loop max ([\d.]+) ms/g)].pop()?.[1] ?? "-";
+      console.log(
+        `  ${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  ${total} requests (${((total - lastTotal) / 10).toFixed(0)}/s)  5xx ${fiveXX}  errors ${errors}  ` +
+          `RSS web ${rssMB(web.child.pid!).toFixed(0)} MB worker ${rssMB(worker.child.pid!).toFixed(0)} MB  event-loop max ${loop} ms  load ${os.loadavg()[0].toFixed(2)}`,
+      );
+      lastTotal = total;
+    }, 10_000);
+    await Promise.all(Array.from({ length: clients }, loop));
+    clearInterval(sampler);
+    clearInterval(progress);
+
+    const elapsed = (Date.now() - started) / 1000;
+    const loops = [...web.output().matchAll(/event-loop max ([\d.]+) ms p99 ([\d.]+) ms/g)].map((m) => ({ max: Number(m[1]), p99: Number(m[2]) }));
+    // The first interval includes the warm-up; stalls are counted over the whole run anyway.
+    const stalls = loops.filter((l) => l.max > 100);
+    const kinds = (Object.keys(lat) as Kind[]).map((k) => {
+      const s = [...lat[k]].sort((a, b) => a - b);
+      return { kind: k, count: s.length, p50: Number(quantile(s, 0.5).toFixed(1)), p99: Number(quantile(s, 0.99).toFixed(1)), max: Number((s[s.length - 1] ?? NaN).toFixed(1)) };
+    });
+    const webTrend = trend(rss.web);
+    const workerTrend = trend(rss.worker);
+    const embedded = (worker.output().match(/embed .* failed/g) ?? []).length;
+    console.log(`\nsoak: ${elapsed.toFixed(0)} s, ${clients} clients, ${n} products; load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    for (const k of kinds) console.log(`  ${k.kind.padEnd(8)} ${String(k.count).padStart(7)} requests  p50 ${k.p50} ms  p99 ${k.p99} ms  max ${k.max} ms`);
+    console.log(`  statuses ${JSON.stringify(status)}; 5xx ${fiveXX}; network errors ${errors}; failed embed jobs logged ${embedded}`);
+    const fmt = (t: ReturnType<typeof trend>) => `slope ${t.slopeMBPerMin.toFixed(2)} MB/min, first minute ${t.firstMinMB.toFixed(0)} MB, last minute ${t.lastMinMB.toFixed(0)} MB, max ${t.maxMB.toFixed(0)} MB`;
+    // The first minutes include warm-up (index pages touched, caches filling): the second half says whether it keeps growing.
+    const half = (xs: { t: number; mb: number }[]) => trend(xs.filter((x) => x.t >= (seconds * 1000) / 2));
+    console.log(`  RSS web:    ${fmt(webTrend)} (${rss.web.length} samples); second half: slope ${half(rss.web).slopeMBPerMin.toFixed(2)} MB/min`);
+    console.log(`  RSS worker: ${fmt(workerTrend)}; second half: slope ${half(rss.worker).slopeMBPerMin.toFixed(2)} MB/min`);
+    console.log(`  event loop (web, per 5 s): ${stalls.length} of ${loops.length} intervals with a stall > 100 ms; worst ${Math.max(...loops.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(loops.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms`);
+    console.log(
+      "BENCH_JSON " +
+        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max) } }),
+    );
+    if (fiveXX > 0) process.exitCode = 1;
+  } finally {
+    await Promise.all([web.stop(), worker.stop()]);
+  }
+}
+
+await prepare();
+if (!process.argv.includes("--prepare-only")) await run();
+process.exit(process.exitCode ?? 0);

@@ -1,0 +1,171 @@
+/**
+ * Our services failing under the running product (web + worker, PostgreSQL): the app's Redis
+ * (a private `redis-server`, nothing on disk) crashes and comes back empty mid-sync; the database
+ * becomes unreachable for a few seconds (a TCP proxy between the app and PostgreSQL is cut: open
+ * connections destroyed, new ones refused) mid-sync and under storefront load. Afterwards: both
+ * processes alive, the sync complete, every product searchable exactly once.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrismaClient, type Db } from "../app/db.server";
+import { generateCatalog } from "../scripts/lib/generated-catalog";
+import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
+import { signedUrl } from "./support/app-proxy-client";
+import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";
+import { PrivateRedis } from "./support/private-redis";
+import { similarLoad } from "./support/similar-load";
+import { TcpProxy } from "./support/tcp-proxy";
+
+const LUMA = path.resolve(ROOT, "../shared/datasets/luma-dev/catalog.jsonl");
+const hasPostgres = (await databaseKinds()).includes("postgresql");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** The first `n` products of luma-dev, image paths made absolute so the file can live anywhere. */
+function lumaSubset(dir: string, n: number): string {
+  const base = pathToFileURL(path.dirname(LUMA)).href;
+  const lines = readFileSync(LUMA, "utf8").split("\n").filter(Boolean).slice(0, n);
+  const file = path.join(dir, `luma-${n}.jsonl`);
+  writeFileSync(file, lines.map((l) => l.replaceAll('"url":"images/', `"url":"${base}/images/`)).join("\n") + "\n");
+  return file;
+}
+
+describe.skipIf(!hasPostgres)("services failing under the running product (PostgreSQL)", () => {
+  const store = "faults-store.myshopify.com"; // synced first; the storefront load's shop
+  let database: TestDatabase;
+  let db: Db;
+  let redis: PrivateRedis;
+  let proxy: TcpProxy;
+  let app: AppEnv;
+  let web: RunningProcess;
+  let worker: RunningProcess;
+  let storeIds: string[] = [];
+  let luma = "";
+
+  const counts = async (shop: string) => ({
+    total: await db.product.count({ where: { shopDomain: shop } }),
+    embedded: await db.product.count({ where: { shopDomain: shop, embedState: "embedded" } }),
+    failed: await db.product.count({ where: { shopDomain: shop, embedState: "failed" } }),
+  });
+  const importCatalog = async (shop: string, file: string, wait = false) => {
+    const res = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", file, ...(wait ? ["--wait"] : [])], app.env);
+    expect(res.code, res.stderr).toBe(0);
+  };
+  /** Every product answers /proxy/similar; no answer has a duplicate; together they cover the catalog. */
+  const expectSearchableOnce = async (shop: string) => {
+    const ids = (await db.product.findMany({ where: { shopDomain: shop }, select: { id: true } })).map((p) => p.id).sort();
+    const seen = new Set<string>();
+    for (const id of ids) {
+      const res = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: id, limit: "50" }));
+      expect([id, res.status]).toEqual([id, 200]);
+      const got = ((await res.json()) as { products: { id: string }[] }).products.map((p) => p.id);
+      expect(got.length).toBeGreaterThan(0);
+      expect(new Set(got).size).toBe(got.length);
+      expect(got).not.toContain(id);
+      seen.add(id);
+      got.forEach((x) => seen.add(x));
+    }
+    expect([...seen].sort()).toEqual(ids);
+  };
+
+  beforeAll(async () => {
+    redis = new PrivateRedis();
+    await redis.start();
+    database = await createTestDatabase("postgresql");
+    db = createPrismaClient(database.url);
+    const target = new URL(database.url);
+    proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    await proxy.start();
+    const viaProxy = new URL(database.url);
+    viaProxy.port = String(proxy.port);
+    app = await appEnv(viaProxy.toString(), {
+      REDIS_URL: redis.url,
+      RECONCILE_INTERVAL_MS: "2000",
+      RECONCILE_STALE_MS: "3000",
+      DATABASE_CONNECT_TIMEOUT_MS: "2000",
+    });
+    luma = lumaSubset(app.dataDir, 80);
+    [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
+    await importCatalog(store, await generateCatalog(path.join(app.dataDir, "store")), true);
+    storeIds = (await db.product.findMany({ where: { shopDomain: store }, select: { id: true } })).map((p) => p.id);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all([web?.stop(), worker?.stop()]);
+    await proxy?.stop();
+    await redis?.stop();
+    await db?.$disconnect();
+    await database?.drop();
+    app?.cleanup();
+  });
+
+  it("Redis crashes and restarts empty mid-sync: web and worker reconnect, the sync completes, every product searchable exactly once", async () => {
+    const shop = "faults-redis.myshopify.com";
+    await importCatalog(shop, luma);
+    await until("some products embedded", async () => (await counts(shop)).embedded >= 10);
+    const load = similarLoad({ baseUrl: () => app.baseUrl, shop: store, productIds: () => storeIds, clients: 3, pauseMs: 20 });
+    await sleep(500);
+    await redis.stop("SIGKILL");
+    await sleep(3_000);
+    expect((await counts(shop)).embedded).toBeLessThan(80);
+    await redis.start(); // same port, empty: every job and key is gone
+    await until("sync done", async () => (await counts(shop)).embedded === 80, 120_000);
+    const { counts: answered, answers } = await load.stop();
+
+    expect(web.child.exitCode).toBeNull();
+    expect(worker.child.exitCode).toBeNull();
+    expect(await counts(shop)).toEqual({ total: 80, embedded: 80, failed: 0 });
+    expect(worker.output()).toMatch(/reconciler: .*requeuedProducts/);
+    // The outage is said in a few lines, not a stack trace per reconnect attempt.
+    for (const p of [web, worker]) {
+      expect(p.output()).not.toMatch(/\n\s+at /);
+      const lines = p.output().split("\n").filter((l) => /ECONNREFUSED/.test(l));
+      expect(lines.length, lines.join("\n")).toBeLessThan(12);
+    }
+    // The storefront answered from memory throughout: no error, no request left hanging.
+    expect(answered, JSON.stringify(answered)).toEqual({ "200": answers.length });
+    await expectSearchableOnce(shop);
+    console.log(`[faults] Redis restart: storefront ${JSON.stringify(answered)}`);
+  }, 180_000);
+
+  it("the database unreachable for a few seconds mid-sync and under load: the storefront answers from memory or a clear 503, the worker retries, nothing is lost", async () => {
+    const shop = "faults-db.myshopify.com";
+    await importCatalog(shop, luma);
+    await until("some products embedded", async () => (await counts(shop)).embedded >= 10);
+    const load = similarLoad({ baseUrl: () => app.baseUrl, shop: store, productIds: () => storeIds, clients: 3, pauseMs: 20 });
+    await sleep(500);
+    await proxy.cut();
+    const cutAt = Date.now();
+    await sleep(1_500);
+    // A shop this web process never loaded cannot be answered from memory: a clear 503.
+    const cold = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: "8100000001" }), { signal: AbortSignal.timeout(10_000) });
+    const coldBody = await cold.text();
+    expect([cold.status, cold.headers.get("retry-after")]).toEqual([503, "5"]);
+    expect(JSON.parse(coldBody)).toEqual({ error: { code: "unavailable", message: expect.stringMatching(/briefly unavailable/) } });
+    await sleep(Math.max(0, 4_000 - (Date.now() - cutAt)));
+    expect((await counts(shop)).embedded).toBeLessThan(80);
+    await proxy.restore();
+    await until("sync done", async () => (await counts(shop)).embedded === 80, 120_000);
+    const { counts: answered, answers } = await load.stop();
+
+    expect(web.child.exitCode).toBeNull();
+    expect(worker.child.exitCode).toBeNull();
+    expect(await counts(shop)).toEqual({ total: 80, embedded: 80, failed: 0 });
+    // Loaded catalog: served from memory during the cut, every answer a 200 in time.
+    expect(answered, JSON.stringify(answered)).toEqual({ "200": answers.length });
+    expect(answers.filter((a) => a.at > cutAt && a.at < cutAt + 4_000).length).toBeGreaterThan(20);
+    expect(web.output()).toMatch(/serving it from memory/);
+    for (const p of [web, worker]) expect(p.output()).not.toMatch(/\n\s+at /); // no stack trace
+    await expectSearchableOnce(shop);
+    console.log(`[faults] database cut: storefront ${JSON.stringify(answered)}`);
+  }, 180_000);
+});
