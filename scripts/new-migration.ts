@@ -29,7 +29,10 @@ async function main() {
     [oldSqlite, sqliteSchemaPath, "prisma/migrations"],
     [oldPg, postgresSchemaPath, "prisma/postgresql/migrations"],
   ] as const) {
-    const res = runPrisma(["migrate", "diff", "--from-schema-datamodel", from, "--to-schema-datamodel", to, "--script"]);
+    // A diff of two schema files needs no database, but the CLI opens the configured adapter's
+    // anyway: give it a scratch SQLite file so a checkout without data/ (or a PostgreSQL URL) works.
+    const env = { ...process.env, DATABASE_URL: `file:${path.join(tmp, "scratch.db")}` };
+    const res = runPrisma(["migrate", "diff", "--from-schema-datamodel", from, "--to-schema-datamodel", to, "--script"], env);
     if (!res.ok) throw new Error(res.output);
     const sql = res.output.split("\n").filter((l) => !/^(Loaded Prisma config|Prisma config detected)/.test(l)).join("\n").trim();
     if (!sql || /empty migration/i.test(sql)) throw new UserFacingError(`no schema change since ${rev}`);
