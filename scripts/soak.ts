@@ -3,6 +3,8 @@
  * similar 80 %, photo search 15 %, signed products/update webhooks 5 %, for --seconds (default 600).
  *
  *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
+ *        [--database-url postgresql://…/db]   an existing (empty or prepared) database instead of
+ *                                              SQLite in --dir; use one --dir per database
  *
  * Prepare (once per --dir, skipped when the shop is already there): a migrated SQLite database with
  * one shop of N products written as the webhook path writes them (same hashes, so an update that
@@ -47,7 +49,7 @@ const n = Number(arg("n", "20000"));
 /** Percentages of similar, photo and webhook requests. */
 const [mixSimilar, mixPhoto] = arg("mix", "80,15,5").split(",").map((x) => Number(x) / 100);
 const dir = path.resolve(arg("dir", path.join(os.tmpdir(), "lookalike-soak")));
-const dbUrl = `file:${path.join(dir, "soak.db")}`;
+const dbUrl = arg("database-url", `file:${path.join(dir, "soak.db")}`);
 const dataDir = path.join(dir, "data");
 const idOf = (i: number) => String(7_000_000_000 + i);
 const BASE_TIME = Date.parse("2026-01-01T00:00:00Z");

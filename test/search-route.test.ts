@@ -176,7 +176,7 @@ describe("LiveCatalogs", () => {
       return products.map((p, i) => ({
         imageVectors: i % 2 === 0 ? packVectors([p.vectors.image as Float32Array, variant(p.vectors.image as Float32Array)]) : null,
         id: String(i + 1), handle: `h${i}`, title: `T${i}`, priceText: "1.00", price: p.attrs.price, currency: "USD", imageUrls: "[]", onlineStoreUrl: null,
-        available: p.attrs.available, productType: p.attrs.productType, vendor: p.attrs.vendor, tags: JSON.stringify(p.attrs.tags), updatedAt: now,
+        available: p.attrs.available, productType: p.attrs.productType, vendor: p.attrs.vendor, tags: JSON.stringify(p.attrs.tags), updatedAt: new Date(now.getTime() + i * 60_000), // products added later are newer
         status: "ACTIVE", embeddedAt: now, modelId: "m", imageVector: toBytes(p.vectors.image!), colorVector: toBytes(p.vectors.color!), textVector: toBytes(p.vectors.text!),
       }));
     };
@@ -185,7 +185,7 @@ describe("LiveCatalogs", () => {
       const key = `${shop}:${shops[shop].n}`;
       return cache.get(key) ?? (cache.set(key, rowsOf(shop)), cache.get(key)!);
     };
-    type W = { where: { domain?: string; shopDomain?: string; id?: { in: string[] } } };
+    type W = { where: { domain?: string; shopDomain?: string; id?: { in: string[] }; updatedAt?: { gt: Date } } };
     const reads = { vectors: 0 };
     return {
       shop: {
@@ -198,9 +198,11 @@ describe("LiveCatalogs", () => {
         findMany: async ({ where }: W) => {
           const all = rows(where.shopDomain!);
           if (where.id) reads.vectors += where.id.in.length;
+          if (where.updatedAt) return all.filter((r) => r.updatedAt > where.updatedAt!.gt); // a refresh reads what changed since
           return where.id ? all.filter((r) => where.id!.in.includes(r.id)) : all;
         },
       },
+      productTombstone: { findMany: async () => [] },
       productRule: { findMany: async () => [] },
       reads,
       rows,
