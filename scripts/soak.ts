@@ -3,6 +3,7 @@
  * similar 80 %, photo search 15 %, signed products/update webhooks 5 %, for --seconds (default 600).
  *
  *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
+ *        [--cpu-prof DIR]   the web process writes a V8 CPU profile to DIR when it stops
  *        [--database-url postgresql://…/db]   an existing (empty or prepared) database instead of
  *                                              SQLite in --dir; use one --dir per database
  *
@@ -190,7 +191,10 @@ async function run(): Promise<void> {
     RATE_LIMIT_SIMILAR_SHOP: "1000000000",
     RATE_LIMIT_PHOTO_SHOP: "1000000000",
   };
-  const web: RunningProcess = await startProcess(["--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
+  // --cpu-prof DIR: the web process writes a V8 CPU profile there when it stops (open in Chrome DevTools).
+  const profDir = arg("cpu-prof", "");
+  const profArgs = profDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
+  const web: RunningProcess = await startProcess([...profArgs, "--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
   const worker: RunningProcess = await startProcess(["--import", "tsx", "jobs/worker.ts"], env, /worker ready/, 120_000);
   const sign = (params: Record<string, string>) => signAppProxyQuery(new URLSearchParams(params), { shop: SHOP, secret: SECRET });
   try {

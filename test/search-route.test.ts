@@ -231,7 +231,7 @@ describe("LiveCatalogs", () => {
       const [hit] = c.index.searchByProduct("1", { k: 1 });
       const w = c.index.weights;
       const cosCentred = dot(centre(images[0], c.imageMean!.mean), centre(images[Number(hit.id) - 1], c.imageMean!.mean));
-      expect(hit.contributions.image).toBeCloseTo(w.image * cosCentred, 4);
+      expect(hit.contributions.image).toBeCloseTo(w.image * cosCentred, 3); // channel split from the int8 copy
       await lc.save(c);
       await lc.close();
 

@@ -94,6 +94,24 @@ export class QuantizedStore {
     return total;
   }
 
+  /** Approximate per-channel dot products of the (combined, float) query with a row. */
+  approxSegmentDots(query: Float32Array, row: number): [number, number, number] {
+    const D = this.layout.total;
+    const base = row * D;
+    const codes = this.codes;
+    const out: [number, number, number] = [0, 0, 0];
+    for (let ci = 0; ci < 3; ci++) {
+      const s = this.scales[row * 3 + ci];
+      if (s === 0) continue;
+      const off = this.layout.offsets[ci];
+      const end = ci < 2 ? this.layout.offsets[ci + 1] : D;
+      let acc = 0;
+      for (let i = off; i < end; i++) acc += query[i] * codes[base + i];
+      out[ci] = s * acc;
+    }
+    return out;
+  }
+
   /**
    * A generous bound (6σ) on |approxDot − exactDot| for the given rows: rounding
    * errors are uniform in ±s/2, so σ = sqrt(Σ_c s_c²/12 · ‖q_c‖²), using the

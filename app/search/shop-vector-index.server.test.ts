@@ -48,7 +48,7 @@ describe("ShopVectorIndex on 5,000 clustered products", () => {
     forcedHnsw = build(products, { planner: { exactScanMaxMatches: 0, exactScanMaxSelectivity: 0 } });
   });
 
-  it("blended scores agree exactly with brute force and contributions sum to the score", () => {
+  it("blended scores agree exactly with brute force; contributions sum to the score and match each channel to 3 decimals", () => {
     let r = 0;
     for (const q of queries) {
       const hits = idx.searchByVectors(q, { k: 10 });
@@ -58,7 +58,8 @@ describe("ShopVectorIndex on 5,000 clustered products", () => {
         expect(h.score).toBeCloseTo(exact, 5);
         expect(h.contributions.image + h.contributions.color + h.contributions.text).toBeCloseTo(h.score, 10);
         const v = byId.get(h.id)!.vectors;
-        expect(h.contributions.text).toBeCloseTo(v.text && q.text ? weights.text * dot(q.text, v.text) : 0, 5);
+        // The split over channels comes from the int8 copy: explanation-grade, not exact.
+        expect(h.contributions.text).toBeCloseTo(v.text && q.text ? weights.text * dot(q.text, v.text) : 0, 3);
       }
       for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score).toBeGreaterThanOrEqual(hits[i].score);
       r += recall(hits, bruteForce(products, q, 10));

@@ -17,8 +17,9 @@
  * When full, capacity doubles (resizeIndex).
  *
  * Cost note: `getPoint` returns one JS Number per dimension (~130 µs at 1,840-d),
- * so every returned hit costs one getPoint to compute its exact score and
- * per-channel contributions. Compaction is synchronous and rebuilds the graph
+ * so it is used only for the query of a by-product search and for the final
+ * re-scoring of an exact scan; an HNSW hit's score is hnswlib's own distance and
+ * its per-channel split comes from the int8 copy (see scoreFromDistances). Compaction is synchronous and rebuilds the graph
  * (~1 ms per product at 1,840-d) — it blocks the event loop while it runs.
  */
 import hnswlib from "hnswlib-node";
@@ -335,7 +336,7 @@ export class ShopVectorIndex {
 
     let hits: SearchHit[];
     if (candidates) {
-      hits = opts.contributions === false ? candidates.map(fromDistance) : this.scoreExactly(query, candidates);
+      hits = opts.contributions === false ? candidates.map(fromDistance) : this.scoreFromDistances(query, candidates);
     } else {
       const labels = plan.kind === "hnsw" ? this.liveLabels(excludeLabel) : plan.labels;
       hits = this.exactScan(query, labels, want);
@@ -361,6 +362,24 @@ export class ShopVectorIndex {
       if (id !== undefined) out.push({ label, id, distance: distances[i] });
     }
     return out;
+  }
+
+  /**
+   * HNSW candidates already carry their exact score (hnswlib's inner-product distance). The
+   * per-channel split comes from the int8 copy (~2 µs a hit instead of a ~130 µs `getPoint`),
+   * its small rounding error spread over the channels in proportion to their size, so the
+   * contributions still add up to the exact score.
+   */
+  private scoreFromDistances(query: number[], candidates: Candidate[]): SearchHit[] {
+    const q = Float32Array.from(query);
+    return candidates.map((c) => {
+      const score = 1 - (c.distance ?? 1);
+      const [image, color, text] = this.quant.approxSegmentDots(q, c.label);
+      const mass = Math.abs(image) + Math.abs(color) + Math.abs(text);
+      const k = mass > 0 ? (score - (image + color + text)) / mass : 0;
+      const contributions = { image: image + k * Math.abs(image), color: color + k * Math.abs(color), text: text + k * Math.abs(text) };
+      return { id: c.id, score, contributions };
+    });
   }
 
   /** Exact scores + contributions from the float32 points stored in hnswlib. */
