@@ -78,38 +78,26 @@ export class QuantizedStore {
 
   /** Approximate dot product of the (combined, float) query with a row. */
   approxDot(query: Float32Array, row: number): number {
-    const D = this.layout.total;
-    const base = row * D;
-    const codes = this.codes;
-    let total = 0;
-    for (let ci = 0; ci < 3; ci++) {
-      const s = this.scales[row * 3 + ci];
-      if (s === 0) continue;
-      const off = this.layout.offsets[ci];
-      const end = ci < 2 ? this.layout.offsets[ci + 1] : D;
-      let acc = 0;
-      for (let i = off; i < end; i++) acc += query[i] * codes[base + i];
-      total += s * acc;
-    }
-    return total;
+    return this.channelDot(query, row, 0) + this.channelDot(query, row, 1) + this.channelDot(query, row, 2);
   }
 
   /** Approximate per-channel dot products of the (combined, float) query with a row. */
   approxSegmentDots(query: Float32Array, row: number): [number, number, number] {
+    return [this.channelDot(query, row, 0), this.channelDot(query, row, 1), this.channelDot(query, row, 2)];
+  }
+
+  /** Approximate dot product of channel `ci`'s segment of the query with that of a row. */
+  private channelDot(query: Float32Array, row: number, ci: number): number {
+    const s = this.scales[row * 3 + ci];
+    if (s === 0) return 0;
     const D = this.layout.total;
     const base = row * D;
     const codes = this.codes;
-    const out: [number, number, number] = [0, 0, 0];
-    for (let ci = 0; ci < 3; ci++) {
-      const s = this.scales[row * 3 + ci];
-      if (s === 0) continue;
-      const off = this.layout.offsets[ci];
-      const end = ci < 2 ? this.layout.offsets[ci + 1] : D;
-      let acc = 0;
-      for (let i = off; i < end; i++) acc += query[i] * codes[base + i];
-      out[ci] = s * acc;
-    }
-    return out;
+    const off = this.layout.offsets[ci];
+    const end = ci < 2 ? this.layout.offsets[ci + 1] : D;
+    let acc = 0;
+    for (let i = off; i < end; i++) acc += query[i] * codes[base + i];
+    return s * acc;
   }
 
   /**
