@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { DEFAULT_IMAGE_MODEL_ID, getModelPack, getModelSpec, type ModelSpec, type PinnedFile } from "./model-registry.js";
-import { exposePooledFeatures } from "./onnx-pooled-features.server.js";
+import { deriveEmbeddingModel } from "./onnx-pooled-features.server.js";
 
 export interface EnsureImageModelOptions {
   modelsDir: string;
@@ -184,7 +184,7 @@ export async function ensureImageModel(opts: EnsureImageModelOptions): Promise<E
       );
     }
 
-    const derived = exposePooledFeatures(bytes);
+    const derived = deriveEmbeddingModel(bytes, { mean: spec.mean, std: spec.std });
     const derivedSha = sha256Hex(derived);
     await writeAtomic(derivedPath, derived);
     const stamp: Stamp = { modelId: spec.id, sha256: derivedSha, sourceSha256: src.sha256 };

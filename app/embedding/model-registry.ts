@@ -1,8 +1,8 @@
 /**
  * Known models. Image models (MODELS): the default MobileNetV2 source model is
- * downloaded (or copied from a mirror) and verified by SHA-256; the "pooled"
- * model is derived from it locally by a graph edit (see
- * onnx-pooled-features.server.ts). Optional packs (MODEL_PACKS, installed by
+ * downloaded (or copied from a mirror) and verified by SHA-256; the embedding
+ * model (GeM-pooled features of the photo and of its luminance view) is derived
+ * from it locally by a graph edit (see onnx-pooled-features.server.ts). Optional packs (MODEL_PACKS, installed by
  * `scripts/models.ts install clip|minilm`): CLIP ViT-B/32 (image + text towers,
  * one 512-d space) and all-MiniLM-L6-v2 (384-d sentence vectors), from their
  * public ONNX exports pinned to a repository revision and SHA-256.
@@ -53,7 +53,7 @@ export const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.408
 export const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 
 export const SOURCE_IMAGE_MODEL_ID = "mobilenetv2-12-int8";
-export const DEFAULT_IMAGE_MODEL_ID = "mobilenetv2-12-int8-pooled";
+export const DEFAULT_IMAGE_MODEL_ID = "mobilenetv2-12-int8-gem-luma";
 export const CLIP_IMAGE_MODEL_ID = "clip-vit-b32-image-q8";
 export const CLIP_TEXT_MODEL_ID = "clip-vit-b32-text-q8";
 export const MINILM_TEXT_MODEL_ID = "all-minilm-l6-v2-q8";
@@ -104,13 +104,13 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
   },
   [DEFAULT_IMAGE_MODEL_ID]: {
     id: DEFAULT_IMAGE_MODEL_ID,
-    version: "12-int8-pooled-1",
-    fileName: "mobilenetv2-12-int8-pooled.onnx",
-    sha256: "ad7153f4d8c20ce2a10e78f49c3fb7e2abdaf5ed9d74810fbe0f9436b3e0e9de",
-    sizeBytes: 2_367_828,
+    version: "12-int8-gem3-luma-1",
+    fileName: "mobilenetv2-12-int8-gem-luma.onnx",
+    sha256: "d10b9fc2669d0a341a72f31c8464498e9b30ca9c0ffb849bfcbe4f04cb42c4f4",
+    sizeBytes: 2_368_725,
     upstreamUrls: [],
     inputName: "input",
-    outputName: "pooled",
+    outputName: "embedding",
     inputSize: 224,
     mean: IMAGENET_MEAN,
     std: IMAGENET_STD,
