@@ -149,11 +149,6 @@ export class LiveCatalogs {
     this.textDim = opts.textDim ?? TEXT_DIM;
   }
 
-  /** The models this process' indexes hold vectors of (the text search picks its channel by them). */
-  get models(): { imageModelId: string; imageDim: number; textModelId: string; textDim: number } {
-    return { imageModelId: this.opts.imageModelId, imageDim: this.opts.imageDim, textModelId: this.textModelId, textDim: this.textDim };
-  }
-
   subscribe(redisUrl: string): void {
     this.subscription = subscribeCatalogChanges(redisUrl, {
       onChange: (shop) => this.markDirty(shop),
