@@ -25,9 +25,9 @@ export interface AppConfig {
   redisUrl: string;
   modelsDir: string;
   modelsMirror?: string;
-  /** TEXT_MODEL: hashed (default) | minilm | clip. Not wired into the catalog/search path yet. */
+  /** TEXT_MODEL: hashed (default) | minilm | clip (see configured-embedders.server.ts). */
   textModel: TextModelChoice;
-  /** IMAGE_MODEL: mobilenetv2 (default) | clip. Not wired into the catalog/search path yet. */
+  /** IMAGE_MODEL: mobilenetv2 (default) | clip (see configured-embedders.server.ts). */
   imageModel: ImageModelChoice;
   dataDir: string;
   /** Base URL of the Shopify Admin API; set only to talk to a local fake of it in tests. */

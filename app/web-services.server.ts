@@ -1,14 +1,17 @@
 /**
  * The web process' long-lived collaborators, created on first use: the embedding queue (webhooks
- * enqueue work), a Redis publisher, the live catalogs that serve storefront searches and the
- * image embedder for photo search.
+ * enqueue work), a Redis publisher, the live catalogs that serve storefront searches, and the
+ * configured embedders (IMAGE_MODEL for photo search, TEXT_MODEL for text search; an optional
+ * model that is not installed falls back to the default, said in one line).
  */
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "../jobs/queues.server";
 import { config } from "./config.server";
 import { db } from "./db.server";
-import { createImageEmbedder, type ImageEmbedder } from "./embedding/image-embedder.server";
+import { createConfiguredImageEmbedder, createConfiguredTextEmbedder, type Configured } from "./embedding/configured-embedders.server";
+import type { ImageEmbedder } from "./embedding/image-embedder.server";
+import type { TextEmbedder } from "./embedding/text-embedder.server";
 import { createBullConnection, createRedis } from "./redis.server";
 import { LiveCatalogs } from "./storefront/live-catalogs.server";
 import type { WebhookDeps } from "./webhooks/webhook-handlers.server";
@@ -18,6 +21,7 @@ interface WebServices {
   syncQueue: Queue<SyncJobData>;
   publisher: Redis;
   embedder: Promise<ImageEmbedder>;
+  textEmbedder: Promise<TextEmbedder>;
   catalogs: Promise<LiveCatalogs>;
 }
 
@@ -26,18 +30,35 @@ declare global {
   var __lookalikeWeb: WebServices | undefined;
 }
 
+function withWarning<T>(configured: Promise<Configured<T>>): Promise<T> {
+  return configured.then(({ embedder, warning }) => {
+    if (warning) console.warn(`[lookalike] ${warning}`);
+    return embedder;
+  });
+}
+
 export function webServices(): WebServices {
   if (!globalThis.__lookalikeWeb) {
     const cfg = config();
-    const embedder = createImageEmbedder({ modelsDir: cfg.modelsDir, intraOpThreads: 1 });
+    const opts = { modelsDir: cfg.modelsDir, intraOpThreads: 1 };
+    const embedder = withWarning(createConfiguredImageEmbedder(cfg.imageModel, opts));
+    const textEmbedder = withWarning(createConfiguredTextEmbedder(cfg.textModel, opts));
     const connection = createBullConnection(cfg.redisUrl);
     globalThis.__lookalikeWeb = {
       queue: createEmbedQueue(connection),
       syncQueue: createSyncQueue(connection),
       publisher: createRedis(cfg.redisUrl),
       embedder,
-      catalogs: embedder.then((e) => {
-        const catalogs = new LiveCatalogs({ db: db(), dataDir: cfg.dataDir, imageModelId: e.modelId, imageDim: e.dim });
+      textEmbedder,
+      catalogs: Promise.all([embedder, textEmbedder]).then(([image, text]) => {
+        const catalogs = new LiveCatalogs({
+          db: db(),
+          dataDir: cfg.dataDir,
+          imageModelId: image.modelId,
+          imageDim: image.dim,
+          textModelId: text.modelId,
+          textDim: text.dim,
+        });
         catalogs.subscribe(cfg.redisUrl);
         return catalogs;
       }),

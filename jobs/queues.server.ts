@@ -1,12 +1,13 @@
 /**
  * BullMQ queue names, job payloads and job ids. Producers (web, CLI) and the worker import this
  * module, so a payload change is one edit. Job ids are explicit so duplicates dedupe:
- * an embed job is keyed by the product's content hashes and the vector recipe version — the same
- * content is embedded once per recipe.
+ * an embed job is keyed by the product's content hashes and the vector recipe (versions, and the
+ * models when they are not the defaults) — the same content is embedded once per recipe.
  */
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { IMAGE_VECTOR_VERSION, TEXT_VECTOR_VERSION } from "../app/embedding/vector-versions";
+import { DEFAULT_IMAGE_MODEL_ID } from "../app/embedding/model-registry";
+import { IMAGE_VECTOR_VERSION, textRecipe, type VectorModels } from "../app/embedding/vector-versions";
 import { redisNamespace } from "../app/redis.server";
 
 export const EMBED_QUEUE = "lookalike-embed";
@@ -25,9 +26,14 @@ export const embedJobOptions: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3_600 },
 };
 
-/** BullMQ ids may not contain ":"; shop domains and hashes never contain "|". */
-export function embedJobId(shop: string, productId: string, textHash: string, imageHash: string): string {
-  return ["embed", shop, productId, textHash.slice(0, 12), imageHash.slice(0, 12), TEXT_VECTOR_VERSION, IMAGE_VECTOR_VERSION].join("|");
+/**
+ * BullMQ ids may not contain ":"; shop domains, hashes and model ids never contain "|". With the
+ * default models the id is what it was before models were configurable; a model change gives new
+ * ids, so a completed job of the old model (kept for an hour) does not swallow the re-embedding.
+ */
+export function embedJobId(shop: string, productId: string, textHash: string, imageHash: string, models?: VectorModels): string {
+  const image = models?.imageModelId && models.imageModelId !== DEFAULT_IMAGE_MODEL_ID ? [models.imageModelId] : [];
+  return ["embed", shop, productId, textHash.slice(0, 12), imageHash.slice(0, 12), textRecipe(models?.textModelId), IMAGE_VECTOR_VERSION, ...image].join("|");
 }
 
 export function createEmbedQueue(connection: Redis): Queue<EmbedJobData> {
@@ -39,13 +45,13 @@ export interface EmbedRequest extends EmbedJobData {
   imageHash: string;
 }
 
-export async function enqueueEmbedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[]): Promise<void> {
+export async function enqueueEmbedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[], models?: VectorModels): Promise<void> {
   for (let i = 0; i < requests.length; i += 500) {
     await queue.addBulk(
       requests.slice(i, i + 500).map((r) => ({
         name: "embed-product",
         data: { shop: r.shop, productId: r.productId, runId: r.runId },
-        opts: { jobId: embedJobId(r.shop, r.productId, r.textHash, r.imageHash) },
+        opts: { jobId: embedJobId(r.shop, r.productId, r.textHash, r.imageHash, models) },
       })),
     );
   }

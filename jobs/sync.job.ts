@@ -5,17 +5,20 @@
 import { DelayedError, type Job } from "bullmq";
 import { runBulkSyncStep, type BulkSyncDeps } from "../app/catalog/bulk-sync.server";
 import { reconcile, type ReconcileReport } from "../app/catalog/reconciler.server";
+import type { VectorModels } from "../app/embedding/vector-versions";
 import type { SyncJobData } from "./queues.server";
 
 export interface SyncJobDeps extends BulkSyncDeps {
   staleAfterMs?: number;
+  /** The models this worker embeds with (the reconciler re-embeds rows made with others). */
+  models?: VectorModels;
 }
 
 export function createSyncProcessor(deps: SyncJobDeps) {
   return async function processSyncJob(job: Job<SyncJobData>, token?: string): Promise<string | ReconcileReport> {
     const data = job.data;
     if (data.kind === "reconcile") {
-      const report = await reconcile({ db: deps.db, embedQueue: deps.embedQueue, syncQueue: deps.syncQueue, staleAfterMs: deps.staleAfterMs }, data.shop);
+      const report = await reconcile({ db: deps.db, embedQueue: deps.embedQueue, syncQueue: deps.syncQueue, staleAfterMs: deps.staleAfterMs, models: deps.models }, data.shop);
       if (report.requeuedProducts || report.resumedRuns) deps.log?.(`reconciler: ${JSON.stringify(report)}`);
       return report;
     }

@@ -6,7 +6,8 @@ import { Worker } from "bullmq";
 import { config } from "../app/config.server";
 import { db } from "../app/db.server";
 import { defaultImageFetchPolicy } from "../app/catalog/image-fetch.server";
-import { createImageEmbedder } from "../app/embedding/image-embedder.server";
+import { createConfiguredImageEmbedder, createConfiguredTextEmbedder } from "../app/embedding/configured-embedders.server";
+import { COLOR_FALLBACK_MODEL_ID } from "../app/embedding/image-embedder.server";
 import { preflight } from "../app/preflight.server";
 import { createBullConnection, createRedis, redisNamespace } from "../app/redis.server";
 import { adminClientFactory } from "../app/shopify/admin-client.server";
@@ -18,13 +19,20 @@ import { log, runMain } from "../scripts/lib/cli";
 export async function startWorker() {
   const cfg = config();
   await preflight(cfg);
-  const embedder = await createImageEmbedder({ modelsDir: cfg.modelsDir });
+  const image = await createConfiguredImageEmbedder(cfg.imageModel, { modelsDir: cfg.modelsDir });
+  const text = await createConfiguredTextEmbedder(cfg.textModel, { modelsDir: cfg.modelsDir });
+  for (const w of [image.warning, text.warning]) if (w) log(w);
+  const embedder = image.embedder;
+  const textEmbedder = text.embedder;
+  // What the reconciler compares stored vectors with. A worker on the colour fallback (no model
+  // file) does not ask for products a real model embedded to be redone.
+  const models = { textModelId: textEmbedder.modelId, imageModelId: embedder.modelId === COLOR_FALLBACK_MODEL_ID ? undefined : embedder.modelId };
   const publisher = createRedis(cfg.redisUrl);
   const queueConnection = createBullConnection(cfg.redisUrl);
   const embedQueue = createEmbedQueue(queueConnection);
   const syncQueue = createSyncQueue(queueConnection);
   const notifier = createNotifier({ db: db(), publisher }, (err) => log(`progress update failed: ${err.message}`));
-  const embedDeps: EmbedJobDeps = { db: db(), embedder, fetchPolicy: defaultImageFetchPolicy(), publisher, notifier };
+  const embedDeps: EmbedJobDeps = { db: db(), embedder, textEmbedder, fetchPolicy: defaultImageFetchPolicy(), publisher, notifier };
   const syncDeps: SyncJobDeps = {
     db: db(),
     embedQueue,
@@ -32,6 +40,7 @@ export async function startWorker() {
     publisher,
     adminClient: adminClientFactory(db(), cfg),
     staleAfterMs: Number(process.env.RECONCILE_STALE_MS ?? 120_000),
+    models,
     log,
   };
   // Enough concurrent jobs for the embedder's micro-batches to fill while others wait on I/O.
@@ -78,7 +87,7 @@ export async function startWorker() {
   const scheduleReconcile = () => void enqueueReconcile(syncQueue, reconcileEvery).catch((err) => log(`could not schedule the reconciler: ${err.message}`));
   scheduleReconcile();
   const timer = setInterval(scheduleReconcile, reconcileEvery);
-  log(`worker ready: model ${embedder.modelId} (${embedder.dim}-d), concurrency ${concurrency}, reconcile every ${reconcileEvery / 1000} s`);
+  log(`worker ready: model ${embedder.modelId} (${embedder.dim}-d), text ${textEmbedder.modelId} (${textEmbedder.dim}-d), concurrency ${concurrency}, reconcile every ${reconcileEvery / 1000} s`);
 
   const stop = async () => {
     log("worker stopping (finishing active jobs)...");
@@ -86,7 +95,7 @@ export async function startWorker() {
     await Promise.all([embedWorker.close(), syncWorker.close()]);
     await notifier.flush();
     await Promise.all([embedQueue.close(), syncQueue.close()]);
-    await embedder.close();
+    await Promise.all([embedder.close(), textEmbedder.close()]);
     publisher.disconnect();
     await db().$disconnect();
     process.exit(0);

@@ -143,10 +143,11 @@ export async function previewAction({ request }: Pick<ActionFunctionArgs, "reque
 
 async function photoPreview(request: Request, deps: AdminDeps, shop: string): Promise<PreviewActionResult> {
   try {
-    const image = await readPhotoUpload(request);
+    const embedder = await deps.embedder();
+    const image = await readPhotoUpload(request, embedder.spec);
     const catalog = await within(deps.catalog(shop), 10_000);
     if (!catalog) return { ok: false, error: "The search index is still loading; try again in a moment." };
-    const hits = await photoSearch(catalog, await deps.embedder(), image, PREVIEW_K, {});
+    const hits = await photoSearch(catalog, embedder, image, PREVIEW_K, {});
     const views = await productViews(deps, shop, hits.map((h) => h.id));
     return {
       ok: true,

@@ -9,6 +9,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from "../../test
 import { createPrismaClient, type Db } from "../db.server";
 import { createImageEmbedder, type ImageEmbedder } from "../embedding/image-embedder.server";
 import { prepareImage } from "../embedding/image-preprocess.server";
+import { createHashedTextEmbedder } from "../embedding/text-embedder.server";
 import { dot, fromBytes, unpackVectors } from "../embedding/vector-codec";
 import { imageVectorKey, MAX_PRODUCT_IMAGES } from "../embedding/vector-versions";
 import { defaultImageFetchPolicy } from "./image-fetch.server";
@@ -51,7 +52,7 @@ describe.each(await databaseKinds())("per-photo image vectors on %s", (kind) => 
     await database?.drop();
   });
 
-  const deps = () => ({ db, embedder, fetchPolicy: defaultImageFetchPolicy({ NODE_ENV: "test" }) });
+  const deps = () => ({ db, embedder, textEmbedder: createHashedTextEmbedder(), fetchPolicy: defaultImageFetchPolicy({ NODE_ENV: "test" }) });
   const node = (id: string, urls: string[]) =>
     parseProductNode({ id: `gid://shopify/Product/${id}`, title: "Tee", updatedAt: "2026-01-01T00:00:00Z", media: { nodes: urls.map((url) => ({ image: { url } })) } });
 

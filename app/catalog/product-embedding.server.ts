@@ -1,13 +1,15 @@
 /**
- * Embeds one product: text vector when its text changed, image and colour vectors when its images
- * changed. Idempotent: running it twice, or after a newer change, writes nothing stale (the write
+ * Embeds one product: text vector when its text (or the text model) changed, image and colour
+ * vectors when its images (or the image model) changed. Images are prepared for the embedder's own
+ * model (its fit, mean and std); the text vector comes from the configured TextEmbedder (the
+ * hashed one gives exactly the built-in per-field vector) and its key records the text model. Idempotent: running it twice, or after a newer change, writes nothing stale (the write
  * is conditional on the hashes the job read).
  */
 import type { Db } from "../db.server";
 import type { ImageEmbedder } from "../embedding/image-embedder.server";
 import { isImageInputError } from "../embedding/image-errors";
 import { prepareImage, type PreparedImage } from "../embedding/image-preprocess.server";
-import { textVector } from "../embedding/text-vector";
+import type { TextEmbedder } from "../embedding/text-embedder.server";
 import { l2normalize, packVectors, toBytes } from "../embedding/vector-codec";
 import { imageVectorKey, MAX_PRODUCT_IMAGES, textVectorKey } from "../embedding/vector-versions";
 import { fetchImageBytes, ImageFetchError, type ImageFetchPolicy } from "./image-fetch.server";
@@ -15,6 +17,7 @@ import { fetchImageBytes, ImageFetchError, type ImageFetchPolicy } from "./image
 export interface EmbedProductDeps {
   db: Db;
   embedder: ImageEmbedder;
+  textEmbedder: TextEmbedder;
   fetchPolicy: Omit<ImageFetchPolicy, "allowLocalFiles">;
 }
 
@@ -34,14 +37,18 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
   const { db } = deps;
   const row = await db.product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id: productId } } });
   if (!row) return { status: "skipped", reason: "product no longer exists" };
-  const textChanged = row.vectorTextHash !== textVectorKey(row.textHash);
+  const textKey = textVectorKey(row.textHash, deps.textEmbedder.modelId);
+  const textChanged = row.vectorTextHash !== textKey;
   const imagesChanged = row.vectorImageHash !== imageVectorKey(row.imageHash) || row.modelId !== deps.embedder.modelId;
   if (!textChanged && !imagesChanged && row.embedState === "embedded") return { status: "skipped", reason: "already embedded" };
 
   const update: Record<string, unknown> = {};
   if (textChanged || !row.textVector) {
     const tags = JSON.parse(row.tags) as string[];
-    update.textVector = toBytes(textVector({ title: row.title, productType: row.productType, vendor: row.vendor, tags, description: row.descriptionText }));
+    const [vector] = await deps.textEmbedder.embedProducts([
+      { title: row.title, productType: row.productType, vendor: row.vendor, tags, description: row.descriptionText },
+    ]);
+    update.textVector = toBytes(vector);
   }
 
   const imageErrors: string[] = [];
@@ -53,7 +60,7 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
     for (const url of urls) {
       try {
         const bytes = await fetchImageBytes(url, { ...deps.fetchPolicy, allowLocalFiles: row.source === "import" });
-        prepared.push(await prepareImage(bytes));
+        prepared.push(await prepareImage(bytes, { model: deps.embedder.spec }));
       } catch (err) {
         if (err instanceof ImageFetchError || isImageInputError(err)) imageErrors.push(`${shortUrl(url)}: ${(err as Error).message}`);
         else throw err; // unexpected: let the job retry
@@ -84,7 +91,7 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
     where: { shopDomain: shop, id: productId, imageHash: row.imageHash, textHash: row.textHash },
     data: {
       ...update,
-      vectorTextHash: textVectorKey(row.textHash),
+      vectorTextHash: textKey,
       vectorImageHash: imageVectorKey(row.imageHash),
       embedState: "embedded",
       embedError: imageErrors.length ? `some images skipped: ${imageErrors.join("; ")}`.slice(0, 1_000) : null,

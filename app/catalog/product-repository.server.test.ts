@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../db.server";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../../test/support/databases";
+import { MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
 import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import { parseProductNode } from "./product-node";
 import { catalogCounts, deleteProduct, ensureShop, upsertProduct } from "./product-repository.server";
@@ -51,6 +52,10 @@ describe.each(kinds)("product repository on %s", (kind) => {
     const price = await upsertProduct(db, shop, node({ updatedAt: "2026-02-02T00:00:00Z", priceRangeV2: { minVariantPrice: { amount: "12.00" } } }), "shopify");
     expect(price).toEqual({ action: "updated", needsEmbedding: false });
     expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "1" } } })).embedState).toBe("embedded");
+    // Text embedded by a text model (TEXT_MODEL=minilm): still current for this writer (a model change is the reconciler's).
+    await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: "1" } }, data: { vectorTextHash: textVectorKey(node().textHash, MINILM_TEXT_MODEL_ID) } });
+    const price2 = await upsertProduct(db, shop, node({ updatedAt: "2026-02-02T12:00:00Z", priceRangeV2: { minVariantPrice: { amount: "13.00" } } }), "shopify");
+    expect(price2).toEqual({ action: "updated", needsEmbedding: false });
     const title = await upsertProduct(db, shop, node({ updatedAt: "2026-02-03T00:00:00Z", title: "Navy Mug" }), "shopify");
     expect(title).toEqual({ action: "updated", needsEmbedding: true });
     expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "1" } } })).embedState).toBe("pending");

@@ -6,7 +6,7 @@
  * - text or image changes reset the embedding; price or availability changes do not.
  */
 import type { Db } from "../db.server";
-import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
+import { imageVectorKey, textKeyIsCurrentFor } from "../embedding/vector-versions";
 import type { ProductRecord } from "./product-node";
 
 export type ProductSource = "shopify" | "import";
@@ -66,7 +66,10 @@ export async function upsertProduct(db: Db, shop: string, record: ProductRecord,
   }
   if (record.updatedAt.getTime() < existing.shopifyUpdatedAt.getTime()) return { action: "stale", needsEmbedding: false };
 
-  const needsEmbedding = existing.vectorTextHash !== textVectorKey(record.textHash) || existing.vectorImageHash !== imageVectorKey(record.imageHash);
+  // Content (or recipe version) changed. Which text model made the stored vector is not this
+  // writer's concern: a TEXT_MODEL change is found by the reconciler (the writer may be a web
+  // process or the import CLI, which do not embed).
+  const needsEmbedding = !textKeyIsCurrentFor(existing.vectorTextHash, record.textHash) || existing.vectorImageHash !== imageVectorKey(record.imageHash);
   const same =
     existing.shopifyUpdatedAt.getTime() === record.updatedAt.getTime() &&
     existing.textHash === record.textHash &&

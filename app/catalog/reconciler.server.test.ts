@@ -1,8 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
-import { createEmbedQueue, createSyncQueue } from "../../jobs/queues.server";
+import { createEmbedQueue, createSyncQueue, embedJobId } from "../../jobs/queues.server";
 import { createPrismaClient, type Db } from "../db.server";
+import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
 import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import { parseProductNode } from "./product-node";
 import { ensureShop, upsertProduct } from "./product-repository.server";
@@ -50,5 +51,34 @@ describe("reconcile", () => {
     // Running it again adds nothing: the jobs dedupe by id.
     await reconcile({ db, embedQueue, syncQueue }, shop);
     expect(await embedQueue.getJobCountByTypes("waiting")).toBe(2);
+  });
+
+  it("a TEXT_MODEL or IMAGE_MODEL change re-embeds every product, under new job ids", async () => {
+    const all = await db.product.findMany({ where: { shopDomain: shop }, orderBy: { id: "asc" } });
+    await embedQueue.obliterate({ force: true });
+    for (const p of all) {
+      await db.product.update({
+        where: { shopDomain_id: { shopDomain: shop, id: p.id } },
+        data: { embedState: "embedded", vectorTextHash: textVectorKey(p.textHash), vectorImageHash: imageVectorKey(p.imageHash), modelId: DEFAULT_IMAGE_MODEL_ID },
+      });
+    }
+    // The default models: nothing to do.
+    expect(await reconcile({ db, embedQueue, syncQueue, models: { imageModelId: DEFAULT_IMAGE_MODEL_ID } }, shop)).toMatchObject({ outdatedProducts: 0, requeuedProducts: 0 });
+
+    // A worker on MiniLM: every hashed text vector is outdated.
+    const minilm = { textModelId: MINILM_TEXT_MODEL_ID, imageModelId: DEFAULT_IMAGE_MODEL_ID };
+    expect(await reconcile({ db, embedQueue, syncQueue, models: minilm }, shop)).toMatchObject({ outdatedProducts: 3, requeuedProducts: 3 });
+    const ids = (await embedQueue.getJobs(["waiting"])).map((j) => j.id).sort();
+    expect(ids).toEqual(all.map((p) => embedJobId(shop, p.id, p.textHash, p.imageHash, minilm)).sort());
+    expect(ids).not.toContain(embedJobId(shop, all[0].id, all[0].textHash, all[0].imageHash));
+    // Default models keep the job ids they always had.
+    expect(embedJobId(shop, "1", "a".repeat(40), "b".repeat(40), { imageModelId: DEFAULT_IMAGE_MODEL_ID })).toBe(`embed|${shop}|1|aaaaaaaaaaaa|bbbbbbbbbbbb|t2|i2`);
+
+    // Rows the MiniLM worker embedded are current for it; a CLIP image worker redoes them.
+    for (const p of all) {
+      await db.product.update({ where: { shopDomain_id: { shopDomain: shop, id: p.id } }, data: { embedState: "embedded", vectorTextHash: textVectorKey(p.textHash, MINILM_TEXT_MODEL_ID) } });
+    }
+    expect(await reconcile({ db, embedQueue, syncQueue, models: minilm }, shop)).toMatchObject({ outdatedProducts: 0 });
+    expect(await reconcile({ db, embedQueue, syncQueue, models: { ...minilm, imageModelId: CLIP_IMAGE_MODEL_ID } }, shop)).toMatchObject({ outdatedProducts: 3 });
   });
 });

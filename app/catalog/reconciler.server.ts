@@ -1,7 +1,8 @@
 /**
  * The reconciler: compares what the database says should exist with the queues, and repairs the
  * difference. It alone brings every product back if Redis loses every queued job:
- * - products embedded with an older text- or image-vector recipe (vector-versions.ts) become pending;
+ * - products embedded with an older text- or image-vector recipe (vector-versions.ts), another text
+ *   model or another image model than this worker's become pending;
  * - products still pending embedding get their (content-addressed, so deduped) embed job again;
  * - bulk sync runs that went quiet (no heartbeat) get their job again and resume from their phase;
  * - runs whose embedding is finished are marked done.
@@ -9,7 +10,7 @@
  */
 import type { Queue } from "bullmq";
 import type { Db } from "../db.server";
-import { CURRENT_IMAGE_SUFFIX, CURRENT_TEXT_SUFFIX } from "../embedding/vector-versions";
+import { CURRENT_IMAGE_SUFFIX, currentTextSuffix, type VectorModels } from "../embedding/vector-versions";
 import { finishEmbeddedRuns } from "./sync-runs.server";
 import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
 
@@ -19,6 +20,8 @@ export interface ReconcileDeps {
   syncQueue: Queue<SyncJobData>;
   /** A run without a heartbeat for this long is considered orphaned. */
   staleAfterMs?: number;
+  /** The models this worker embeds with (default: the hashed text vector; image model not checked). */
+  models?: VectorModels;
 }
 
 export interface ReconcileReport {
@@ -41,7 +44,11 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
       where: {
         shopDomain: shop,
         embedState: "embedded",
-        OR: [{ NOT: { vectorTextHash: { endsWith: CURRENT_TEXT_SUFFIX } } }, { NOT: { vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } } }],
+        OR: [
+          { NOT: { vectorTextHash: { endsWith: currentTextSuffix(deps.models?.textModelId) } } },
+          { NOT: { vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } } },
+          ...(deps.models?.imageModelId ? [{ NOT: { modelId: deps.models.imageModelId } }] : []),
+        ],
       },
       data: { embedState: "pending" },
     });
@@ -56,7 +63,11 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
         ...(cursor ? { cursor: { shopDomain_id: { shopDomain: shop, id: cursor } }, skip: 1 } : {}),
       });
       if (pending.length === 0) break;
-      await enqueueEmbedJobs(deps.embedQueue, pending.map((p) => ({ shop, productId: p.id, textHash: p.textHash, imageHash: p.imageHash })));
+      await enqueueEmbedJobs(
+        deps.embedQueue,
+        pending.map((p) => ({ shop, productId: p.id, textHash: p.textHash, imageHash: p.imageHash })),
+        deps.models,
+      );
       report.requeuedProducts += pending.length;
       cursor = pending[pending.length - 1].id;
     }

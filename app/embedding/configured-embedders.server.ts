@@ -4,8 +4,12 @@
  * its files verify against the registry's SHA-256 pins; when it is not installed or is corrupt,
  * the default is used instead and `warning` says, in one line, why and how to install it.
  *
- * Not wired into the worker / web processes yet (the catalog vector layout is being changed
- * elsewhere): callers today still use createImageEmbedder() and the hashed text vector directly.
+ * Used by the worker (jobs/worker.ts: product image and text vectors; the reconciler re-embeds rows
+ * made with other models) and the web process (app/web-services.server.ts: photo search, text
+ * search, and the models its live catalogs index). Each logs `warning` in one line. Images are
+ * prepared for `ImageEmbedder.spec`; the text model's id is part of the stored text key
+ * (vector-versions.ts). With TEXT_MODEL=clip and IMAGE_MODEL=clip a text query searches the photos
+ * (app/storefront/text-search.server.ts).
  */
 import { createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
 import { readVerifiedFiles } from "./model-files.server.js";

@@ -273,3 +273,11 @@ export function getModelPack(id: string): ModelPack {
   if (!pack) throw new Error(`Unknown model pack "${id}". Known: ${Object.keys(MODEL_PACKS).join(", ")}`);
   return pack;
 }
+
+/**
+ * Whether a text model and an image model embed into one space (a pack with both towers: CLIP),
+ * so a text query can be compared with image vectors directly.
+ */
+export function sharesEmbeddingSpace(textModelId: string, imageModelId: string): boolean {
+  return Object.values(MODEL_PACKS).some((p) => p.textModelId === textModelId && p.imageModelId === imageModelId);
+}

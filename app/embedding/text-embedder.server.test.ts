@@ -20,6 +20,7 @@ import {
   openTextEmbedder,
   tokenizerFor,
 } from "./text-embedder.server.js";
+import { productText } from "./product-text.js";
 import { textVector } from "./text-vector.js";
 import { dot, l2normalize } from "./vector-codec.js";
 
@@ -161,5 +162,30 @@ describe("hashed text embedder (the default)", () => {
     const [a, b] = await emb.embedTexts(["Blue denim jacket", "red wool scarf"]);
     expect(Array.from(a)).toEqual(Array.from(textVector({ title: "Blue denim jacket" })));
     expect(dot(a, b)).toBeLessThan(0.5);
+  });
+
+  it("embeds a product with the per-field weights: exactly textVector(fields)", async () => {
+    const fields = { title: "Aero Tee", productType: "Tees", vendor: "Luma", tags: ["Men", "Tops"], description: "Breathable cotton." };
+    const [v] = await createHashedTextEmbedder().embedProducts([fields]);
+    expect(Buffer.from(v.buffer, v.byteOffset, v.byteLength).equals(Buffer.from(textVector(fields).buffer))).toBe(true);
+  });
+});
+
+describe("a model embeds a product as one string", () => {
+  it("embedProducts(fields) = embedTexts(productText(fields))", async () => {
+    const spec = getTextModelSpec(CLIP_TEXT_MODEL_ID);
+    const data = tinyClipVocab();
+    const V = Object.keys(data.vocab).length;
+    const E = randomFloats(V * spec.dim, 3);
+    const tokenizerJson = Buffer.from(JSON.stringify({ model: { type: "BPE", vocab: data.vocab, merges: data.merges } }));
+    const emb = await openTextEmbedder(spec, tinyClipTextModel(V, spec.dim, E), tokenizerFor(spec, tokenizerJson));
+    try {
+      const fields = { title: "Lower", productType: "Low", tags: ["er"] };
+      const [p] = await emb.embedProducts([fields]);
+      const [t] = await emb.embedTexts([productText(fields)]);
+      expect(Array.from(p)).toEqual(Array.from(t));
+    } finally {
+      await emb.close();
+    }
   });
 });

@@ -7,6 +7,10 @@
  *    mean pooling over the attended tokens of last_hidden_state) and CLIP ViT-B/32's text tower
  *    (CLIP BPE, text_embeds already pooled and projected into the image space).
  *
+ * Products (`embedProducts`): the hashed embedder keeps text-vector.ts' per-field weights (exactly
+ * the vectors stored before text models existed); a model embeds one string per product
+ * (product-text.ts).
+ *
  * The ONNX embedder checks that the session declares exactly the registry's int64 inputs
  * (input_ids, and for MiniLM attention_mask and token_type_ids) and its output, feeds them,
  * reads the output by name, checks its shape and runs batches one at a time (a session
@@ -18,16 +22,19 @@ import { ClipTokenizer, clipVocabFromTokenizerJson } from "./clip-tokenizer.js";
 import { sessionOptions } from "./image-embedder.server.js";
 import { readVerifiedFiles } from "./model-files.server.js";
 import type { TextModelSpec } from "./model-registry.js";
-import { TEXT_DIM, textVector } from "./text-vector.js";
+import { productText } from "./product-text.js";
+import { TEXT_DIM, textVector, type TextFields } from "./text-vector.js";
 import type { TokenBatch } from "./token-batch.js";
 import { l2normalize } from "./vector-codec.js";
-import { TEXT_VECTOR_VERSION } from "./vector-versions.js";
+import { HASHED_TEXT_MODEL_ID } from "./vector-versions.js";
 
 export interface TextEmbedder {
   readonly modelId: string;
   readonly dim: number;
   /** One L2-normalised vector per text, in order. */
   embedTexts(texts: string[]): Promise<Float32Array[]>;
+  /** One L2-normalised vector per product's text fields, in order (the catalog's text channel). */
+  embedProducts(products: TextFields[]): Promise<Float32Array[]>;
   close(): Promise<void>;
 }
 
@@ -43,7 +50,7 @@ export class TextModelError extends Error {
   }
 }
 
-export const HASHED_TEXT_MODEL_ID = `hashed-text-${TEXT_VECTOR_VERSION}`;
+export { HASHED_TEXT_MODEL_ID };
 /** Texts per session.run. */
 export const TEXT_MAX_BATCH = 32;
 
@@ -52,6 +59,7 @@ export function createHashedTextEmbedder(): TextEmbedder {
     modelId: HASHED_TEXT_MODEL_ID,
     dim: TEXT_DIM,
     embedTexts: async (texts) => texts.map((t) => textVector({ title: t })),
+    embedProducts: async (products) => products.map((p) => textVector(p)),
     close: async () => {},
   };
 }
@@ -132,6 +140,10 @@ class OnnxTextEmbedder implements TextEmbedder {
     });
     this.chain = run.catch(() => {});
     return run;
+  }
+
+  embedProducts(products: TextFields[]): Promise<Float32Array[]> {
+    return this.embedTexts(products.map(productText));
   }
 
   private async runBatch(texts: string[]): Promise<Float32Array[]> {

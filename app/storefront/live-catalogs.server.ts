@@ -14,7 +14,13 @@
  *
  * Persistence: after changes settle, the index and a sidecar of cards/row versions are saved
  * under DATA_DIR/indexes/<shop>/; a restart loads them and refreshes only the difference. A
- * missing or corrupt file means a rebuild from the database.
+ * missing or corrupt file means a rebuild from the database, and so does a snapshot made with
+ * another image or text model, or other channel dimensions.
+ *
+ * Models: the image channel takes only rows whose `modelId` is this process' image model, the
+ * text channel only rows whose text key (vector-versions.ts) names this process' text model and
+ * whose vector has its dimension; other rows join without that channel until the reconciler has
+ * them re-embedded — never mixed dimensions in one index.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { errorSummary } from "../shared/error-text";
@@ -23,6 +29,7 @@ import type { Db } from "../db.server";
 import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
+import { HASHED_TEXT_MODEL_ID, textModelOfKey } from "../embedding/vector-versions";
 import { fromBytes, unpackVectors } from "../embedding/vector-codec";
 import { subscribeCatalogChanges, type CatalogSubscription } from "../catalog/catalog-events.server";
 import type { ProductAttributes } from "../search/filters";
@@ -86,6 +93,8 @@ interface Entry extends LiveCatalog {
 
 interface Sidecar {
   imageModelId: string;
+  /** Absent in snapshots written before text models: the hashed text vector. */
+  textModelId?: string;
   version: number;
   /** Absent in snapshots written before centring: those are rebuilt. */
   imageMean?: { mean: number[]; count: number } | null;
@@ -97,6 +106,9 @@ export interface LiveCatalogsOptions {
   dataDir: string;
   imageModelId: string;
   imageDim: number;
+  /** The text channel's model (its vectors' key, vector-versions.ts) and dimension. Default: the hashed text vector, TEXT_DIM. */
+  textModelId?: string;
+  textDim?: number;
   weights?: ChannelWeights;
   /**
    * Memory budget for all loaded shops (bytes, estimated). When a load or refresh goes over it,
@@ -129,7 +141,13 @@ export class LiveCatalogs {
   private readonly loading = new Map<string, Promise<Entry>>();
   private subscription?: CatalogSubscription;
 
-  constructor(private readonly opts: LiveCatalogsOptions) {}
+  private readonly textModelId: string;
+  private readonly textDim: number;
+
+  constructor(private readonly opts: LiveCatalogsOptions) {
+    this.textModelId = opts.textModelId ?? HASHED_TEXT_MODEL_ID;
+    this.textDim = opts.textDim ?? TEXT_DIM;
+  }
 
   subscribe(redisUrl: string): void {
     this.subscription = subscribeCatalogChanges(redisUrl, {
@@ -221,7 +239,7 @@ export class LiveCatalogs {
 
   private emptyIndex(weights: ChannelWeights = this.opts.weights ?? DEFAULT_WEIGHTS): ShopVectorIndex {
     return new ShopVectorIndex({
-      dims: { image: this.opts.imageDim, color: COLOR_DIM, text: TEXT_DIM },
+      dims: { image: this.opts.imageDim, color: COLOR_DIM, text: this.textDim },
       weights,
     });
   }
@@ -261,10 +279,11 @@ export class LiveCatalogs {
     try {
       const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
       if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined) return null;
+      if ((sidecar.textModelId ?? HASHED_TEXT_MODEL_ID) !== this.textModelId) return null;
       const imageMean = sidecar.imageMean && { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count };
       if (imageMean && imageMean.mean.length !== this.opts.imageDim) return null;
       const index = await ShopVectorIndex.load(dir);
-      if (!index || index.dims.image !== this.opts.imageDim) return null;
+      if (!index || index.dims.image !== this.opts.imageDim || index.dims.text !== this.textDim || index.dims.color !== COLOR_DIM) return null;
       const images = await ProductImageIndex.load(this.imagesDir(shop));
       if (!images || images.dim !== this.opts.imageDim) return null;
       const cards = new Map<string, LiveCard>();
@@ -450,11 +469,17 @@ export class LiveCatalogs {
         select: {
           id: true, handle: true, title: true, priceText: true, price: true, currency: true, imageUrls: true, onlineStoreUrl: true,
           available: true, productType: true, vendor: true, tags: true, updatedAt: true, status: true, embeddedAt: true,
-          modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true,
+          modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true, vectorTextHash: true,
         },
       });
-    const imageOf = (row: Pick<Row, "imageVector" | "modelId">) =>
-      row.imageVector && row.modelId === this.opts.imageModelId ? fromBytes(row.imageVector) : undefined;
+    const imageOf = (row: Pick<Row, "imageVector" | "modelId">) => {
+      const v = row.imageVector && row.modelId === this.opts.imageModelId ? fromBytes(row.imageVector) : undefined;
+      return v && v.length === this.opts.imageDim ? v : undefined;
+    };
+    const textOf = (row: Pick<Row, "textVector" | "vectorTextHash">) => {
+      const v = row.textVector && textModelOfKey(row.vectorTextHash) === this.textModelId ? fromBytes(row.textVector) : undefined;
+      return v && v.length === this.textDim ? v : undefined;
+    };
     if (entry.index.size === 0 && toLoad.length > 0) {
       // A fresh build: centre on this catalog's mean image vector (fixed until the catalog drifts).
       // One extra pass over the image vectors alone, chunk by chunk.
@@ -490,7 +515,8 @@ export class LiveCatalogs {
           photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [image];
         }
         if (row.colorVector) vectors.color = fromBytes(row.colorVector);
-        if (row.textVector) vectors.text = fromBytes(row.textVector);
+        const text = textOf(row);
+        if (text) vectors.text = text;
         const attrs: ProductAttributes = {
           price: row.price,
           available: row.available,
@@ -526,6 +552,7 @@ export class LiveCatalogs {
     await mkdir(dir, { recursive: true });
     const sidecar: Sidecar = {
       imageModelId: this.opts.imageModelId,
+      textModelId: this.textModelId,
       version: e.version,
       imageMean: e.imageMean && { mean: Array.from(e.imageMean.mean), count: e.imageMean.count },
       rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),

@@ -5,6 +5,7 @@
 import { MaxPartSizeExceededError, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from "@remix-run/node";
 import { isImageInputError } from "../embedding/image-errors";
 import { prepareImage, type PreparedImage } from "../embedding/image-preprocess.server";
+import type { ModelSpec } from "../embedding/model-registry";
 import { ProxyError } from "./proxy-errors.server";
 
 export const MAX_UPLOAD_BYTES = 8 * 1024 * 1024;
@@ -12,7 +13,8 @@ export const MAX_UPLOAD_PIXELS = 40_000_000;
 
 const STATUS_BY_CODE: Record<string, number> = { empty: 400, corrupt: 400, unsupported_format: 415, too_large: 413, too_many_pixels: 413 };
 
-export async function readPhotoUpload(request: Request): Promise<PreparedImage> {
+/** `model`: the image embedder's model (ImageEmbedder.spec), whose fit and normalisation the photo gets. */
+export async function readPhotoUpload(request: Request, model?: ModelSpec): Promise<PreparedImage> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^multipart\/form-data;.*boundary=/i.test(type)) {
     throw new ProxyError(400, "invalid_upload", "Send the photo as multipart/form-data with a field named \"image\".");
@@ -31,7 +33,7 @@ export async function readPhotoUpload(request: Request): Promise<PreparedImage> 
   if (!file || typeof file === "string") throw new ProxyError(400, "missing_image", "No photo found: send it in a file field named \"image\".");
   const bytes = Buffer.from(await (file as Blob).arrayBuffer());
   try {
-    return await prepareImage(bytes, { maxBytes: MAX_UPLOAD_BYTES, maxPixels: MAX_UPLOAD_PIXELS });
+    return await prepareImage(bytes, { maxBytes: MAX_UPLOAD_BYTES, maxPixels: MAX_UPLOAD_PIXELS, model });
   } catch (err) {
     if (isImageInputError(err)) throw new ProxyError(STATUS_BY_CODE[err.code] ?? 400, err.code, err.message);
     throw err;

@@ -17,7 +17,7 @@ import { rankSimilar, withSettings } from "./ranking-rules.server";
 import { ResultCache, resultCacheOptionsFromEnv } from "./result-cache.server";
 import { clientIp, RateLimits } from "./rate-limits.server";
 import { photoSearch, toCards } from "./storefront-search.server";
-import { textVector } from "../embedding/text-vector";
+import { textSearch } from "./text-search.server";
 
 async function handled(run: () => Promise<Response>): Promise<Response> {
   try {
@@ -161,8 +161,9 @@ export function visualSearchHandler(request: Request): Promise<Response> {
     const catalog = await installedCatalog(shop);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
-    const image = await readPhotoUpload(request);
-    const hits = filter ? await photoSearch(catalog, await webServices().embedder, image, limit, filter) : [];
+    const embedder = await webServices().embedder;
+    const image = await readPhotoUpload(request, embedder.spec);
+    const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter) : [];
     return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
   });
 }
@@ -189,8 +190,9 @@ export const MAX_QUERY_LENGTH = 200;
 
 /**
  * GET /proxy/search?q=…[&limit=…][&filters] — products whose text (title, type, tags, vendor,
- * description) matches the words, through the text channel of the same index; the shop's settings
- * apply as for every storefront search.
+ * description) matches the words, through the text channel of the same index — or, with CLIP's
+ * text and image towers configured, products whose photos match the words (text-search.server.ts);
+ * the shop's settings apply as for every storefront search.
  */
 export function textSearchHandler(request: Request): Promise<Response> {
   return handled(async () => {
@@ -204,9 +206,9 @@ export function textSearchHandler(request: Request): Promise<Response> {
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
     await rateLimits().check("similar", shop, clientIp(request.headers.get("x-forwarded-for")));
-    const vector = textVector({ title: q });
-    if (!filter || !vector.some((x) => x !== 0)) return jsonResponse({ products: [] });
-    const hits = catalog.index.searchByVectors({ text: vector }, { k: limit, filter });
+    if (!filter) return jsonResponse({ products: [] });
+    const { embedder, textEmbedder } = webServices();
+    const hits = await textSearch(catalog, { text: await textEmbedder, imageModelId: (await embedder).modelId }, q, limit, filter);
     return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
   });
 }
