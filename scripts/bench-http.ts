@@ -37,6 +37,8 @@ import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
 import { createPrismaClient } from "../app/db.server";
 import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
+import { detectFacets } from "../app/embedding/tag-facets";
+import { textChannelDim, textChannelVector } from "../app/embedding/text-channel";
 import { TEXT_DIM } from "../app/embedding/text-vector";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
@@ -99,14 +101,17 @@ async function prepare() {
   console.log(`rows: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const rows = await db.product.findMany({ where: { shopDomain: SHOP }, select: { id: true, updatedAt: true, handle: true, title: true, priceText: true } });
   const t1 = performance.now();
-  const index = new ShopVectorIndex({ dims, weights: BENCH_WEIGHTS, initialCapacity: n });
+  // The text channel carries the shop's facet values beside the text, as LiveCatalogs builds it.
+  const facets = detectFacets(products.map((p) => p.attrs.tags));
+  const index = new ShopVectorIndex({ dims: { ...dims, text: textChannelDim(dims.text) }, weights: BENCH_WEIGHTS, initialCapacity: n });
   // The photo search's per-photo index (one photo per generated product), as LiveCatalogs saves it.
   const images = ProductImageIndex.create(dims.image, n);
   // Centred on the catalog mean, as LiveCatalogs builds it (a snapshot without it would be rebuilt).
   const mean = catalogMean(products.map((p) => p.vectors.image as Float32Array));
   products.forEach((p, i) => {
     const image = p.vectors.image as Float32Array;
-    index.upsert(idOf(i), { ...p.vectors, image: mean ? centre(image, mean.mean) : image }, p.attrs);
+    const text = textChannelVector(p.vectors.text as Float32Array | undefined, facets, p.attrs.tags);
+    index.upsert(idOf(i), { ...p.vectors, image: mean ? centre(image, mean.mean) : image, text }, p.attrs);
     images.setProduct(idOf(i), [p.vectors.image as Float32Array], p.attrs);
     if (i % 10000 === 9999) console.log(`  indexed ${i + 1} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
   });
@@ -118,6 +123,8 @@ async function prepare() {
     imageModelId: spec.id,
     version: 1,
     imageMean: mean && { mean: Array.from(mean.mean), count: mean.count },
+    facets: facets.groups,
+    facetsCount: facets.count,
     rows: rows.map((r) => [
       r.id,
       r.updatedAt.getTime(),

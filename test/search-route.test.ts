@@ -21,6 +21,7 @@ import { LiveCatalogs, type LiveCard, type LiveCatalog } from "../app/storefront
 import { verifyAppProxySignature } from "../app/storefront/proxy-signature.server";
 import { rankSimilar, rulesFromRows, variantGroup } from "../app/storefront/ranking-rules.server";
 import { ResultCache } from "../app/storefront/result-cache.server";
+import { NO_FACETS } from "../app/embedding/tag-facets";
 
 const SECRET = "test-secret-abc";
 
@@ -74,7 +75,7 @@ function smallCatalog(n = 300, settings: Partial<ShopSettings> = {}): LiveCatalo
     images.setProduct(id, [p.vectors.image!], p.attrs);
     cards.set(id, { id, handle: `p${i}`, title: `Product ${i}`, price: p.attrs.price.toFixed(2), currency: "USD", image: null, url: `/products/p${i}`, localImage: false });
   });
-  return { shop: "s.myshopify.com", index, images, imageMean: null, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
+  return { shop: "s.myshopify.com", index, images, imageMean: null, facets: NO_FACETS, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
 }
 
 describe("ranking rules", () => {

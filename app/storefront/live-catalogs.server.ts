@@ -28,6 +28,8 @@ import path from "node:path";
 import type { Db } from "../db.server";
 import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
 import { COLOR_DIM } from "../embedding/color-signature.server";
+import { detectFacets, facetsAreStale, facetsFromGroups, NO_FACETS, type TagFacets } from "../embedding/tag-facets";
+import { textChannelDim, textChannelVector } from "../embedding/text-channel";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { HASHED_TEXT_MODEL_ID, textModelOfKey } from "../embedding/vector-versions";
 import { fromBytes, unpackVectors } from "../embedding/vector-codec";
@@ -63,6 +65,12 @@ export interface LiveCatalog {
    * products; see catalog-centring.ts), or null (too few products). Fixed for an index build.
    */
   imageMean: CatalogMean | null;
+  /**
+   * The shop's facet tags (tag-facets.ts), computed with imageMean when the index is built: the
+   * combined index's text channel carries each product's facet values beside its text
+   * (text-channel.ts). Fixed for an index build, like imageMean.
+   */
+  facets: TagFacets;
   cards: Map<string, LiveCard>;
   version: number;
   /** False once the shop uninstalled the app (Shop.uninstalledAt set). */
@@ -98,6 +106,9 @@ interface Sidecar {
   version: number;
   /** Absent in snapshots written before centring: those are rebuilt. */
   imageMean?: { mean: number[]; count: number } | null;
+  /** Absent in snapshots written before facets: those are rebuilt. */
+  facets?: string[][];
+  facetsCount?: number;
   rows: [id: string, rowVersion: number, card: LiveCard][];
 }
 
@@ -239,7 +250,7 @@ export class LiveCatalogs {
 
   private emptyIndex(weights: ChannelWeights = this.opts.weights ?? DEFAULT_WEIGHTS): ShopVectorIndex {
     return new ShopVectorIndex({
-      dims: { image: this.opts.imageDim, color: COLOR_DIM, text: this.textDim },
+      dims: { image: this.opts.imageDim, color: COLOR_DIM, text: textChannelDim(this.textDim) },
       weights,
     });
   }
@@ -255,7 +266,7 @@ export class LiveCatalogs {
   private async open(shop: string): Promise<Entry> {
     const index = this.emptyIndex();
     const entry: Entry = {
-      shop, index, images: this.emptyImages(), imageMean: null, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
+      shop, index, images: this.emptyImages(), imageMean: null, facets: NO_FACETS, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
       installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
       lastFullDiffAt: 0, maxRowVersion: 0,
     };
@@ -274,16 +285,16 @@ export class LiveCatalogs {
     return entry;
   }
 
-  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "images" | "imageMean" | "cards" | "rowVersions"> | null> {
+  private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "images" | "imageMean" | "facets" | "cards" | "rowVersions"> | null> {
     const dir = this.dir(shop);
     try {
       const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
-      if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined) return null;
+      if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined || !sidecar.facets) return null;
       if ((sidecar.textModelId ?? HASHED_TEXT_MODEL_ID) !== this.textModelId) return null;
       const imageMean = sidecar.imageMean && { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count };
       if (imageMean && imageMean.mean.length !== this.opts.imageDim) return null;
       const index = await ShopVectorIndex.load(dir);
-      if (!index || index.dims.image !== this.opts.imageDim || index.dims.text !== this.textDim || index.dims.color !== COLOR_DIM) return null;
+      if (!index || index.dims.image !== this.opts.imageDim || index.dims.text !== textChannelDim(this.textDim) || index.dims.color !== COLOR_DIM) return null;
       const images = await ProductImageIndex.load(this.imagesDir(shop));
       if (!images || images.dim !== this.opts.imageDim) return null;
       const cards = new Map<string, LiveCard>();
@@ -298,7 +309,7 @@ export class LiveCatalogs {
       // (The two indexes are saved one after the other, so they may differ by a few products.)
       for (const id of [...images.productIds()]) if (!cards.has(id)) images.removeProduct(id);
       for (const id of [...cards.keys()]) if (!images.has(id)) rowVersions.delete(id);
-      return { index, images, imageMean, cards, rowVersions };
+      return { index, images, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount ?? 0), cards, rowVersions };
     } catch {
       return null; // missing or unreadable: rebuild from the database
     }
@@ -329,6 +340,7 @@ export class LiveCatalogs {
       index: this.emptyIndex(weights),
       images: this.emptyImages(),
       imageMean: null,
+      facets: NO_FACETS,
       cards: new Map(),
       rowVersions: new Map(),
       refreshing: undefined,
@@ -342,6 +354,7 @@ export class LiveCatalogs {
         entry.index = fresh.index;
         entry.images = fresh.images;
         entry.imageMean = fresh.imageMean;
+        entry.facets = fresh.facets;
         entry.cards = fresh.cards;
         entry.rowVersions = fresh.rowVersions;
         entry.weightsKey = weightsKeyOf(fresh.index.weights);
@@ -361,6 +374,7 @@ export class LiveCatalogs {
     entry.index = this.emptyIndex();
     entry.images = this.emptyImages();
     entry.imageMean = null;
+    entry.facets = NO_FACETS;
     entry.cards.clear();
     entry.rowVersions.clear();
     entry.version = -1;
@@ -481,20 +495,24 @@ export class LiveCatalogs {
       return v && v.length === this.textDim ? v : undefined;
     };
     if (entry.index.size === 0 && toLoad.length > 0) {
-      // A fresh build: centre on this catalog's mean image vector (fixed until the catalog drifts).
-      // One extra pass over the image vectors alone, chunk by chunk.
+      // A fresh build: the shop's statistics, fixed until the catalog drifts — the mean image vector
+      // the image channel is centred on, and the facet tags the text channel carries. One extra pass
+      // over the image vectors and tags alone, chunk by chunk.
       const acc = new MeanAccumulator();
+      const tagLists: string[][] = [];
       for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
         const chunk = await db.product.findMany({
           where: { shopDomain: entry.shop, id: { in: toLoad.slice(i, i + LOAD_CHUNK) }, status: "ACTIVE", embeddedAt: { not: null } },
-          select: { imageVector: true, modelId: true },
+          select: { imageVector: true, modelId: true, tags: true },
         });
         for (const row of chunk) {
           const image = imageOf(row);
           if (image) acc.add(image);
+          tagLists.push(JSON.parse(row.tags) as string[]);
         }
       }
       entry.imageMean = acc.result();
+      entry.facets = detectFacets(tagLists);
     }
     let sliceStart = performance.now();
     for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
@@ -515,15 +533,10 @@ export class LiveCatalogs {
           photos = row.imageVectors ? unpackVectors(row.imageVectors, this.opts.imageDim) : [image];
         }
         if (row.colorVector) vectors.color = fromBytes(row.colorVector);
-        const text = textOf(row);
+        const tags = JSON.parse(row.tags) as string[];
+        const text = textChannelVector(textOf(row), entry.facets, tags);
         if (text) vectors.text = text;
-        const attrs: ProductAttributes = {
-          price: row.price,
-          available: row.available,
-          productType: row.productType,
-          vendor: row.vendor,
-          tags: JSON.parse(row.tags) as string[],
-        };
+        const attrs: ProductAttributes = { price: row.price, available: row.available, productType: row.productType, vendor: row.vendor, tags };
         entry.index.upsert(row.id, vectors, attrs);
         entry.images.setProduct(row.id, photos, attrs);
         entry.cards.set(row.id, cardFromRow(row));
@@ -532,8 +545,9 @@ export class LiveCatalogs {
         changed++;
       }
     }
-    // The mean no longer describes the catalog (it grew or shrank a lot): rebuild, centred anew.
-    if (!entry.rebuilding && meanIsStale(entry.imageMean?.count ?? 0, entry.images.size)) this.rebuildWithWeights(entry, entry.index.weights);
+    // The statistics no longer describe the catalog (it grew or shrank a lot): rebuild with new ones.
+    const stale = meanIsStale(entry.imageMean?.count ?? 0, entry.images.size) || facetsAreStale(entry.facets, entry.index.size);
+    if (!entry.rebuilding && stale) this.rebuildWithWeights(entry, entry.index.weights);
     entry.maxRowVersion = maxVersion;
     if (full) entry.lastFullDiffAt = startedAt;
     return changed;
@@ -555,6 +569,8 @@ export class LiveCatalogs {
       textModelId: this.textModelId,
       version: e.version,
       imageMean: e.imageMean && { mean: Array.from(e.imageMean.mean), count: e.imageMean.count },
+      facets: e.facets.groups,
+      facetsCount: e.facets.count,
       rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
     };
     await e.index.save(dir);

@@ -6,8 +6,7 @@
  * channel weights (image / colour / text).
  *
  * Photo search (a shopper's photo has no text):
- *  1. Query views: the prepared photo, its mirror image and a centre zoom, embedded in one batch
- *     and averaged.
+ *  1. Query views: the prepared photo and a centre zoom, embedded in one batch and averaged.
  *  2. First pass. With `match: "best-photo"` (default) the photo is matched against every stored
  *     photo of every product (LiveCatalog.images) and a product scores p_image · its best photo's
  *     cosine (max over photos): a shopper's photo looks like one of the product's photos, not like
@@ -69,11 +68,13 @@ export interface PhotoSearchConfig {
 /**
  * Measured on luma-dev with scripts/evaluate.ts (docs/quality.md): the colour channel is off for
  * photos (a shopper's photo often shows another colour variant than the catalog's photos, and any
- * colour weight cost same-product recall); mirror + 80% centre zoom help on cluttered and
- * cropped photos; feedback from the top 2 hits raises category precision while the top 3 stay put.
+ * colour weight cost same-product recall); an 80% centre zoom helps on cluttered and cropped
+ * photos (the mirror view stopped paying once the model embeds a luminance view of every image:
+ * two views, each run in colour and in grey, instead of three); feedback from the top 2 hits raises
+ * category precision while the top 3 stay put.
  */
 export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
-  views: { flip: true, zooms: [0.8] },
+  views: { flip: false, zooms: [0.8] },
   match: "best-photo",
   viewMatch: "mean",
   weights: { image: 1, color: 0 },

@@ -39,6 +39,7 @@ import {
   type PinnedFile,
 } from "../embedding/model-registry";
 import type { TextEmbedder } from "../embedding/text-embedder.server";
+import { textChannelDim, textQueryVector } from "../embedding/text-channel";
 import { TEXT_DIM, textVector } from "../embedding/text-vector";
 import { dot, fromBytes, toBytes, unpackVectors } from "../embedding/vector-codec";
 import { HASHED_TEXT_MODEL_ID, textVectorKey } from "../embedding/vector-versions";
@@ -163,7 +164,7 @@ describe.each(await databaseKinds())("optional models through the product's serv
 
     const catalogs = liveCatalogs(db, dataDir, m);
     const catalog = await catalogs.get(shop);
-    const dims = { image: m.image.modelId === DEFAULT_IMAGE_MODEL_ID ? 1280 : COLOR_DIM, color: COLOR_DIM, text: TEXT_DIM };
+    const dims = { image: m.image.modelId === DEFAULT_IMAGE_MODEL_ID ? 1280 : COLOR_DIM, color: COLOR_DIM, text: textChannelDim(TEXT_DIM) };
     expect(catalog.index.dims).toEqual(dims);
     // The same as a LiveCatalogs made as before (no text model options).
     const legacy = await new LiveCatalogs({ db, dataDir: path.join(tmp, `legacy-${kind}`), imageModelId: m.image.modelId, imageDim: m.image.dim }).get(shop);
@@ -172,8 +173,9 @@ describe.each(await databaseKinds())("optional models through the product's serv
     expect(textSearchChannel(m.text.modelId, m.image.modelId)).toBe("text");
     const hits = await textSearch(catalog, { text: m.text, imageModelId: m.image.modelId }, "hello cafe", 3, {});
     expect(hits[0].id).toBe("1");
-    // Exactly what /proxy/search computed before: the hashed vector of the words as a title.
-    expect(hits).toEqual(catalog.index.searchByVectors({ text: textVector({ title: "hello cafe" }) }, { k: 3, filter: {} }));
+    // Exactly what /proxy/search computed before: the hashed vector of the words as a title (against
+    // the text part of the channel), scored by its cosine with the product's text.
+    expect(hits).toEqual(catalog.index.searchByVectors({ text: textQueryVector(textVector({ title: "hello cafe" })) }, { k: 3, filter: {} }));
     await catalogs.save(catalog);
     await catalogs.close();
   }, 60_000);
@@ -188,7 +190,7 @@ describe.each(await databaseKinds())("optional models through the product's serv
     // saved 512-d snapshot is not used, rows with hashed text vectors join without a text channel.
     const catalogs = liveCatalogs(db, dataDir, m);
     let catalog = await catalogs.get(shop);
-    expect(catalog.index.dims.text).toBe(384);
+    expect(catalog.index.dims.text).toBe(textChannelDim(384));
     expect(catalog.cards.size).toBe(PRODUCTS.length);
     const early = await textSearch(catalog, { text: m.text, imageModelId: m.image.modelId }, "hello cafe", 3, {});
     for (const h of early) expect(h.contributions.text).toBe(0);
@@ -211,11 +213,11 @@ describe.each(await databaseKinds())("optional models through the product's serv
     // And back to the default: the 384-d snapshot is refused, the index is 512-d again, no crash.
     const hashed = await createConfiguredTextEmbedder("hashed", { modelsDir });
     const back = await liveCatalogs(db, dataDir, { text: hashed.embedder, image: m.image }).get(shop);
-    expect(back.index.dims.text).toBe(TEXT_DIM);
+    expect(back.index.dims.text).toBe(textChannelDim(TEXT_DIM));
     expect(back.cards.size).toBe(PRODUCTS.length);
     // A restart on the same model loads its own snapshot.
     const again = await liveCatalogs(db, dataDir, m).get(shop);
-    expect(again.index.dims.text).toBe(384);
+    expect(again.index.dims.text).toBe(textChannelDim(384));
     expect((await textSearch(again, { text: m.text, imageModelId: m.image.modelId }, "hello cafe", 3, {}))[0].id).toBe("1");
   }, 60_000);
 
@@ -242,7 +244,7 @@ describe.each(await databaseKinds())("optional models through the product's serv
 
     const catalogs = liveCatalogs(db, dataDir, m);
     const catalog = await catalogs.get(shop);
-    expect(catalog.index.dims).toEqual({ image: 512, color: COLOR_DIM, text: 512 });
+    expect(catalog.index.dims).toEqual({ image: 512, color: COLOR_DIM, text: textChannelDim(512) });
     expect(catalog.images.dim).toBe(512);
 
     // Text to image: the query is embedded by CLIP's text tower and compared with the photos.
@@ -268,7 +270,7 @@ describe.each(await databaseKinds())("optional models through the product's serv
     open.push(m.text, m.image);
     await embedAll(m);
     const catalog = await liveCatalogs(db, dataDir, m).get(shop);
-    expect(catalog.index.dims.text).toBe(512);
+    expect(catalog.index.dims.text).toBe(textChannelDim(512));
     expect(catalog.index.dims.image).toBe(m.image.dim);
     expect(textSearchChannel(m.text.modelId, m.image.modelId)).toBe("text");
     const hits = await textSearch(catalog, { text: m.text, imageModelId: m.image.modelId }, "Hello cafe.", 3, {});

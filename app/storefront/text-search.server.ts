@@ -4,10 +4,12 @@
  *  - When the text model and the image model share one space (TEXT_MODEL=clip with
  *    IMAGE_MODEL=clip: CLIP's text and image towers), the words are compared with the photos: the
  *    per-photo image index, a product ranked by its best photo (text-to-image search).
- *  - Otherwise the text channel of the combined index, as always.
+ *  - Otherwise the text channel of the combined index (its text part: a query has no facet values,
+ *    text-channel.ts), as always.
  * The shop's filters apply either way. Ranking constants live elsewhere (storefront-search).
  */
 import { sharesEmbeddingSpace } from "../embedding/model-registry";
+import { textQueryVector } from "../embedding/text-channel";
 import type { TextEmbedder } from "../embedding/text-embedder.server";
 import type { ProductFilter } from "../search/filters";
 import type { SearchHit } from "../search/shop-vector-index.server";
@@ -29,5 +31,5 @@ export async function textSearch(
   const [vector] = await models.text.embedTexts([q]);
   if (!vector || !vector.some((x) => x !== 0)) return [];
   if (textSearchChannel(models.text.modelId, models.imageModelId) === "image") return catalog.images.search(vector, { k: limit, filter });
-  return catalog.index.searchByVectors({ text: vector }, { k: limit, filter });
+  return catalog.index.searchByVectors({ text: textQueryVector(vector) }, { k: limit, filter });
 }
