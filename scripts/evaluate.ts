@@ -26,6 +26,7 @@ import {
   type PhotoQueryResult,
 } from "../app/embedding/retrieval-metrics";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
+import { ensureImageModel } from "../app/embedding/model-files.server";
 import { migrateDatabase } from "./setup";
 import { appEnv, runCli, startWeb, startWorker, TEST_API_SECRET, type RunningProcess } from "./lib/app-processes";
 import { createProgressLine } from "./lib/progress";
@@ -65,6 +66,13 @@ function signedUrl(baseUrl: string, route: string, params: Record<string, string
 async function getJson(res: Response): Promise<{ products: { id: string }[] }> {
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
   return (await res.json()) as { products: { id: string }[] };
+}
+
+// Quality figures of the colour-only fallback would say nothing about the product: refuse, in one line.
+const model = await ensureImageModel({ modelsDir: process.env.MODELS_DIR ?? path.resolve("models"), mirrorDir: process.env.MODELS_MIRROR, allowDownload: process.env.MODELS_DOWNLOAD !== "0" });
+if (model.status !== "ready") {
+  console.error(`evaluate: ${model.message}`);
+  process.exit(2);
 }
 
 const dbDir = mkdtempSync(path.join(os.tmpdir(), "lookalike-eval-"));

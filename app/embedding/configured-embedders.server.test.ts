@@ -23,13 +23,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const empty = path.join(tmp, "empty");
 
 describe("configured embedders", () => {
-  it("defaults: hashed text, the default image model (colour fallback when even that is absent), no warning", async () => {
+  it("defaults: hashed text without warning; the default image model, or the colour fallback with one line saying what to run", async () => {
     const t = await createConfiguredTextEmbedder("hashed", { modelsDir: empty });
     expect(t.embedder.modelId).toBe(HASHED_TEXT_MODEL_ID);
     expect(t.warning).toBeUndefined();
     const i = await createConfiguredImageEmbedder("mobilenetv2", { modelsDir: empty });
     expect(i.embedder.modelId).toBe(COLOR_FALLBACK_MODEL_ID);
-    expect(i.warning).toBeUndefined();
+    expect(i.warning).toMatch(/^image model mobilenetv2-12-int8-gem-luma\.onnx is not in .*: run `npm run setup` .*colour-only fallback meanwhile\.$/);
+    expect(i.warning).not.toMatch(/\n/);
   });
 
   it("TEXT_MODEL=minilm not installed: hashed text, one line saying what to run", async () => {

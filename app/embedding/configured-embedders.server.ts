@@ -11,7 +11,7 @@
  * (vector-versions.ts). With TEXT_MODEL=clip and IMAGE_MODEL=clip a text query searches the photos
  * (app/storefront/text-search.server.ts).
  */
-import { createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
+import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
 import { readVerifiedFiles } from "./model-files.server.js";
 import {
   IMAGE_MODEL_IDS,
@@ -20,7 +20,7 @@ import {
   type ImageModelChoice,
   type TextModelChoice,
 } from "./model-choice.js";
-import { getModelSpec, getTextModelSpec } from "./model-registry.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec } from "./model-registry.js";
 import { TextModelError, createHashedTextEmbedder, loadTextEmbedder, type TextEmbedder } from "./text-embedder.server.js";
 
 export interface Configured<T> {
@@ -58,7 +58,15 @@ export async function createConfiguredImageEmbedder(
   opts: ConfiguredOptions,
 ): Promise<Configured<ImageEmbedder>> {
   const fallback = () => createImageEmbedder({ modelsDir: opts.modelsDir, intraOpThreads: opts.intraOpThreads });
-  if (choice === "mobilenetv2") return { embedder: await fallback() };
+  if (choice === "mobilenetv2") {
+    const embedder = await fallback();
+    if (embedder.modelId !== COLOR_FALLBACK_MODEL_ID) return { embedder };
+    const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+    return {
+      embedder,
+      warning: `image model ${spec.fileName} is not in ${opts.modelsDir}: run \`npm run setup\` (with MODELS_MIRROR=<folder> where model hubs are unreachable). Using the colour-only fallback meanwhile.`,
+    };
+  }
   const spec = getModelSpec(IMAGE_MODEL_IDS[choice]);
   const check = await readVerifiedFiles(opts.modelsDir, [spec]);
   let problem = check.ok ? undefined : check.message;
