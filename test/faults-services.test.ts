@@ -56,8 +56,8 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     embedded: await db.product.count({ where: { shopDomain: shop, embedState: "embedded" } }),
     failed: await db.product.count({ where: { shopDomain: shop, embedState: "failed" } }),
   });
-  const importCatalog = async (shop: string, file: string, wait = false) => {
-    const res = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", file, ...(wait ? ["--wait"] : [])], app.env);
+  const importCatalog = async (shop: string, file: string, wait = false, env = app.env) => {
+    const res = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", file, ...(wait ? ["--wait"] : [])], env);
     expect(res.code, res.stderr).toBe(0);
   };
   /** Every product answers /proxy/similar; no answer has a duplicate; together they cover the catalog. */
@@ -167,5 +167,42 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     for (const p of [web, worker]) expect(p.output()).not.toMatch(/\n\s+at /); // no stack trace
     await expectSearchableOnce(shop);
     console.log(`[faults] database cut: storefront ${JSON.stringify(answered)}`);
+  }, 180_000);
+
+  it("the database away longer than the embed jobs' retry budget mid-import: jobs give up, the products stay pending, and the reconciler alone makes every one searchable exactly once", async () => {
+    const shop = "faults-db-long.myshopify.com";
+    // A short retry budget through the environment (3 attempts, 200 ms backoff: a job gives up
+    // well under a second after its first failure; by default 4 attempts, ~14 s), for the import
+    // that queues the jobs and the worker that runs them and re-queues them (reconciler).
+    const shortBudget = { ...app.env, EMBED_JOB_ATTEMPTS: "3", EMBED_JOB_BACKOFF_MS: "200" };
+    await worker.stop();
+    worker = await startWorker({ ...app, env: shortBudget });
+    await importCatalog(shop, luma, false, shortBudget);
+    await until("some products embedded", async () => (await counts(shop)).embedded >= 10);
+    await proxy.cut();
+    const cutAt = Date.now();
+    const from = worker.output().length;
+    const gaveUp = () => worker.output().slice(from).split("\n").filter((l) => /\] embed .*giving up/.test(l));
+    // The outage outlasts the retry budget: jobs exhaust their attempts while the database is away.
+    await until("embed jobs giving up during the outage", async () => gaveUp().length >= 10, 30_000);
+    await sleep(Math.max(0, 5_000 - (Date.now() - cutAt)));
+    const mid = await counts(shop);
+    expect(mid.embedded).toBeLessThan(80);
+    expect(mid.failed).toBe(0);
+    expect(gaveUp().every((l) => /stays pending and the reconciler queues it again/.test(l)), gaveUp().slice(0, 3).join("\n")).toBe(true);
+    await proxy.restore();
+    const restoredAt = Date.now();
+    await until("every product embedded", async () => (await counts(shop)).embedded === 80, 60_000);
+
+    expect(worker.child.exitCode).toBeNull();
+    expect(await counts(shop)).toEqual({ total: 80, embedded: 80, failed: 0 });
+    // Nobody re-queued them but the reconciler (no operator action, no new import).
+    expect(worker.output().slice(from)).toMatch(/reconciler: .*"requeuedProducts":[1-9]/);
+    const run = await db.syncRun.findFirstOrThrow({ where: { shopDomain: shop }, orderBy: { startedAt: "desc" } });
+    await until("the import run done", async () => (await db.syncRun.findUniqueOrThrow({ where: { id: run.id } })).phase === "done", 30_000);
+    expect(await db.syncRun.findUniqueOrThrow({ where: { id: run.id } })).toMatchObject({ phase: "done", failed: 0 });
+    for (const p of [web, worker]) expect(p.output()).not.toMatch(/\n\s+at /); // no stack trace
+    await expectSearchableOnce(shop);
+    console.log(`[faults] long database cut: ${gaveUp().length} jobs gave up, all 80 embedded ${((Date.now() - restoredAt) / 1000).toFixed(1)} s after the database came back`);
   }, 180_000);
 });
