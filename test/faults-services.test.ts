@@ -17,6 +17,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/
 import { PrivateRedis } from "./support/private-redis";
 import { similarLoad } from "./support/similar-load";
 import { TcpProxy } from "./support/tcp-proxy";
+import { restProduct, sendWebhook } from "./support/webhook-client";
 
 const LUMA = path.resolve(ROOT, "../shared/datasets/luma-dev/catalog.jsonl");
 const hasPostgres = (await databaseKinds()).includes("postgresql");
@@ -205,4 +206,62 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     await expectSearchableOnce(shop);
     console.log(`[faults] long database cut: ${gaveUp().length} jobs gave up, all 80 embedded ${((Date.now() - restoredAt) / 1000).toFixed(1)} s after the database came back`);
   }, 180_000);
+
+  it("webhooks arriving while the database is away get a 503 and are not recorded; Shopify's retry after recovery lands exactly once", async () => {
+    const [priced, removed] = [storeIds[3], storeIds[4]];
+    const before = await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: store, id: priced } } });
+    const update = {
+      topic: "products/update",
+      shop: store,
+      webhookId: "outage-update-1",
+      payload: restProduct({ id: Number(priced), title: before.title, handle: before.handle, productType: before.productType, price: "4321.00", updatedAt: "2026-09-01T00:00:00Z", imageUrl: JSON.parse(before.imageUrls)[0] }),
+    };
+    const remove = { topic: "products/delete", shop: store, webhookId: "outage-delete-1", payload: { id: Number(removed) } };
+    const deliveries = () => db.webhookDelivery.count({ where: { id: { in: [update.webhookId, remove.webhookId] } } });
+
+    await proxy.cut();
+    try {
+      for (const d of [update, remove]) {
+        const started = Date.now();
+        const res = await sendWebhook(app.baseUrl, d);
+        expect([d.topic, res.status, await res.text()]).toEqual([d.topic, 503, "database unavailable; retry later"]);
+        expect(res.headers.get("retry-after")).toBe("10");
+        expect(Date.now() - started).toBeLessThan(5_000); // within Shopify's 5 s webhook timeout
+      }
+      // Nothing recorded and nothing changed (read directly, not through the cut proxy).
+      expect(await deliveries()).toBe(0);
+      expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: store, id: priced } } })).priceText).toBe(before.priceText);
+      expect(await db.product.count({ where: { shopDomain: store, id: removed } })).toBe(1);
+    } finally {
+      await proxy.restore();
+    }
+
+    // Shopify retries the same deliveries (same ids, same bodies) once the database is back.
+    for (const d of [update, remove]) expect([d.topic, (await sendWebhook(app.baseUrl, d)).status]).toEqual([d.topic, 200]);
+    expect(await deliveries()).toBe(2);
+    expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: store, id: priced } } })).priceText).toBe("4321.00");
+    expect(await db.product.count({ where: { shopDomain: store, id: removed } })).toBe(0);
+    // A further retry of either is a duplicate: nothing happens twice.
+    for (const d of [update, remove]) {
+      const again = await sendWebhook(app.baseUrl, { ...d, payload: d === update ? { ...update.payload, variants: [{ id: 1, price: "1.00" }], updated_at: "2026-09-02T00:00:00Z" } : d.payload });
+      expect([d.topic, again.status, await again.text()]).toEqual([d.topic, 200, "duplicate delivery"]);
+    }
+    expect(await deliveries()).toBe(2);
+
+    // The storefront shows the change once: the new price on exactly one product, the deleted one nowhere.
+    const other = storeIds.find((id) => id !== priced && id !== removed)!;
+    const deadline = Date.now() + 30_000;
+    let cards: { id: string; price: string }[] = [];
+    for (;;) {
+      const res = await fetch(signedUrl(app.baseUrl, "similar", store, { product_id: other, limit: "50" }));
+      cards = ((await res.json()) as { products: { id: string; price: string }[] }).products;
+      if ((cards.some((c) => c.id === priced && c.price === "4321.00") && !cards.some((c) => c.id === removed)) || Date.now() > deadline) break;
+      await sleep(250);
+    }
+    expect(cards.filter((c) => c.id === priced).map((c) => c.price)).toEqual(["4321.00"]);
+    expect(cards.map((c) => c.id)).not.toContain(removed);
+    expect(new Set(cards.map((c) => c.id)).size).toBe(cards.length);
+    expect(web.output()).not.toMatch(/\n\s+at /); // no stack trace
+    expect(web.output()).toMatch(/webhook answered 503, the database is unavailable/);
+  }, 120_000);
 });
