@@ -9,6 +9,7 @@ import { publishCatalogChange } from "../app/catalog/catalog-events.server";
 import { embedProduct, type EmbedProductDeps, type EmbedProductResult } from "../app/catalog/product-embedding.server";
 import { bumpCatalogVersion } from "../app/catalog/product-repository.server";
 import { recordSyncItems } from "../app/catalog/sync-runs.server";
+import { isDatabaseUnavailable } from "../app/db/database-unavailable";
 import { CoalescingNotifier } from "./coalescing-notifier";
 import type { EmbedJobData } from "./queues.server";
 
@@ -38,10 +39,20 @@ export function createEmbedProcessor(deps: EmbedJobDeps) {
   };
 }
 
-/** Called when a job has failed for the last time (retries exhausted). */
-export async function recordFinalFailure(deps: EmbedJobDeps, job: Job<EmbedJobData>, error: Error): Promise<void> {
+/**
+ * Called when a job has failed for the last time (retries exhausted). When the database was
+ * unreachable, the product is not at fault: it stays pending, and the job is removed so that the
+ * reconciler's re-enqueue (same content-addressed job id, which BullMQ would otherwise dedupe
+ * against this failed job for days) creates a fresh one once the database is back.
+ */
+export async function recordFinalFailure(deps: EmbedJobDeps, job: Job<EmbedJobData>, error: Error): Promise<"failed" | "left pending"> {
+  if (isDatabaseUnavailable(error)) {
+    await job.remove();
+    return "left pending";
+  }
   const { shop, productId, runId } = job.data;
   const reason = `embedding failed after ${job.attemptsMade} attempts: ${error.message}`.slice(0, 1_000);
   await deps.db.product.updateMany({ where: { shopDomain: shop, id: productId }, data: { embedState: "failed", embedError: reason } });
   if (runId) deps.notifier.runItem(runId, false);
+  return "failed";
 }

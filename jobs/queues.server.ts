@@ -19,9 +19,20 @@ export interface EmbedJobData {
   runId?: string;
 }
 
+/** A positive integer from the environment, else the default (tests shorten the retry budget). */
+function envInt(name: string, fallback: number): number {
+  const n = Number(process.env[name]);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * 4 attempts, 2 s exponential backoff: a job gives up about 14 s after its first failure. A job
+ * that gave up only because the database was away leaves its product pending, and the reconciler
+ * queues it again (jobs/embed-product.job.ts › recordFinalFailure).
+ */
 export const embedJobOptions: JobsOptions = {
-  attempts: 4,
-  backoff: { type: "exponential", delay: 2_000 },
+  attempts: envInt("EMBED_JOB_ATTEMPTS", 4),
+  backoff: { type: "exponential", delay: envInt("EMBED_JOB_BACKOFF_MS", 2_000) },
   removeOnComplete: { age: 3_600, count: 20_000 },
   removeOnFail: { age: 7 * 24 * 3_600 },
 };

@@ -5,6 +5,7 @@
 import { DelayedError, type Job } from "bullmq";
 import { runBulkSyncStep, type BulkSyncDeps } from "../app/catalog/bulk-sync.server";
 import { reconcile, type ReconcileReport } from "../app/catalog/reconciler.server";
+import { isDatabaseUnavailable } from "../app/db/database-unavailable";
 import type { VectorModels } from "../app/embedding/vector-versions";
 import type { SyncJobData } from "./queues.server";
 
@@ -34,9 +35,13 @@ export function createSyncProcessor(deps: SyncJobDeps) {
   };
 }
 
-/** A bulk sync job that exhausted its retries: the run fails with the reason, visibly. */
+/**
+ * A bulk sync job that exhausted its retries: the run fails with the reason, visibly — unless the
+ * database was unreachable: then the run keeps its phase and, once its heartbeat is stale, the
+ * reconciler resumes it (it replaces the failed job).
+ */
 export async function recordSyncJobFailure(deps: SyncJobDeps, job: Job<SyncJobData>, error: Error): Promise<void> {
-  if (job.data.kind !== "bulk-sync") return;
+  if (job.data.kind !== "bulk-sync" || isDatabaseUnavailable(error)) return;
   await deps.db.syncRun.updateMany({
     where: { id: job.data.runId, phase: { in: ["queued", "running", "reading"] } },
     data: { phase: "failed", message: `sync failed after ${job.attemptsMade} attempts: ${error.message}`.slice(0, 1_000), finishedAt: new Date() },

@@ -14,6 +14,7 @@ import { adminClientFactory } from "../app/shopify/admin-client.server";
 import { createEmbedProcessor, createNotifier, recordFinalFailure, type EmbedJobDeps } from "./embed-product.job";
 import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, enqueueReconcile, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "./queues.server";
 import { createSyncProcessor, recordSyncJobFailure, type SyncJobDeps } from "./sync.job";
+import { errorSummary } from "../app/shared/error-text";
 import { log, runMain } from "../scripts/lib/cli";
 
 export async function startWorker() {
@@ -62,13 +63,17 @@ export async function startWorker() {
   embedWorker.on("failed", (job, err) => {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1);
-    log(`embed ${job.data.shop}/${job.data.productId} failed (attempt ${job.attemptsMade}${final ? ", giving up" : ""}): ${err.message}`);
-    if (final) void recordFinalFailure(embedDeps, job, err).catch(() => {});
+    const line = `embed ${job.data.shop}/${job.data.productId} failed (attempt ${job.attemptsMade}${final ? ", giving up" : ""}): ${errorSummary(err)}`;
+    if (!final) return log(line);
+    void recordFinalFailure(embedDeps, job, err).then(
+      (outcome) => log(outcome === "left pending" ? `${line}; the database was unreachable, so the product stays pending and the reconciler queues it again` : line),
+      (e) => log(`${line}; could not record it: ${errorSummary(e)}`),
+    );
   });
   syncWorker.on("failed", (job, err) => {
     if (!job) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1);
-    log(`sync job ${job.id} failed (attempt ${job.attemptsMade}${final ? ", giving up" : ""}): ${err.message}`);
+    log(`sync job ${job.id} failed (attempt ${job.attemptsMade}${final ? ", giving up" : ""}): ${errorSummary(err)}`);
     if (final) void recordSyncJobFailure(syncDeps, job, err).catch(() => {});
   });
   // While Redis is away every connection reports each reconnect attempt: say it once per 10 s.

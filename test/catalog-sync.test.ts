@@ -1,13 +1,15 @@
 /**
  * Full catalog sync from (a local fake of) Shopify's Admin API, on real processes: bulk operation,
- * streamed JSONL, fan-out to embed jobs — through throttling and 5xx, a worker killed mid-sync,
- * and Redis losing every job mid-sync.
+ * streamed JSONL, fan-out to embed jobs — through throttling and 5xx, bulk operations that Shopify
+ * fails or expires, a worker killed mid-sync, and Redis losing every job mid-sync.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../app/db.server";
+import { loadCatalogStatus } from "../app/admin/catalog-status.server";
+import { MAX_BULK_OPERATIONS } from "../app/catalog/bulk-sync.server";
 import { ensureDemoShop } from "../app/demo/demo-shop.server";
 import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { FakeAdminApi } from "./fake-shopify/fake-admin-api";
@@ -98,22 +100,46 @@ describe.skipIf(!existsSync(LUMA)).each(kinds)("catalog sync on %s", (kind) => {
     expect(await db.syncRun.findMany({ orderBy: { id: "asc" } })).toEqual(before);
   });
 
-  it("a bulk operation that Shopify fails ends the run with the reason, and the CLI says so", async () => {
+  it("a bulk operation that Shopify keeps failing is started again twice, then the run fails with the reason — in the CLI and on the admin home", async () => {
     const shop = "sync-failed.myshopify.com";
     await install(shop);
+    const started = fake.log.filter((l) => l.kind === "run").length;
     fake.faults.bulkOutcome = "FAILED";
     try {
-      const res = await runCli(["scripts/catalog-sync.ts", "--shop", shop, "--wait", "--timeout", "60"], app.env);
-      expect(res.code).toBe(2);
-      expect(res.stderr).toMatch(/sync failed: Shopify's bulk operation ended FAILED \(INTERNAL_SERVER_ERROR\)/);
+      const res = await runCli(["scripts/catalog-sync.ts", "--shop", shop, "--wait", "--timeout", "90"], app.env);
+      expect(res.code, res.stderr).toBe(2);
+      expect(res.stderr).toMatch(/sync failed: Shopify's bulk operation ended FAILED \(INTERNAL_SERVER_ERROR\), 3 times in a row; start the sync again later/);
       expect(res.stderr).not.toMatch(/\n\s+at /); // one sentence, no stack trace
+      expect(fake.log.filter((l) => l.kind === "run").length - started).toBe(MAX_BULK_OPERATIONS);
       const run = await db.syncRun.findFirstOrThrow({ where: { shopDomain: shop } });
-      expect(run.phase).toBe("failed");
+      expect(run).toMatchObject({ phase: "failed", bulkOperations: 3 });
+      expect(run.finishedAt).not.toBeNull();
       expect(await db.product.count({ where: { shopDomain: shop } })).toBe(0);
+      // What the admin home page is given to show.
+      expect((await loadCatalogStatus(db, shop)).sync).toMatchObject({ phase: "failed", message: run.message });
     } finally {
       fake.faults.bulkOutcome = "COMPLETED";
     }
   }, 120_000);
+
+  it("a bulk operation that ends EXPIRED is started again by itself and the sync completes, every product searchable", async () => {
+    const shop = "sync-expired.myshopify.com";
+    await install(shop);
+    fake.faults.bulkOutcomes = ["EXPIRED"];
+    const runId = await startSync(shop);
+    // Visibly restarting, not silently "running": the admin says what happened.
+    await until("the restart shown", async () => /ended EXPIRED; starting a new one \(2 of 3\)/.test((await loadCatalogStatus(db, shop)).sync?.message ?? ""), 30_000);
+    await until("sync done", () => syncDone(runId), 240_000);
+    expect(fake.faults.bulkOutcomes).toEqual([]);
+    expect(await counts(shop)).toEqual({ total: 127, embedded: 127 });
+    const run = await db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({ phase: "done", bulkOperations: 2, message: null });
+    expect(worker.output()).toMatch(new RegExp(`bulk sync ${shop.replaceAll(".", "\\.")}: Shopify's bulk operation ended EXPIRED; starting a new one`));
+    const res = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: (await db.product.findFirstOrThrow({ where: { shopDomain: shop } })).id, limit: "50" }));
+    const { products } = (await res.json()) as { products: { id: string }[] };
+    expect(products).toHaveLength(50);
+    expect(new Set(products.map((p) => p.id)).size).toBe(50);
+  }, 300_000);
 
   it("after the worker is killed (SIGKILL) mid-sync, a restarted worker makes every product searchable exactly once", async () => {
     const shop = "sync-b.myshopify.com";

@@ -5,7 +5,8 @@ import { latestSyncRun } from "../catalog/sync-runs.server";
 
 export interface CatalogStatus {
   counts: CatalogCounts;
-  sync: { kind: string; phase: string; total: number; done: number; failed: number; startedAt: string; finishedAt: string | null } | null;
+  /** `message`: why a run failed, or what it is doing about a problem (shown on the home page). */
+  sync: { kind: string; phase: string; total: number; done: number; failed: number; message: string | null; startedAt: string; finishedAt: string | null } | null;
   failures: { id: string; title: string; reason: string }[];
   models: { modelId: string; products: number }[];
 }
@@ -25,7 +26,7 @@ export async function loadCatalogStatus(db: Db, shop: string): Promise<CatalogSt
   return {
     counts,
     sync: run
-      ? { kind: run.kind, phase: run.phase, total: run.total, done: run.done, failed: run.failed, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null }
+      ? { kind: run.kind, phase: run.phase, total: run.total, done: run.done, failed: run.failed, message: run.message, startedAt: run.startedAt.toISOString(), finishedAt: run.finishedAt?.toISOString() ?? null }
       : null,
     failures: failures.map((f) => ({ id: f.id, title: f.title, reason: f.embedError ?? "unknown reason" })),
     models: models.map((m) => ({ modelId: m.modelId ?? "none", products: m._count._all })),

@@ -3,6 +3,7 @@
  * SyncRun row, so any worker can pick it up after a crash or a lost queue:
  *   queued  → start the products bulk operation             → running
  *   running → poll it (or be woken by bulk_operations/finish) → reading
+ *             (ended FAILED by Shopify or EXPIRED → queued again, bounded; else → failed)
  *   reading → stream the JSONL, upsert products, fan out embed jobs in batches,
  *             tombstone products Shopify no longer has        → embedding
  *   embedding → done when no product of the shop is pending (checked by the reconciler).
@@ -32,6 +33,20 @@ export interface BulkSyncDeps {
 export type StepResult = { next: "done" } | { next: "poll"; delayMs: number } | { next: "continue" };
 
 const ACTIVE_PHASES = ["queued", "running", "reading"];
+
+/**
+ * Bulk operations one run may start. Shopify ends an operation FAILED with INTERNAL_SERVER_ERROR
+ * (its own fault) or EXPIRED (its result is gone): the run starts a new one — what a merchant
+ * expects of "the catalog syncs by itself" — after a pause, at most this many operations in all,
+ * then fails with the reason. FAILED for ACCESS_DENIED or TIMEOUT, and CANCELED, fail at once:
+ * starting again would not help.
+ */
+export const MAX_BULK_OPERATIONS = 3;
+const RESTART_DELAY_MS = 5_000;
+
+function worthRestarting(op: { status: string; errorCode: string | null }): boolean {
+  return op.status === "EXPIRED" || (op.status === "FAILED" && (!op.errorCode || op.errorCode === "INTERNAL_SERVER_ERROR"));
+}
 
 /** Starts a full sync unless one is already under way for the shop; returns the run id. */
 export async function startFullSync(deps: Pick<BulkSyncDeps, "db" | "syncQueue">, shop: string): Promise<string> {
@@ -63,19 +78,30 @@ export async function runBulkSyncStep(deps: BulkSyncDeps, runId: string): Promis
 
   if (run.phase === "queued") {
     const id = await startProductsBulkOperation(client);
-    await heartbeat(deps.db, runId, { phase: "running", bulkOperationId: id });
+    await heartbeat(deps.db, runId, { phase: "running", bulkOperationId: id, bulkOperations: { increment: 1 } });
     deps.log?.(`bulk sync ${run.shopDomain}: started ${id}`);
     return { next: "poll", delayMs: 1_000 };
   }
 
   if (run.phase === "running") {
     const op = await bulkOperationState(client, run.bulkOperationId!);
-    if (op.status === "CREATED" || op.status === "RUNNING") {
+    if (op.status === "CREATED" || op.status === "RUNNING" || op.status === "CANCELING") {
       await heartbeat(deps.db, runId, { total: Number(op.objectCount ?? 0) });
       return { next: "poll", delayMs: 2_000 };
     }
     if (op.status !== "COMPLETED") {
-      await heartbeat(deps.db, runId, { phase: "failed", message: `Shopify's bulk operation ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ""}; start the sync again`, finishedAt: new Date() });
+      const ended = `Shopify's bulk operation ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ""}`;
+      if (worthRestarting(op) && run.bulkOperations < MAX_BULK_OPERATIONS) {
+        await heartbeat(deps.db, runId, { phase: "queued", bulkOperationId: null, message: `${ended}; starting a new one (${run.bulkOperations + 1} of ${MAX_BULK_OPERATIONS})` });
+        deps.log?.(`bulk sync ${run.shopDomain}: ${ended}; starting a new one in ${RESTART_DELAY_MS / 1000} s`);
+        return { next: "poll", delayMs: RESTART_DELAY_MS };
+      }
+      const message = worthRestarting(op)
+        ? `${ended}, ${run.bulkOperations} times in a row; start the sync again later`
+        : op.errorCode === "ACCESS_DENIED"
+          ? `${ended}: the app may not read the products; reinstall it to grant access, then start the sync again`
+          : `${ended}; start the sync again`;
+      await heartbeat(deps.db, runId, { phase: "failed", message, finishedAt: new Date() });
       return { next: "done" };
     }
     if (!op.url) {

@@ -84,6 +84,11 @@ export default function Home() {
                   <ProgressBar progress={progress} tone={(running ? sync!.failed : counts.failed) ? "critical" : "primary"} size="small" animated={busy} />
                 </div>
                 {running && sync!.failed ? <Text as="p" variant="bodySm" tone="critical">{sync!.failed} failed so far</Text> : null}
+                {sync?.message && (running || sync.phase === "failed") ? (
+                  <Text as="p" variant="bodySm" tone={sync.phase === "failed" ? "critical" : "subdued"}>
+                    <span data-testid="sync-message">{sync.phase === "failed" ? `The last sync stopped: ${sync.message}` : sync.message}</span>
+                  </Text>
+                ) : null}
               </BlockStack>
               <InlineGrid columns={{ xs: 2, md: 4 }} gap="300">
                 <Stat label="Products" value={counts.products} />

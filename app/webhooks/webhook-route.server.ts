@@ -1,14 +1,29 @@
 /** Shared shape of our webhook routes: authenticate (HMAC), run the handler, answer its status. */
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { isDatabaseUnavailable } from "../db/database-unavailable";
+import { errorSummary } from "../shared/error-text";
 import { authenticate } from "../shopify.server";
 import { webhookDeps } from "../web-services.server";
 import type { WebhookDeps, WebhookInput, WebhookOutcome } from "./webhook-handlers.server";
 
+let lastUnavailableLog = 0;
+
 export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) => Promise<WebhookOutcome>, topics: string[]) {
   return async ({ request }: ActionFunctionArgs) => {
-    const { shop, topic, payload, webhookId } = await authenticate.webhook(request);
-    if (!topics.includes(topic)) return new Response(`unexpected topic ${topic}`, { status: 400 });
-    const outcome = await handler(webhookDeps(), { shop, topic, payload, webhookId });
-    return new Response(outcome.note, { status: outcome.status });
+    try {
+      const { shop, topic, payload, webhookId } = await authenticate.webhook(request);
+      if (!topics.includes(topic)) return new Response(`unexpected topic ${topic}`, { status: 400 });
+      const outcome = await handler(webhookDeps(), { shop, topic, payload, webhookId });
+      return new Response(outcome.note, { status: outcome.status });
+    } catch (err) {
+      // The database is away (the session lookup or the handler's write failed): nothing was
+      // recorded, so answer 503 and Shopify delivers the same webhook again later.
+      if (!isDatabaseUnavailable(err)) throw err;
+      if (Date.now() - lastUnavailableLog > 10_000) {
+        lastUnavailableLog = Date.now();
+        console.error(`[lookalike] webhook answered 503, the database is unavailable (Shopify will retry it): ${errorSummary(err)}`);
+      }
+      return new Response("database unavailable; retry later", { status: 503, headers: { "Retry-After": "10" } });
+    }
   };
 }

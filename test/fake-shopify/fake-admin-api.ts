@@ -27,6 +27,8 @@ export interface FakeAdminApiOptions {
   bucket?: { maximumAvailable: number; restoreRate: number };
 }
 
+type BulkOutcome = "COMPLETED" | "FAILED" | "EXPIRED";
+
 interface Operation {
   id: string;
   status: "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "EXPIRED";
@@ -43,7 +45,8 @@ export class FakeAdminApi {
   private available: number;
   private lastRefill = Date.now();
   baseUrl = "";
-  readonly faults = { throttle: 0, serverErrors: 0, tooManyRequests: 0, bulkOutcome: "COMPLETED" as "COMPLETED" | "FAILED" | "EXPIRED" };
+  /** `bulkOutcomes`: how the next bulk operations end, one each, first first; then `bulkOutcome`. */
+  readonly faults = { throttle: 0, serverErrors: 0, tooManyRequests: 0, bulkOutcome: "COMPLETED" as BulkOutcome, bulkOutcomes: [] as BulkOutcome[] };
   readonly log: { kind: string; status: number }[] = [];
 
   constructor(private readonly opts: FakeAdminApiOptions) {
@@ -170,7 +173,7 @@ export class FakeAdminApi {
     await once(out, "finish");
     await new Promise((r) => setTimeout(r, this.opts.bulkDurationMs ?? 200));
     op.file = file;
-    op.status = this.faults.bulkOutcome;
+    op.status = this.faults.bulkOutcomes.shift() ?? this.faults.bulkOutcome;
     if (op.status === "FAILED") op.errorCode = "INTERNAL_SERVER_ERROR";
     if (this.opts.app) await this.postWebhook("bulk_operations/finish", { admin_graphql_api_id: op.id, completed_at: new Date().toISOString(), created_at: new Date().toISOString(), error_code: op.errorCode, status: op.status.toLowerCase(), type: "query" }).catch(() => {});
   }
