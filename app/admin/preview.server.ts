@@ -9,7 +9,8 @@ import { bumpCatalogVersion } from "../catalog/product-repository.server";
 import type { SearchHit } from "../search/shop-vector-index.server";
 import { readPhotoUpload } from "../storefront/photo-upload.server";
 import { ProxyError } from "../storefront/proxy-errors.server";
-import { photoSearch } from "../storefront/storefront-search.server";
+import { localFeatureSource } from "../storefront/local-feature-source.server";
+import { DEFAULT_PHOTO_SEARCH, photoSearch } from "../storefront/storefront-search.server";
 import type { LiveCatalog } from "../storefront/live-catalogs.server";
 import { rankSimilar } from "../storefront/ranking-rules.server";
 import type { AdminDeps } from "./admin-deps.server";
@@ -147,7 +148,7 @@ async function photoPreview(request: Request, deps: AdminDeps, shop: string): Pr
     const image = await readPhotoUpload(request, embedder.spec);
     const catalog = await within(deps.catalog(shop), 10_000);
     if (!catalog) return { ok: false, error: "The search index is still loading; try again in a moment." };
-    const hits = await photoSearch(catalog, embedder, image, PREVIEW_K, {});
+    const hits = await photoSearch(catalog, embedder, image, PREVIEW_K, {}, DEFAULT_PHOTO_SEARCH, localFeatureSource(deps.db, shop));
     const views = await productViews(deps, shop, hits.map((h) => h.id));
     return {
       ok: true,

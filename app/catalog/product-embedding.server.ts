@@ -10,6 +10,7 @@ import type { ImageEmbedder } from "../embedding/image-embedder.server";
 import { isImageInputError } from "../embedding/image-errors";
 import { prepareImage, type PreparedImage } from "../embedding/image-preprocess.server";
 import type { TextEmbedder } from "../embedding/text-embedder.server";
+import { packLocal } from "../embedding/local-features";
 import { l2normalize, packVectors, toBytes } from "../embedding/vector-codec";
 import { imageVectorKey, MAX_PRODUCT_IMAGES, textVectorKey } from "../embedding/vector-versions";
 import { fetchImageBytes, ImageFetchError, type ImageFetchPolicy } from "./image-fetch.server";
@@ -75,13 +76,18 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
       return { status: "failed", reason };
     }
     if (prepared.length > 0) {
-      const vectors = await deps.embedder.embed(prepared);
+      const embedded = await deps.embedder.embedWithLocal(prepared);
+      const vectors = embedded.map((e) => e.vector);
+      const local = embedded.map((e) => e.local);
+      // Regional descriptors for the photo search's local re-rank, when the model makes them.
+      update.localFeatures = local.every((l): l is Int8Array => !!l) ? packLocal(local) : null;
       update.imageVector = toBytes(meanVector(vectors));
       update.imageVectors = packVectors(vectors.map((v) => l2normalize(v)));
       update.colorVector = toBytes(meanVector(prepared.map((p) => p.color)));
     } else {
       update.imageVector = null;
       update.imageVectors = null;
+      update.localFeatures = null;
       update.colorVector = null;
     }
     update.modelId = deps.embedder.modelId;

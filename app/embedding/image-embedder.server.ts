@@ -16,6 +16,7 @@ import { COLOR_DIM } from "./color-signature.server.js";
 import type { PreparedImage } from "./image-preprocess.server.js";
 import { MicroBatcher } from "./micro-batcher.js";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
+import { encodeLocal, LOCAL_BYTES } from "./local-features.js";
 import { l2normalize } from "./vector-codec.js";
 
 export interface ImageEmbedder {
@@ -24,7 +25,17 @@ export interface ImageEmbedder {
   /** The model images must be prepared for (prepareImage's `model` option); absent for the colour fallback. */
   readonly spec?: ModelSpec;
   embed(images: PreparedImage[]): Promise<Float32Array[]>;
+  /**
+   * The embeddings and, when the model has a "local" output (the default model), each image's
+   * regional descriptors (local-features.ts). Models without one give `local: undefined`.
+   */
+  embedWithLocal(images: PreparedImage[]): Promise<EmbeddedImage[]>;
   close(): Promise<void>;
+}
+
+export interface EmbeddedImage {
+  vector: Float32Array;
+  local?: Int8Array;
 }
 
 export interface CreateImageEmbedderOptions {
@@ -72,6 +83,7 @@ export function createColorFallbackEmbedder(): ImageEmbedder {
     modelId: COLOR_FALLBACK_MODEL_ID,
     dim: COLOR_DIM,
     embed: async (images) => images.map((im) => l2normalize(im.color)),
+    embedWithLocal: async (images) => images.map((im) => ({ vector: l2normalize(im.color) })),
     close: async () => {},
   };
 }
@@ -79,7 +91,7 @@ export function createColorFallbackEmbedder(): ImageEmbedder {
 class OnnxImageEmbedder implements ImageEmbedder {
   readonly modelId: string;
   readonly dim: number;
-  private readonly batcher: MicroBatcher<Float32Array, Float32Array>;
+  private readonly batcher: MicroBatcher<Float32Array, EmbeddedImage>;
   private readonly plane: number;
 
   constructor(
@@ -99,7 +111,11 @@ class OnnxImageEmbedder implements ImageEmbedder {
     return this.batcher.batchSizes;
   }
 
-  embed(images: PreparedImage[]): Promise<Float32Array[]> {
+  async embed(images: PreparedImage[]): Promise<Float32Array[]> {
+    return (await this.embedWithLocal(images)).map((e) => e.vector);
+  }
+
+  embedWithLocal(images: PreparedImage[]): Promise<EmbeddedImage[]> {
     for (const im of images) {
       if (im.tensor.length !== this.plane) {
         return Promise.reject(new RangeError(`prepared tensor has ${im.tensor.length} values, expected ${this.plane}`));
@@ -108,7 +124,7 @@ class OnnxImageEmbedder implements ImageEmbedder {
     return this.batcher.submit(images.map((im) => im.tensor));
   }
 
-  private async runBatch(tensors: Float32Array[]): Promise<Float32Array[]> {
+  private async runBatch(tensors: Float32Array[]): Promise<EmbeddedImage[]> {
     const n = tensors.length;
     const input = new Float32Array(n * this.plane);
     tensors.forEach((t, i) => input.set(t, i * this.plane));
@@ -119,9 +135,18 @@ class OnnxImageEmbedder implements ImageEmbedder {
     const data = t.data as Float32Array;
     const dim = this.dim;
     if (data.length !== n * dim) throw new Error(`model output has ${data.length} values, expected ${n * dim}`);
-    const res: Float32Array[] = [];
-    for (let i = 0; i < n; i++) res.push(l2normalize(data.subarray(i * dim, (i + 1) * dim)));
+    const local = this.spec.localOutputName ? out[this.spec.localOutputName] : undefined;
+    const localData = local?.data as Float32Array | undefined;
+    if (localData && localData.length !== n * LOCAL_BYTES) throw new Error(`model local output has ${localData.length} values, expected ${n * LOCAL_BYTES}`);
+    const res: EmbeddedImage[] = [];
+    for (let i = 0; i < n; i++) {
+      res.push({
+        vector: l2normalize(data.subarray(i * dim, (i + 1) * dim)),
+        local: localData ? encodeLocal(localData.subarray(i * LOCAL_BYTES, (i + 1) * LOCAL_BYTES)) : undefined,
+      });
+    }
     t.dispose?.();
+    local?.dispose?.();
     return res;
   }
 

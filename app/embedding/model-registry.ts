@@ -35,6 +35,8 @@ export interface ModelSpec extends PinnedFile {
   version: string;
   inputName: string;
   outputName: string;
+  /** A second output of regional descriptors (local-features.ts), when the model has one. */
+  localOutputName?: string;
   inputSize: 224;
   mean: [number, number, number];
   std: [number, number, number];
@@ -104,13 +106,14 @@ export const MODELS: Readonly<Record<string, ModelSpec>> = {
   },
   [DEFAULT_IMAGE_MODEL_ID]: {
     id: DEFAULT_IMAGE_MODEL_ID,
-    version: "12-int8-gem3-luma-1",
+    version: "12-int8-gem3-luma-2",
     fileName: "mobilenetv2-12-int8-gem-luma.onnx",
-    sha256: "d10b9fc2669d0a341a72f31c8464498e9b30ca9c0ffb849bfcbe4f04cb42c4f4",
-    sizeBytes: 2_368_725,
+    sha256: "e13798b4c956f8f3e43fc8c8d167ca3091a628c30d9231eba243e1e098a7fd25",
+    sizeBytes: 2_369_380,
     upstreamUrls: [],
     inputName: "input",
     outputName: "embedding",
+    localOutputName: "local",
     inputSize: 224,
     mean: IMAGENET_MEAN,
     std: IMAGENET_STD,

@@ -9,6 +9,10 @@
  *      → DequantizeLinear → Relu → Pow 3 → GlobalAveragePool → Pow 1/3 → Flatten   (GeM, p = 3)
  *      → Reshape [2,N,1280] → LpNormalization (L2, last axis) → ReduceSum(axis 0)
  *      = graph output "embedding" [N,1280]: the sum of the colour and luminance views' unit vectors.
+ *   the colour view's 14×14×96 map after block 13 (tensor 426 of the pinned model, uint8)
+ *      → DequantizeLinear → Relu → AveragePool 2×2 → Reshape [2,N,96·49] → Gather(view 0)
+ *      = graph output "local" [N,4704]: 49 regional descriptors (96-d, a 7×7 grid, region-major
+ *        after a transpose in JS) for re-ranking the photo search's head by local matching.
  *
  * Why (measured on luma-dev, docs/quality.md):
  *  - GeM pooling (generalised mean, p = 3) instead of the network's average pool: it weights the
@@ -31,6 +35,12 @@ import type { onnx as OnnxTypes } from "onnx-proto";
 const { onnx } = onnxProto;
 
 export const EMBEDDING_OUTPUT_NAME = "embedding";
+export const LOCAL_OUTPUT_NAME = "local";
+/** Regional descriptors: LOCAL_CHANNELS-d features on a LOCAL_GRID × LOCAL_GRID grid. */
+export const LOCAL_CHANNELS = 96;
+export const LOCAL_GRID = 7;
+/** The block-13 output of the pinned MobileNetV2-int8 (14×14×96, uint8) and its quantisation. */
+const LOCAL_SOURCE = { tensor: "426_quantized", scale: "426_scale", zeroPoint: "426_zero_point" };
 export const POOLED_DIM = 1280;
 /** GeM exponent. */
 export const GEM_P = 3;
@@ -113,8 +123,11 @@ export function deriveEmbeddingModel(model: Buffer, opts: DeriveOptions): Buffer
   const inputName = g.input[0]?.name;
   const quantize = g.node.filter((n) => n.opType === "QuantizeLinear" && n.input?.[0] === inputName);
   if (!inputName || quantize.length !== 1) throw new ModelEditError("Expected the graph input to feed exactly one QuantizeLinear node");
-  if (g.node.some((n) => n.output?.includes(EMBEDDING_OUTPUT_NAME))) {
-    throw new ModelEditError(`Model already has a tensor named "${EMBEDDING_OUTPUT_NAME}"`);
+  for (const name of [EMBEDDING_OUTPUT_NAME, LOCAL_OUTPUT_NAME]) {
+    if (g.node.some((n) => n.output?.includes(name))) throw new ModelEditError(`Model already has a tensor named "${name}"`);
+  }
+  if (!g.node.some((n) => n.output?.includes(LOCAL_SOURCE.tensor))) {
+    throw new ModelEditError(`Expected the block-13 tensor ${LOCAL_SOURCE.tensor} (the pinned MobileNetV2-int8)`);
   }
 
   // Luminance view, concatenated with the colour view along the batch axis.
@@ -125,6 +138,8 @@ export function deriveEmbeddingModel(model: Buffer, opts: DeriveOptions): Buffer
     floatTensor("lookalike_gem_p", [], [GEM_P]),
     floatTensor("lookalike_gem_inv_p", [], [1 / GEM_P]),
     int64Tensor("lookalike_views_shape", [3], [2, -1, POOLED_DIM]),
+    int64Tensor("lookalike_local_shape", [3], [2, -1, LOCAL_CHANNELS * LOCAL_GRID * LOCAL_GRID]),
+    int64Tensor("lookalike_colour_view", [], [0]),
   );
   g.node.unshift(
     node("Conv", [inputName, "lookalike_luma_w", "lookalike_luma_b"], ["lookalike_luma"], [intsAttr("kernel_shape", [1, 1])]),
@@ -142,10 +157,16 @@ export function deriveEmbeddingModel(model: Buffer, opts: DeriveOptions): Buffer
     node("Reshape", ["lookalike_gem_flat", "lookalike_views_shape"], ["lookalike_by_view"]),
     node("LpNormalization", ["lookalike_by_view"], ["lookalike_by_view_unit"], [intAttr("axis", -1), intAttr("p", 2)]),
     node("ReduceSum", ["lookalike_by_view_unit"], [EMBEDDING_OUTPUT_NAME], [intsAttr("axes", [0]), intAttr("keepdims", 0)]),
+    node("DequantizeLinear", [LOCAL_SOURCE.tensor, LOCAL_SOURCE.scale, LOCAL_SOURCE.zeroPoint], ["lookalike_local_map"]),
+    node("Relu", ["lookalike_local_map"], ["lookalike_local_pos"]),
+    node("AveragePool", ["lookalike_local_pos"], ["lookalike_local_pooled"], [intsAttr("kernel_shape", [2, 2]), intsAttr("strides", [2, 2])]),
+    node("Reshape", ["lookalike_local_pooled", "lookalike_local_shape"], ["lookalike_local_by_view"]),
+    node("Gather", ["lookalike_local_by_view", "lookalike_colour_view"], [LOCAL_OUTPUT_NAME], [intAttr("axis", 0)]),
   );
 
   const batchDim = g.input[0]?.type?.tensorType?.shape?.dim?.[0];
   const batch = batchDim?.dimParam ? { dimParam: batchDim.dimParam } : { dimParam: "batch_size" };
+  const localDim = LOCAL_CHANNELS * LOCAL_GRID * LOCAL_GRID;
   g.output = [
     onnx.ValueInfoProto.create({
       name: EMBEDDING_OUTPUT_NAME,
@@ -154,6 +175,17 @@ export function deriveEmbeddingModel(model: Buffer, opts: DeriveOptions): Buffer
           elemType: FLOAT,
           shape: onnx.TensorShapeProto.create({
             dim: [onnx.TensorShapeProto.Dimension.create(batch), onnx.TensorShapeProto.Dimension.create({ dimValue: POOLED_DIM })],
+          }),
+        }),
+      }),
+    }),
+    onnx.ValueInfoProto.create({
+      name: LOCAL_OUTPUT_NAME,
+      type: onnx.TypeProto.create({
+        tensorType: onnx.TypeProto.Tensor.create({
+          elemType: FLOAT,
+          shape: onnx.TensorShapeProto.create({
+            dim: [onnx.TensorShapeProto.Dimension.create(batch), onnx.TensorShapeProto.Dimension.create({ dimValue: localDim })],
           }),
         }),
       }),

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { sessionOptions } from "./image-embedder.server.js";
 import { prepareImage } from "./image-preprocess.server.js";
 import { DEFAULT_IMAGE_MODEL_ID, MODELS, SOURCE_IMAGE_MODEL_ID } from "./model-registry.js";
-import { LUMA, ModelEditError, POOLED_DIM, deriveEmbeddingModel, luminanceConv } from "./onnx-pooled-features.server.js";
+import { LOCAL_CHANNELS, LOCAL_GRID, LUMA, ModelEditError, POOLED_DIM, deriveEmbeddingModel, luminanceConv } from "./onnx-pooled-features.server.js";
 import { sha256Hex } from "./model-files.server.js";
 import { findModelMirror } from "./testing.server.js";
 
@@ -58,8 +58,8 @@ describe.skipIf(!mirror)(
       const session = await ort.InferenceSession.create(derived, sessionOptions(2));
       try {
         expect(session.inputNames).toEqual([spec.inputName]);
-        // Original logits output is dropped by design.
-        expect(session.outputNames).toEqual([spec.outputName]);
+        // Original logits output is dropped by design; the regional descriptors come second.
+        expect(session.outputNames).toEqual([spec.outputName, spec.localOutputName]);
         const red = await prepareImage(await productPhoto("#c02020"));
         const batch = new Float32Array(3 * PLANE);
         batch.set(red.tensor, 0);
@@ -77,6 +77,14 @@ describe.skipIf(!mirror)(
         // the same image at positions 0 and 2 gives identical vectors, the noise image another.
         expect(Array.from(d.subarray(0, POOLED_DIM))).toEqual(Array.from(d.subarray(2 * POOLED_DIM)));
         expect(cosine(d.subarray(0, POOLED_DIM), d.subarray(POOLED_DIM, 2 * POOLED_DIM))).toBeLessThan(0.95);
+        // Regional descriptors of the colour view: 96 channels × 7×7, non-negative, per image.
+        const local = out[spec.localOutputName!];
+        expect(local.dims).toEqual([3, LOCAL_CHANNELS * LOCAL_GRID * LOCAL_GRID]);
+        const l = local.data as Float32Array;
+        const per = LOCAL_CHANNELS * LOCAL_GRID * LOCAL_GRID;
+        expect(Math.min(...l)).toBeGreaterThanOrEqual(0);
+        expect(Array.from(l.subarray(0, per))).toEqual(Array.from(l.subarray(2 * per)));
+        expect(Array.from(l.subarray(0, per))).not.toEqual(Array.from(l.subarray(per, 2 * per)));
       } finally {
         await session.release();
       }

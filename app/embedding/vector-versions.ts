@@ -10,8 +10,11 @@
  * stored image vectors change (which photos, how they are kept).
  */
 export const TEXT_VECTOR_VERSION = "t2";
-/** i2: per-photo vectors (`Product.imageVectors`, first MAX_PRODUCT_IMAGES photos) besides the mean. */
-export const IMAGE_VECTOR_VERSION = "i2";
+/**
+ * i2: per-photo vectors (`Product.imageVectors`, first MAX_PRODUCT_IMAGES photos) besides the mean.
+ * i3: the same photos' regional descriptors (`Product.localFeatures`) for the photo search's local re-rank.
+ */
+export const IMAGE_VECTOR_VERSION = "i3";
 
 /** Model id of the built-in hashed text vector (text-vector.ts): the default text recipe. */
 export const HASHED_TEXT_MODEL_ID = `hashed-text-${TEXT_VECTOR_VERSION}`;

@@ -16,7 +16,8 @@ import { parseFilter, parseLimit, parseProductId } from "./search-params.server"
 import { rankSimilar, withSettings } from "./ranking-rules.server";
 import { ResultCache, resultCacheOptionsFromEnv } from "./result-cache.server";
 import { clientIp, RateLimits } from "./rate-limits.server";
-import { photoSearch, toCards } from "./storefront-search.server";
+import { localFeatureSource } from "./local-feature-source.server";
+import { DEFAULT_PHOTO_SEARCH, photoSearch, toCards } from "./storefront-search.server";
 import { textSearch } from "./text-search.server";
 
 async function handled(run: () => Promise<Response>): Promise<Response> {
@@ -163,7 +164,7 @@ export function visualSearchHandler(request: Request): Promise<Response> {
     const filter = withSettings(requestFilter, catalog.settings);
     const embedder = await webServices().embedder;
     const image = await readPhotoUpload(request, embedder.spec);
-    const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter) : [];
+    const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(db(), shop)) : [];
     return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
   });
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { l2normalize } from "../embedding/vector-codec";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex } from "../search/shop-vector-index.server";
-import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, similarProducts, type PhotoSearchConfig } from "./storefront-search.server";
+import { CHANNELS, LOCAL_BYTES } from "../embedding/local-features";
+import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, rerankHeadByLocal, similarProducts, type PhotoSearchConfig } from "./storefront-search.server";
 import { ProxyError } from "./proxy-errors.server";
 
 const dims = { image: 4, color: 3, text: 3 };
@@ -91,6 +92,7 @@ describe("photo search composition", () => {
     const embedder = {
       modelId: "fake", dim: 2,
       embed: async (ims: { tensor: Float32Array }[]) => (calls.push(ims.length), ims.map((_, i) => v(i === 0 ? 1 : 0, i === 0 ? 0 : 1))),
+      embedWithLocal: async () => [],
       close: async () => {},
     };
     const image = { tensor: new Float32Array(3 * 224 * 224), color: v(1, 0, 0) };
@@ -108,5 +110,30 @@ describe("photo search composition", () => {
     expect(fb[0].id).toBe("tee-b");
     for (const h of fb) expect(h.score).toBeCloseTo(h.contributions.image + h.contributions.color + h.contributions.text, 6);
     expect(() => similarProducts({ index: idx }, "nope", 2, {})).toThrow(ProxyError);
+  });
+
+  it("local re-rank: the head is re-ordered by regional matches (attributed to the image channel), the tail untouched", async () => {
+    const first = ["a", "b", "c", "d"].map((id, i) => ({ id, score: 0.9 - i * 0.01, contributions: { image: 0.9 - i * 0.01, color: 0, text: 0 } }));
+    const regions = (channel: number) => {
+      const out = new Int8Array(LOCAL_BYTES);
+      for (let r = 0; r < LOCAL_BYTES / CHANNELS; r++) out[r * CHANNELS + channel] = 127;
+      return out;
+    };
+    const query = regions(5);
+    const asked: string[][] = [];
+    const load = async (ids: string[]) => {
+      asked.push(ids);
+      // "c" has a photo whose parts are the query's; "a" has other parts; "b" has nothing stored.
+      return new Map([["a", [regions(9)]], ["c", [regions(9), regions(5)]]]);
+    };
+    const out = await rerankHeadByLocal(first, query, load, { head: 3, weight: 1 });
+    expect(asked).toEqual([["a", "b", "c"]]);
+    expect(out.map((h) => h.id)).toEqual(["c", "a", "b", "d"]);
+    expect(out[0].score).toBeCloseTo(0.88 + 1, 6);
+    expect(out[0].contributions.image).toBeCloseTo(out[0].score, 6);
+    expect(out[3]).toBe(first[3]);
+    // Off: the list as it was, and nothing read.
+    expect(await rerankHeadByLocal(first, query, load, { head: 0, weight: 1 })).toBe(first);
+    expect(asked).toHaveLength(1);
   });
 });

@@ -25,6 +25,7 @@
 import { centre } from "../embedding/catalog-centring";
 import type { ImageEmbedder } from "../embedding/image-embedder.server";
 import type { PreparedImage } from "../embedding/image-preprocess.server";
+import { localMatch } from "../embedding/local-features";
 import { queryViews, type QueryViewOptions } from "../embedding/query-views";
 import { l2normalize } from "../embedding/vector-codec";
 import type { ProductFilter } from "../search/filters";
@@ -63,6 +64,8 @@ export interface PhotoSearchConfig {
      */
     keepHead: number;
   };
+  /** Local re-rank of the first pass' head (photoSearch with a LocalFeatureSource; head ≤ 1 = off). */
+  local: { head: number; weight: number };
 }
 
 /**
@@ -79,6 +82,7 @@ export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
   viewMatch: "mean",
   weights: { image: 1, color: 0 },
   feedback: { hits: 2, weight: 0.6, pool: 40, channels: ["text"], keepHead: 3 },
+  local: { head: 5, weight: 1 },
 };
 
 export function toCards(catalog: LiveCatalog, hits: SearchHit[], pathPrefix: string): ScoredCard[] {
@@ -118,8 +122,13 @@ function meanOf(vectors: Float32Array[]): Float32Array {
 
 /** The embeddings of the photo's query views (one batch), original first. */
 export async function embedPhotoViews(embedder: ImageEmbedder, image: PreparedImage, views: QueryViewOptions): Promise<Float32Array[]> {
+  return embedder.embed(viewImages(image, views));
+}
+
+/** The photo's query views as prepared images (original first). */
+function viewImages(image: PreparedImage, views: QueryViewOptions): PreparedImage[] {
   const tensors = image.tensor.length === 3 * INPUT_SIZE * INPUT_SIZE ? queryViews(image.tensor, INPUT_SIZE, views) : [image.tensor];
-  return embedder.embed(tensors.map((tensor) => ({ tensor, color: image.color })));
+  return tensors.map((tensor) => ({ tensor, color: image.color }));
 }
 
 /** The photo's image vector: the embeddings of its query views, averaged (one batch). */
@@ -157,6 +166,17 @@ export function rankForPhoto(
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
 ): SearchHit[] {
+  return finishPhotoRanking(catalog.index, photoFirstPass(catalog, query, limit, filter, config), limit, filter, config);
+}
+
+/** Step 2: the first pass, as many hits as feedback re-ranks (or `limit`). */
+export function photoFirstPass(
+  catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images" | "imageMean">>,
+  query: { image: Float32Array; color: Float32Array; views?: Float32Array[] },
+  limit: number,
+  filter: ProductFilter,
+  config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
+): SearchHit[] {
   const { index } = catalog;
   const w: ChannelWeights = index.weights;
   const p = config.weights;
@@ -168,18 +188,46 @@ export function rankForPhoto(
 
   const fb = config.feedback;
   const useFeedback = fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
-  const k = useFeedback ? Math.max(limit, fb.pool) : limit;
+  const k = Math.max(useFeedback ? Math.max(limit, fb.pool) : limit, config.local.head);
   const bestPhoto = config.match === "best-photo" && catalog.images && vectors.image && !vectors.color;
   // The combined index's image channel is centred on the catalog mean (similar products): so is the query.
   if (!bestPhoto && vectors.image && catalog.imageMean) vectors.image = scaled(centre(query.image, catalog.imageMean.mean), p.image / w.image);
-  const first = !bestPhoto
+  return !bestPhoto
     ? index.searchByVectors(vectors, { k, filter })
     : config.viewMatch === "max" && query.views && query.views.length > 1
       ? bestOverViews(catalog.images!, query.views, p.image, k, filter)
       : catalog.images!.search(scaled(query.image, p.image), { k, filter });
-  if (!useFeedback) return first.slice(0, limit);
+}
 
+/** Step 3 on a first pass (feedback, or just the first `limit`). */
+export function finishPhotoRanking(index: LiveCatalog["index"], first: SearchHit[], limit: number, filter: ProductFilter, config: PhotoSearchConfig): SearchHit[] {
+  const fb = config.feedback;
+  const w: ChannelWeights = index.weights;
+  if (!(fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0))) return first.slice(0, limit);
   return withFeedback(index, first, limit, filter, fb);
+}
+
+/** The stored regional descriptors of products (one Int8Array per photo), for the local re-rank. */
+export type LocalFeatureSource = (productIds: string[]) => Promise<Map<string, Int8Array[]>>;
+
+/**
+ * Step 2b: the first pass' best `head` products re-ranked by local matching — each gains
+ * `weight` × its best photo's Chamfer similarity to the shopper's photo (local-features.ts),
+ * attributed to the image channel. Products without stored descriptors gain nothing, so a
+ * catalog still being re-embedded degrades to the global ranking.
+ */
+export async function rerankHeadByLocal(first: SearchHit[], query: Int8Array, load: LocalFeatureSource, cfg: PhotoSearchConfig["local"]): Promise<SearchHit[]> {
+  if (cfg.head <= 1 || cfg.weight <= 0 || first.length < 2) return first;
+  const head = first.slice(0, cfg.head);
+  const stored = await load(head.map((h) => h.id));
+  const rescored = head.map((hit) => {
+    let best = 0;
+    for (const photo of stored.get(hit.id) ?? []) best = Math.max(best, localMatch(query, photo));
+    const gain = cfg.weight * best;
+    return { ...hit, score: hit.score + gain, contributions: { ...hit.contributions, image: hit.contributions.image + gain } };
+  });
+  rescored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...rescored, ...first.slice(head.length)];
 }
 
 export type FeedbackConfig = PhotoSearchConfig["feedback"];
@@ -235,8 +283,13 @@ export async function photoSearch(
   limit: number,
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
+  local?: LocalFeatureSource,
 ): Promise<SearchHit[]> {
-  const views = await embedPhotoViews(embedder, image, config.views);
+  const embedded = await embedder.embedWithLocal(viewImages(image, config.views));
+  const views = embedded.map((e) => e.vector);
   // A shopper's photo has no text: only the image channels take part in the query itself.
-  return rankForPhoto(catalog, { image: meanOf(views), color: image.color, views }, limit, filter, config);
+  let first = photoFirstPass(catalog, { image: meanOf(views), color: image.color, views }, limit, filter, config);
+  const queryLocal = embedded[0].local;
+  if (local && queryLocal) first = await rerankHeadByLocal(first, queryLocal, local, config.local);
+  return finishPhotoRanking(catalog.index, first, limit, filter, config);
 }
