@@ -4,7 +4,11 @@
  * Pipeline (sharp): sniff format (refuse markup / non-raster), check byte and
  * pixel limits from the header, then decode the first frame once: EXIF
  * orientation, alpha flattened on white, any colour space / bit depth -> 8-bit
- * sRGB, downscaled to a working size. From that raw buffer:
+ * sRGB. The decode keeps the photo's own size when it is at most 2x WORK_SIZE
+ * (a resample to the working size costs about as much as the JPEG decode, and
+ * the fit below resamples anyway: one Lanczos-3 resample instead of two);
+ * larger photos are shrunk to WORK_SIZE on load (JPEG shrink-on-load does most
+ * of it). From that raw buffer:
  *  - one look at its pixels (image-analysis.ts): the border background,
  *    estimated once, then the trim box and the colour signature;
  *  - the model input, normalised to CHW with the model's mean/std:
@@ -13,11 +17,11 @@
  *      centred on white while normalising — byte for byte what sharp's
  *      "contain" on a white 224x224 canvas gives, without its canvas pass;
  *    - "cover-centre" (CLIP): shortest side resized to 224 (bicubic), centre
- *      crop 224x224, as CLIP was trained; the working copy then keeps its
+ *      crop 224x224, as CLIP was trained; a shrunk working copy keeps its
  *      shortest side >= 384 so the crop is never upscaled from a thumbnail.
- *      (Two resizes: the decode's Lanczos-3 to the working copy, then
- *      Catmull-Rom bicubic to 224 — close to, not bit-identical with, PIL's
- *      single bicubic resize.)
+ *      (For a photo shrunk on decode, two resizes: Lanczos-3 to the working
+ *      copy, then Catmull-Rom bicubic to 224 — close to, not bit-identical
+ *      with, PIL's single bicubic resize; smaller photos get the one bicubic.)
  *  Normalisation is one table look-up per byte (tables computed with the same
  *  formula, so the values are unchanged).
  *
@@ -47,7 +51,10 @@ export interface PrepareImageOptions {
 
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_PIXELS = 40_000_000;
-/** Longest side (shortest for "cover-centre") of the single decoded working copy. */
+/**
+ * Longest side (shortest for "cover-centre") a large photo is shrunk to on decode; photos up to
+ * twice this are decoded at their own size.
+ */
 const WORK_SIZE = 384;
 const INPUT_SIZE = 224;
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
@@ -119,10 +126,11 @@ export async function decodePhoto(input: Buffer, opts: PrepareImageOptions = {})
   let data: Buffer;
   let info: sharp.OutputInfo;
   try {
-    ({ data, info } = await open()
-      .rotate()
-      .flatten({ background: WHITE })
-      .resize(WORK_SIZE, WORK_SIZE, { fit: cover ? "outside" : "inside", withoutEnlargement: true })
+    let decode = open().rotate().flatten({ background: WHITE });
+    if ((cover ? Math.min(w, h) : Math.max(w, h)) > 2 * WORK_SIZE) {
+      decode = decode.resize(WORK_SIZE, WORK_SIZE, { fit: cover ? "outside" : "inside", withoutEnlargement: true });
+    }
+    ({ data, info } = await decode
       .toColourspace("srgb")
       .removeAlpha()
       .raw({ depth: "uchar" })

@@ -10,8 +10,12 @@
  * stored image vectors change (which photos, how they are kept).
  */
 export const TEXT_VECTOR_VERSION = "t2";
-/** i2: per-photo vectors (`Product.imageVectors`, first MAX_PRODUCT_IMAGES photos) besides the mean. */
-export const IMAGE_VECTOR_VERSION = "i2";
+/**
+ * i2: per-photo vectors (`Product.imageVectors`, first MAX_PRODUCT_IMAGES photos) besides the mean.
+ * i3: photos up to 768 px are decoded at their own size (no resample before the fit to 224), so the
+ * model's view and the colour signature of the same photo change slightly.
+ */
+export const IMAGE_VECTOR_VERSION = "i3";
 
 /** Model id of the built-in hashed text vector (text-vector.ts): the default text recipe. */
 export const HASHED_TEXT_MODEL_ID = `hashed-text-${TEXT_VECTOR_VERSION}`;
