@@ -31,7 +31,7 @@ const photos = files.map((f) => readFileSync(f));
 const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
-const stages = ["decode (checks, metadata, decode)", "analysis (grid: background, box, colour)", "trim + fit (sharp)", "normalise + white canvas", "prepareImage, whole"] as const;
+const stages = ["decode (checks, metadata, decode)", "analysis (background, box, colour)", "trim + fit (sharp)", "normalise + white canvas", "prepareImage, whole"] as const;
 const totals = new Map<string, number>(stages.map((s) => [s, 0]));
 const rounds = Number(values.rounds);
 for (let round = 0; round <= rounds; round++) {
