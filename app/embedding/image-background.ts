@@ -59,41 +59,52 @@ function histogramMedian(hist: Uint32Array, count: number): number {
   return 255;
 }
 
-/** Calls `visit(i)` for the byte offset of every sampled border pixel (ring ~2% of the short side). */
-function forEachBorderPixel(width: number, height: number, visit: (i: number) => void): void {
+/** Byte offsets of the sampled border pixels: a ring ~2% of the short side thick. */
+function borderOffsets(width: number, height: number): Int32Array {
   const ring = Math.max(1, Math.round(Math.min(width, height) * 0.02));
   const step = Math.max(1, Math.floor((2 * (width + height)) / 2000));
+  const bandRows = Math.min(height, 2 * ring);
+  const out = new Int32Array(bandRows * Math.ceil(width / step) + 2 * ring * Math.ceil(height / step));
+  let n = 0;
   for (let y = 0; y < height; y++) {
     const inBand = y < ring || y >= height - ring;
     if (inBand) {
-      for (let x = 0; x < width; x += step) visit((y * width + x) * 3);
+      for (let x = 0; x < width; x += step) out[n++] = (y * width + x) * 3;
     } else if (y % step === 0) {
       for (let x = 0; x < ring; x++) {
-        visit((y * width + x) * 3);
-        visit((y * width + (width - 1 - x)) * 3);
+        out[n++] = (y * width + x) * 3;
+        out[n++] = (y * width + (width - 1 - x)) * 3;
       }
     }
   }
+  return out.subarray(0, n);
 }
 
 /** Estimates the background from a border ring about 2% of the short side thick. */
 export function estimateBorderBackground(rgb: ArrayLike<number>, width: number, height: number): BorderBackground {
+  const idx = borderOffsets(width, height);
   const hr = new Uint32Array(256);
   const hg = new Uint32Array(256);
   const hb = new Uint32Array(256);
-  let count = 0;
-  forEachBorderPixel(width, height, (i) => {
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
     hr[rgb[i]]++;
     hg[rgb[i + 1]]++;
     hb[rgb[i + 2]]++;
-    count++;
-  });
-  const bg: [number, number, number] = [histogramMedian(hr, count), histogramMedian(hg, count), histogramMedian(hb, count)];
+  }
+  const count = idx.length;
+  const br = histogramMedian(hr, count);
+  const bgc = histogramMedian(hg, count);
+  const bb = histogramMedian(hb, count);
   let close = 0;
-  forEachBorderPixel(width, height, (i) => {
-    if (colorDistance(rgb, i, bg) <= BACKGROUND_TOLERANCE) close++;
-  });
-  return { rgb: bg, uniformity: count ? close / count : 0 };
+  for (let k = 0; k < count; k++) {
+    const i = idx[k];
+    const dr = rgb[i] - br;
+    const dg = rgb[i + 1] - bgc;
+    const db = rgb[i + 2] - bb;
+    if (dr * dr + dg * dg + db * db <= TOLERANCE_SQ) close++;
+  }
+  return { rgb: [br, bgc, bb], uniformity: count ? close / count : 0 };
 }
 
 /**
