@@ -71,7 +71,7 @@ describe("reconcile", () => {
     const ids = (await embedQueue.getJobs(["waiting"])).map((j) => j.id).sort();
     expect(ids).toEqual(all.map((p) => embedJobId(shop, p.id, p.textHash, p.imageHash, minilm)).sort());
     expect(ids).not.toContain(embedJobId(shop, all[0].id, all[0].textHash, all[0].imageHash));
-    // Default models keep the job ids they always had.
+    // Default models keep the job ids they always had (the image recipe is part of them: i3 since issue 4).
     expect(embedJobId(shop, "1", "a".repeat(40), "b".repeat(40), { imageModelId: DEFAULT_IMAGE_MODEL_ID })).toBe(`embed|${shop}|1|aaaaaaaaaaaa|bbbbbbbbbbbb|t2|i3`);
 
     // Rows the MiniLM worker embedded are current for it; a CLIP image worker redoes them.

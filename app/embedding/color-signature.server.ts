@@ -7,7 +7,13 @@
  * levels for achromatic ones; every pixel is spread (bilinearly) over
  * neighbouring bins, and blended between chromatic and grey by saturation/value.
  */
-import { BACKGROUND_TOLERANCE, UNIFORM_BORDER, colorDistance, estimateBorderBackground } from "./image-background.js";
+import {
+  BACKGROUND_TOLERANCE,
+  UNIFORM_BORDER,
+  colorDistance,
+  estimateBorderBackground,
+  type BorderBackground,
+} from "./image-background.js";
 
 const HUE_BINS = 12;
 const SAT_BINS = 2;
@@ -16,32 +22,40 @@ const GREY_BINS = 4;
 const CHROMA_DIM = HUE_BINS * SAT_BINS * VAL_BINS;
 export const COLOR_DIM = CHROMA_DIM + GREY_BINS; // 52
 
-/** Max pixels sampled per image (uniform stride). */
-const MAX_SAMPLES = 16_000;
+/** Pixels sampled per image: a uniform stride keeps between about this many and 4x as many. */
+export const MAX_SAMPLES = 16_000;
+
+/** c clamped to [0, max]. */
+function clampTo(c: number, max: number): number {
+  return Math.min(Math.max(c, 0), max);
+}
 
 function clamp01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
-/** Spreads weight w at continuous coordinate c over bins 0..n-1 (clamped, not circular). */
-function linearSplit(c: number, n: number): [number, number, number] {
-  const x = Math.min(Math.max(c, 0), n - 1);
-  const i0 = Math.floor(x);
-  const f = x - i0;
-  return [i0, Math.min(i0 + 1, n - 1), f];
+/** The sampling stride colorSignature uses for an image of n pixels. */
+export function samplingStride(n: number): number {
+  return Math.max(1, Math.floor(Math.sqrt(n / MAX_SAMPLES)));
 }
 
 /**
  * @param rgb packed 8-bit RGB (3 bytes per pixel), row-major
+ * @param background the image's border background, when the caller has already estimated it
  */
-export function colorSignature(rgb: Uint8Array, width: number, height: number): Float32Array {
+export function colorSignature(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  background?: BorderBackground,
+): Float32Array {
   if (rgb.length < width * height * 3) throw new RangeError("colorSignature: buffer smaller than width*height*3");
   const hist = new Float64Array(COLOR_DIM);
   const n = width * height;
   if (n === 0) return new Float32Array(COLOR_DIM);
-  const bg = estimateBorderBackground(rgb, width, height);
+  const bg = background ?? estimateBorderBackground(rgb, width, height);
   const uniform = bg.uniformity >= UNIFORM_BORDER;
-  const stride = Math.max(1, Math.floor(Math.sqrt(n / MAX_SAMPLES)));
+  const stride = samplingStride(n);
 
   const accumulate = (useMask: boolean): number => {
     let total = 0;
@@ -98,7 +112,11 @@ function addPixel(hist: Float64Array, r: number, g: number, b: number, w: number
   const chroma = clamp01((s - 0.1) / 0.2) * clamp01((v - 0.1) / 0.2);
 
   if (chroma < 1) {
-    const [g0, g1, f] = linearSplit(v * GREY_BINS - 0.5, GREY_BINS);
+    // Linear split over the grey bins (clamped, not circular); inlined: no allocation per pixel.
+    const gx = clampTo(v * GREY_BINS - 0.5, GREY_BINS - 1);
+    const g0 = Math.floor(gx);
+    const g1 = Math.min(g0 + 1, GREY_BINS - 1);
+    const f = gx - g0;
     const wg = w * (1 - chroma);
     hist[CHROMA_DIM + g0] += wg * (1 - f);
     hist[CHROMA_DIM + g1] += wg * f;
@@ -116,8 +134,14 @@ function addPixel(hist: Float64Array, r: number, g: number, b: number, w: number
     const hf = hc - h0f;
     const h0 = ((h0f % HUE_BINS) + HUE_BINS) % HUE_BINS;
     const h1 = (h0 + 1) % HUE_BINS;
-    const [s0, s1, sf] = linearSplit(((s - 0.1) / 0.9) * SAT_BINS - 0.5, SAT_BINS);
-    const [v0, v1, vf] = linearSplit(((v - 0.1) / 0.9) * VAL_BINS - 0.5, VAL_BINS);
+    const sx = clampTo(((s - 0.1) / 0.9) * SAT_BINS - 0.5, SAT_BINS - 1);
+    const s0 = Math.floor(sx);
+    const s1 = Math.min(s0 + 1, SAT_BINS - 1);
+    const sf = sx - s0;
+    const vx = clampTo(((v - 0.1) / 0.9) * VAL_BINS - 0.5, VAL_BINS - 1);
+    const v0 = Math.floor(vx);
+    const v1 = Math.min(v0 + 1, VAL_BINS - 1);
+    const vf = vx - v0;
     const wc = w * chroma;
     // Trilinear spread over (hue, sat, val) neighbours, without allocations (hot loop).
     for (let a = 0; a < 2; a++) {

@@ -4,22 +4,33 @@
  * Pipeline (sharp): sniff format (refuse markup / non-raster), check byte and
  * pixel limits from the header, then decode the first frame once: EXIF
  * orientation, alpha flattened on white, any colour space / bit depth -> 8-bit
- * sRGB, downscaled to a working size. From that raw buffer: the colour
- * signature, and the model input, normalised to CHW with the model's mean/std:
- *  - "contain-white" (MobileNetV2, the default): after trimming a uniform studio
- *    background, an aspect-preserving "contain" fit on a white 224x224 canvas;
- *  - "cover-centre" (CLIP): shortest side resized to 224 (bicubic), centre crop
- *    224x224, as CLIP was trained; the working copy then keeps its shortest
- *    side >= 384 so the crop is never upscaled from a thumbnail. (Two resizes:
- *    the decode's Lanczos-3 to the working copy, then Catmull-Rom bicubic to 224
- *    — close to, not bit-identical with, PIL's single bicubic resize.)
+ * sRGB. The decode keeps the photo's own size when it is at most 2x WORK_SIZE
+ * (a resample to the working size costs about as much as the JPEG decode, and
+ * the fit below resamples anyway: one Lanczos-3 resample instead of two);
+ * larger photos are shrunk to WORK_SIZE on load (JPEG shrink-on-load does most
+ * of it). From that raw buffer:
+ *  - one look at its pixels (image-analysis.ts): the border background,
+ *    estimated once, then the trim box and the colour signature;
+ *  - the model input, normalised to CHW with the model's mean/std:
+ *    - "contain-white" (MobileNetV2, the default): after trimming a uniform
+ *      studio background, an aspect-preserving fit (sharp "inside") placed
+ *      centred on white while normalising — byte for byte what sharp's
+ *      "contain" on a white 224x224 canvas gives, without its canvas pass;
+ *    - "cover-centre" (CLIP): shortest side resized to 224 (bicubic), centre
+ *      crop 224x224, as CLIP was trained; a shrunk working copy keeps its
+ *      shortest side >= 384 so the crop is never upscaled from a thumbnail.
+ *      (For a photo shrunk on decode, two resizes: Lanczos-3 to the working
+ *      copy, then Catmull-Rom bicubic to 224 — close to, not bit-identical
+ *      with, PIL's single bicubic resize; smaller photos get the one bicubic.)
+ *  Normalisation is one table look-up per byte (tables computed with the same
+ *  formula, so the values are unchanged).
  *
  * All failures are ImageInputError; raw sharp errors never escape.
  */
 import sharp from "sharp";
 import { ImageInputError } from "./image-errors.js";
-import { foregroundBox } from "./image-background.js";
-import { colorSignature } from "./color-signature.server.js";
+import { analysePhoto } from "./image-analysis.js";
+import type { Box } from "./image-background.js";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
 
 export interface PreparedImage {
@@ -40,7 +51,10 @@ export interface PrepareImageOptions {
 
 export const DEFAULT_MAX_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_PIXELS = 40_000_000;
-/** Longest side of the single decoded working copy. */
+/**
+ * Longest side (shortest for "cover-centre") a large photo is shrunk to on decode; photos up to
+ * twice this are decoded at their own size.
+ */
 const WORK_SIZE = 384;
 const INPUT_SIZE = 224;
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
@@ -65,7 +79,21 @@ function mapSharpError(e: unknown): ImageInputError {
   return new ImageInputError("corrupt");
 }
 
+/** A decoded photo: packed 8-bit sRGB, EXIF-oriented, alpha on white. */
+export interface DecodedPhoto {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
+
 export async function prepareImage(input: Buffer, opts: PrepareImageOptions = {}): Promise<PreparedImage> {
+  const spec = opts.model ?? defaultSpec;
+  const photo = await decodePhoto(input, opts);
+  return prepareFromRgb(photo.rgb, photo.width, photo.height, spec);
+}
+
+/** Checks and the single decode (stage 1 of prepareImage; exported for the profile script). */
+export async function decodePhoto(input: Buffer, opts: PrepareImageOptions = {}): Promise<DecodedPhoto> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!input || input.length === 0) throw new ImageInputError("empty");
@@ -94,15 +122,15 @@ export async function prepareImage(input: Buffer, opts: PrepareImageOptions = {}
     );
   }
 
-  // The single decode.
-  const spec = opts.model ?? defaultSpec;
+  const cover = (opts.model ?? defaultSpec).fit === "cover-centre";
   let data: Buffer;
   let info: sharp.OutputInfo;
   try {
-    ({ data, info } = await open()
-      .rotate()
-      .flatten({ background: WHITE })
-      .resize(WORK_SIZE, WORK_SIZE, { fit: spec.fit === "cover-centre" ? "outside" : "inside", withoutEnlargement: true })
+    let decode = open().rotate().flatten({ background: WHITE });
+    if ((cover ? Math.min(w, h) : Math.max(w, h)) > 2 * WORK_SIZE) {
+      decode = decode.resize(WORK_SIZE, WORK_SIZE, { fit: cover ? "outside" : "inside", withoutEnlargement: true });
+    }
+    ({ data, info } = await decode
       .toColourspace("srgb")
       .removeAlpha()
       .raw({ depth: "uchar" })
@@ -110,8 +138,7 @@ export async function prepareImage(input: Buffer, opts: PrepareImageOptions = {}
   } catch (e) {
     throw mapSharpError(e);
   }
-  const rgb = toRgb(data, info.width, info.height, info.channels);
-  return prepareFromRgb(rgb, info.width, info.height, spec);
+  return { rgb: toRgb(data, info.width, info.height, info.channels), width: info.width, height: info.height };
 }
 
 /** Everything after the decode, on packed 8-bit RGB. Exposed for tests / benchmarks. */
@@ -121,22 +148,33 @@ export async function prepareFromRgb(
   height: number,
   spec: ModelSpec = defaultSpec,
 ): Promise<PreparedImage> {
-  const color = colorSignature(rgb, width, height);
-  let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } });
+  const { box, color } = analysePhoto(rgb, width, height);
+  const fitted = await fitToInput({ rgb, width, height }, box, spec);
+  return { tensor: toNormalisedChw(fitted.rgb, fitted.width, fitted.height, spec), color };
+}
+
+/**
+ * The model's view, before normalisation: for "contain-white" the trimmed photo resized to fit
+ * INPUT_SIZE square (not yet on its white canvas: toNormalisedChw places it); for
+ * "cover-centre" the INPUT_SIZE square centre crop.
+ */
+export async function fitToInput(photo: DecodedPhoto, box: Box | null, spec: ModelSpec = defaultSpec): Promise<DecodedPhoto> {
+  let pipeline = sharp(photo.rgb, { raw: { width: photo.width, height: photo.height, channels: 3 } });
   if (spec.fit === "cover-centre") {
     pipeline = pipeline.resize(INPUT_SIZE, INPUT_SIZE, { fit: "cover", position: "centre", kernel: "cubic" });
   } else {
-    const box = foregroundBox(rgb, width, height);
     if (box) pipeline = pipeline.extract(box);
-    pipeline = pipeline.resize(INPUT_SIZE, INPUT_SIZE, { fit: "contain", background: WHITE });
+    pipeline = pipeline.resize(INPUT_SIZE, INPUT_SIZE, { fit: "inside" });
   }
-  let fitted: Buffer;
+  let out: { data: Buffer; info: sharp.OutputInfo };
   try {
-    fitted = await pipeline.removeAlpha().raw().toBuffer();
+    out = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw mapSharpError(e);
   }
-  return { tensor: toNormalisedChw(fitted, INPUT_SIZE, INPUT_SIZE, spec), color };
+  const { data, info } = out;
+  if (info.channels !== 3 || info.width > INPUT_SIZE || info.height > INPUT_SIZE) throw new ImageInputError("corrupt");
+  return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 function toRgb(data: Buffer, width: number, height: number, channels: number): Uint8Array {
@@ -155,15 +193,41 @@ function toRgb(data: Buffer, width: number, height: number, channels: number): U
   return out;
 }
 
-function toNormalisedChw(rgb: Uint8Array, width: number, height: number, spec: ModelSpec): Float32Array {
-  const plane = width * height;
+/** Per-channel lookup tables byte -> (byte / 255 - mean) / std, per model (mean and std are fixed). */
+const normTables = new WeakMap<ModelSpec, Float32Array[]>();
+
+function normTable(spec: ModelSpec): Float32Array[] {
+  let t = normTables.get(spec);
+  if (!t) {
+    t = [0, 1, 2].map((c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - spec.mean[c]) / spec.std[c]));
+    normTables.set(spec, t);
+  }
+  return t;
+}
+
+/**
+ * Packed RGB of width x height (at most INPUT_SIZE square) -> normalised CHW INPUT_SIZE x
+ * INPUT_SIZE, the picture centred on white (sharp's "contain" position: offset floor(gap / 2)).
+ */
+export function toNormalisedChw(rgb: Uint8Array, width: number, height: number, spec: ModelSpec): Float32Array {
+  const S = INPUT_SIZE;
+  const plane = S * S;
   const out = new Float32Array(3 * plane);
-  const [m0, m1, m2] = spec.mean;
-  const [s0, s1, s2] = spec.std;
-  for (let p = 0; p < plane; p++) {
-    out[p] = (rgb[p * 3] / 255 - m0) / s0;
-    out[plane + p] = (rgb[p * 3 + 1] / 255 - m1) / s1;
-    out[2 * plane + p] = (rgb[p * 3 + 2] / 255 - m2) / s2;
+  const [t0, t1, t2] = normTable(spec);
+  if (width < S || height < S) {
+    out.fill(t0[255], 0, plane);
+    out.fill(t1[255], plane, 2 * plane);
+    out.fill(t2[255], 2 * plane, 3 * plane);
+  }
+  const left = (S - width) >> 1;
+  const top = (S - height) >> 1;
+  for (let y = 0, i = 0; y < height; y++) {
+    let p = (top + y) * S + left;
+    for (let x = 0; x < width; x++, p++, i += 3) {
+      out[p] = t0[rgb[i]];
+      out[plane + p] = t1[rgb[i + 1]];
+      out[2 * plane + p] = t2[rgb[i + 2]];
+    }
   }
   return out;
 }

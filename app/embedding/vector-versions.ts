@@ -12,7 +12,9 @@
 export const TEXT_VECTOR_VERSION = "t2";
 /**
  * i2: per-photo vectors (`Product.imageVectors`, first MAX_PRODUCT_IMAGES photos) besides the mean.
- * i3: the same photos' regional descriptors (`Product.localFeatures`) for the photo search's local re-rank.
+ * i3: the same photos' regional descriptors (`Product.localFeatures`) for the photo search's local
+ * re-rank; and photos up to 768 px decoded at their own size (no resample before the fit to 224),
+ * which changes the model's view and the colour signature of the same photo slightly.
  */
 export const IMAGE_VECTOR_VERSION = "i3";
 
