@@ -63,7 +63,11 @@ export function stampPath(modelPath: string): string {
   return `${modelPath}.sha256`;
 }
 
-/** True if the derived model at `p` is intact per its stamp. */
+/**
+ * True if the derived model at `p` is the registry's derivation: intact per its stamp, and the
+ * output of the current graph edit (the registry pins its SHA-256), so a file left by an older
+ * derivation under the same name is derived again.
+ */
 async function derivedIsValid(p: string, spec: ModelSpec, sourceSpec: ModelSpec): Promise<boolean> {
   const [buf, stampRaw] = await Promise.all([readIfExists(p), readIfExists(stampPath(p))]);
   if (!buf || !stampRaw) return false;
@@ -74,7 +78,7 @@ async function derivedIsValid(p: string, spec: ModelSpec, sourceSpec: ModelSpec)
     return false;
   }
   return (
-    stamp.modelId === spec.id && stamp.sourceSha256 === sourceSpec.sha256 && stamp.sha256 === sha256Hex(buf)
+    stamp.modelId === spec.id && stamp.sourceSha256 === sourceSpec.sha256 && stamp.sha256 === sha256Hex(buf) && stamp.sha256 === spec.sha256
   );
 }
 

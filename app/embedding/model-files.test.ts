@@ -70,6 +70,16 @@ describe.skipIf(!mirror)("ensureImageModel with a mirror (MODELS_MIRROR or ../sh
     expect(statSync(p).size).toBe(derived.sizeBytes);
   });
 
+  it("re-derives a file left by an older derivation (consistent stamp, not the registry's output)", async () => {
+    const p = path.join(dir, derived.fileName);
+    const older = Buffer.from("an older graph edit's output");
+    writeFileSync(p, older);
+    writeFileSync(stampPath(p), JSON.stringify({ modelId: derived.id, sha256: sha256Hex(older), sourceSha256: src.sha256 }) + "\n");
+    const r = await ensureImageModel({ modelsDir: dir, allowDownload: false });
+    expect(r.status).toBe("ready");
+    expect(sha256Hex(readFileSync(p))).toBe(derived.sha256);
+  });
+
   it("a corrupted local source with no other source -> fallback, mentions the mismatch", async () => {
     const d2 = path.join(tmp, "corrupt-src");
     mkdirSync(d2, { recursive: true });
