@@ -132,8 +132,13 @@ describe("photo search composition", () => {
     expect(out[0].score).toBeCloseTo(0.88 + 1, 6);
     expect(out[0].contributions.image).toBeCloseTo(out[0].score, 6);
     expect(out[3]).toBe(first[3]);
+    // Only the first `keep` places are decided locally; the rest of the head keeps its first-pass order and scores.
+    const kept = await rerankHeadByLocal(first, query, load, { head: 3, weight: 1 }, 1);
+    expect(kept.map((h) => h.id)).toEqual(["c", "a", "b", "d"]);
+    expect(kept[1]).toBe(first[0]);
+    expect(kept[2]).toBe(first[1]);
     // Off: the list as it was, and nothing read.
     expect(await rerankHeadByLocal(first, query, load, { head: 0, weight: 1 })).toBe(first);
-    expect(asked).toHaveLength(1);
+    expect(asked).toHaveLength(2);
   });
 });

@@ -211,13 +211,22 @@ export function finishPhotoRanking(index: LiveCatalog["index"], first: SearchHit
 export type LocalFeatureSource = (productIds: string[]) => Promise<Map<string, Int8Array[]>>;
 
 /**
- * Step 2b: the first pass' best `head` products re-ranked by local matching — each gains
- * `weight` × its best photo's Chamfer similarity to the shopper's photo (local-features.ts),
- * attributed to the image channel. Products without stored descriptors gain nothing, so a
- * catalog still being re-embedded degrades to the global ranking.
+ * Step 2b: local matching decides which of the first pass' best `head` products take its first
+ * `keep` places — each gains `weight` × its best photo's Chamfer similarity to the shopper's photo
+ * (local-features.ts), attributed to the image channel. The other head products go back, in
+ * their first-pass order and with their first-pass scores, to be ranked with the rest (by
+ * feedback), so the gain, which is on another scale, never pins them above better category
+ * matches. Products without stored descriptors gain nothing: a catalog still being re-embedded
+ * degrades to the global ranking.
  */
-export async function rerankHeadByLocal(first: SearchHit[], query: Int8Array, load: LocalFeatureSource, cfg: PhotoSearchConfig["local"]): Promise<SearchHit[]> {
-  if (cfg.head <= 1 || cfg.weight <= 0 || first.length < 2) return first;
+export async function rerankHeadByLocal(
+  first: SearchHit[],
+  query: Int8Array,
+  load: LocalFeatureSource,
+  cfg: PhotoSearchConfig["local"],
+  keep = cfg.head,
+): Promise<SearchHit[]> {
+  if (cfg.head <= 1 || cfg.weight <= 0 || keep <= 0 || first.length < 2) return first;
   const head = first.slice(0, cfg.head);
   const stored = await load(head.map((h) => h.id));
   const rescored = head.map((hit) => {
@@ -227,7 +236,9 @@ export async function rerankHeadByLocal(first: SearchHit[], query: Int8Array, lo
     return { ...hit, score: hit.score + gain, contributions: { ...hit.contributions, image: hit.contributions.image + gain } };
   });
   rescored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return [...rescored, ...first.slice(head.length)];
+  const kept = rescored.slice(0, keep);
+  const keptIds = new Set(kept.map((h) => h.id));
+  return [...kept, ...head.filter((h) => !keptIds.has(h.id)), ...first.slice(head.length)];
 }
 
 export type FeedbackConfig = PhotoSearchConfig["feedback"];
@@ -290,6 +301,6 @@ export async function photoSearch(
   // A shopper's photo has no text: only the image channels take part in the query itself.
   let first = photoFirstPass(catalog, { image: meanOf(views), color: image.color, views }, limit, filter, config);
   const queryLocal = embedded[0].local;
-  if (local && queryLocal) first = await rerankHeadByLocal(first, queryLocal, local, config.local);
+  if (local && queryLocal) first = await rerankHeadByLocal(first, queryLocal, local, config.local, config.feedback.keepHead || config.local.head);
   return finishPhotoRanking(catalog.index, first, limit, filter, config);
 }
