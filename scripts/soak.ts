@@ -17,6 +17,11 @@
  * N clients loop over the mix. Prints a progress line every 10 s; at the end request counts, 5xx
  * (exit 1 if any), p50/p99 per kind, RSS of both processes sampled every 5 s with a trend (least-
  * squares slope in MB/min, first vs last minute), event-loop stalls over 100 ms, and BENCH_JSON.
+ *
+ * Control: an idle node process measures its own event-loop delay the same way (20 ms resolution,
+ * max/p99 per 5 s) for the whole run. Its stalls are CPU starvation (2 cores shared by the load
+ * generator, web, worker, PostgreSQL, Redis and anything else running); the web's stalls beyond
+ * them are its own work.
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -196,6 +201,17 @@ async function run(): Promise<void> {
   const profArgs = profDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
   const web: RunningProcess = await startProcess([...profArgs, "--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
   const worker: RunningProcess = await startProcess(["--import", "tsx", "jobs/worker.ts"], env, /worker ready/, 120_000);
+  // The control process: nothing to do but measure its own event-loop delay (see the header).
+  const control: RunningProcess = await startProcess(
+    [
+      "-e",
+      `const h = require("node:perf_hooks").monitorEventLoopDelay({ resolution: 20 }); h.enable(); console.log("control ready");
+       setInterval(() => { console.log("control event-loop max " + (h.max / 1e6).toFixed(1) + " ms p99 " + (h.percentile(99) / 1e6).toFixed(1) + " ms"); h.reset(); }, 5000);`,
+    ],
+    env,
+    /control ready/,
+    10_000,
+  );
   const sign = (params: Record<string, string>) => signAppProxyQuery(new URLSearchParams(params), { shop: SHOP, secret: SECRET });
   try {
     const t0 = performance.now();
@@ -264,9 +280,10 @@ async function run(): Promise<void> {
     const progress = setInterval(() => {
       const total = lat.similar.length + lat.photo.length + lat.webhook.length;
       const loop = [...web.output().matchAll(/event-loop max ([\d.]+) ms/g)].pop()?.[1] ?? "-";
+      const controlLoop = [...control.output().matchAll(/event-loop max ([\d.]+) ms/g)].pop()?.[1] ?? "-";
       console.log(
         `  ${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  ${total} requests (${((total - lastTotal) / 10).toFixed(0)}/s)  5xx ${fiveXX}  errors ${errors}  ` +
-          `RSS web ${rssMB(web.child.pid!).toFixed(0)} MB worker ${rssMB(worker.child.pid!).toFixed(0)} MB  event-loop max ${loop} ms  load ${os.loadavg()[0].toFixed(2)}`,
+          `RSS web ${rssMB(web.child.pid!).toFixed(0)} MB worker ${rssMB(worker.child.pid!).toFixed(0)} MB  event-loop max ${loop} ms (control ${controlLoop} ms)  load ${os.loadavg()[0].toFixed(2)}`,
       );
       lastTotal = total;
     }, 10_000);
@@ -275,7 +292,9 @@ async function run(): Promise<void> {
     clearInterval(progress);
 
     const elapsed = (Date.now() - started) / 1000;
-    const loops = [...web.output().matchAll(/event-loop max ([\d.]+) ms p99 ([\d.]+) ms/g)].map((m) => ({ max: Number(m[1]), p99: Number(m[2]) }));
+    const loopsOf = (out: string) => [...out.matchAll(/event-loop max ([\d.]+) ms p99 ([\d.]+) ms/g)].map((m) => ({ max: Number(m[1]), p99: Number(m[2]) }));
+    const loops = loopsOf(web.output());
+    const controlLoops = loopsOf(control.output());
     // The first interval includes the warm-up; stalls are counted over the whole run anyway.
     const stalls = loops.filter((l) => l.max > 100);
     const kinds = (Object.keys(lat) as Kind[]).map((k) => {
@@ -293,14 +312,17 @@ async function run(): Promise<void> {
     const half = (xs: { t: number; mb: number }[]) => trend(xs.filter((x) => x.t >= (seconds * 1000) / 2));
     console.log(`  RSS web:    ${fmt(webTrend)} (${rss.web.length} samples); second half: slope ${half(rss.web).slopeMBPerMin.toFixed(2)} MB/min`);
     console.log(`  RSS worker: ${fmt(workerTrend)}; second half: slope ${half(rss.worker).slopeMBPerMin.toFixed(2)} MB/min`);
-    console.log(`  event loop (web, per 5 s): ${stalls.length} of ${loops.length} intervals with a stall > 100 ms; worst ${Math.max(...loops.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(loops.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms`);
+    const loopLine = (ls: { max: number; p99: number }[]) =>
+      `${ls.filter((l) => l.max > 100).length} of ${ls.length} intervals with a stall > 100 ms; worst ${Math.max(...ls.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(ls.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms`;
+    console.log(`  event loop (web, per 5 s):     ${loopLine(loops)}`);
+    console.log(`  event loop (control, per 5 s): ${loopLine(controlLoops)}  (an idle process: CPU starvation alone)`);
     console.log(
       "BENCH_JSON " +
-        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max) } }),
+        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max) }, controlEventLoop: { intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max) } }),
     );
     if (fiveXX > 0) process.exitCode = 1;
   } finally {
-    await Promise.all([web.stop(), worker.stop()]);
+    await Promise.all([web.stop(), worker.stop(), control.stop()]);
   }
 }
 
