@@ -7,12 +7,16 @@
  * of the registry works (`modelId`: MobileNetV2 pooled by default, or CLIP ViT-B/32's vision
  * tower, pixel_values -> image_embeds). Without the file: a colour-signature fallback embedder
  * (modelId "color-fallback", dim COLOR_DIM) so the product keeps working.
+ *
+ * `offMainThread` (the web process): the session lives on a worker thread (ort-thread.server.ts),
+ * because onnxruntime-node runs inference synchronously on the calling thread.
  */
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { COLOR_DIM } from "./color-signature.server.js";
+import { createThreadSession } from "./ort-thread.server.js";
 import type { PreparedImage } from "./image-preprocess.server.js";
 import { MicroBatcher } from "./micro-batcher.js";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
@@ -34,6 +38,8 @@ export interface CreateImageEmbedderOptions {
   /** Micro-batch limits; defaults 16 images / 0 ms (opportunistic). */
   maxBatch?: number;
   maxWaitMs?: number;
+  /** Run the model on a worker thread, not the calling thread (keeps a server's event loop free). */
+  offMainThread?: boolean;
 }
 
 export const COLOR_FALLBACK_MODEL_ID = "color-fallback";
@@ -63,8 +69,23 @@ export async function createImageEmbedder(opts: CreateImageEmbedderOptions): Pro
   const spec = getModelSpec(opts.modelId ?? DEFAULT_IMAGE_MODEL_ID);
   const file = modelPath(opts.modelsDir, spec);
   if (!existsSync(file)) return createColorFallbackEmbedder();
-  const session = await ort.InferenceSession.create(file, sessionOptions(opts.intraOpThreads));
-  return new OnnxImageEmbedder(spec, session, opts.maxBatch ?? MAX_BATCH, opts.maxWaitMs ?? MAX_WAIT_MS);
+  const options = sessionOptions(opts.intraOpThreads);
+  let model: ModelRunner;
+  if (opts.offMainThread) {
+    const thread = await createThreadSession(file, options);
+    model = { run: async (input, dims) => ({ data: await thread.run(spec.inputName, spec.outputName, input, dims) }), release: () => thread.release() };
+  } else {
+    const session = await ort.InferenceSession.create(file, options);
+    model = {
+      run: async (input, dims) => {
+        const out = await session.run({ [spec.inputName]: new ort.Tensor("float32", input, dims) });
+        const t = out[spec.outputName];
+        return { data: t.data as Float32Array, dispose: () => t.dispose?.() };
+      },
+      release: () => session.release(),
+    };
+  }
+  return new OnnxImageEmbedder(spec, model, opts.maxBatch ?? MAX_BATCH, opts.maxWaitMs ?? MAX_WAIT_MS);
 }
 
 export function createColorFallbackEmbedder(): ImageEmbedder {
@@ -76,6 +97,12 @@ export function createColorFallbackEmbedder(): ImageEmbedder {
   };
 }
 
+/** The model's input values ([n, 3, s, s]) -> its output values (n × dim), wherever it runs. */
+interface ModelRunner {
+  run(input: Float32Array, dims: number[]): Promise<{ data: Float32Array; dispose?: () => void }>;
+  release(): Promise<void>;
+}
+
 class OnnxImageEmbedder implements ImageEmbedder {
   readonly modelId: string;
   readonly dim: number;
@@ -84,7 +111,7 @@ class OnnxImageEmbedder implements ImageEmbedder {
 
   constructor(
     readonly spec: ModelSpec,
-    private readonly session: ort.InferenceSession,
+    private readonly model: ModelRunner,
     maxBatch: number,
     maxWaitMs: number,
   ) {
@@ -113,20 +140,17 @@ class OnnxImageEmbedder implements ImageEmbedder {
     const input = new Float32Array(n * this.plane);
     tensors.forEach((t, i) => input.set(t, i * this.plane));
     const s = this.spec.inputSize;
-    const feeds = { [this.spec.inputName]: new ort.Tensor("float32", input, [n, 3, s, s]) };
-    const out = await this.session.run(feeds);
-    const t = out[this.spec.outputName];
-    const data = t.data as Float32Array;
+    const { data, dispose } = await this.model.run(input, [n, 3, s, s]);
     const dim = this.dim;
     if (data.length !== n * dim) throw new Error(`model output has ${data.length} values, expected ${n * dim}`);
     const res: Float32Array[] = [];
     for (let i = 0; i < n; i++) res.push(l2normalize(data.subarray(i * dim, (i + 1) * dim)));
-    t.dispose?.();
+    dispose?.();
     return res;
   }
 
   async close(): Promise<void> {
     this.batcher.close();
-    await this.session.release();
+    await this.model.release();
   }
 }

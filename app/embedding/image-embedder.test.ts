@@ -127,3 +127,46 @@ describe("CLIP image embedder on a tiny CLIP-vision-shaped ONNX model", () => {
     }
   });
 });
+
+describe("offMainThread: the session on a worker thread", () => {
+  const spec = getModelSpec(CLIP_IMAGE_MODEL_ID);
+  const D = spec.dim;
+  const dir = path.join(tmp, "clip-thread");
+
+  it("gives the same vectors as the in-process session, batches concurrent calls, and closes", async () => {
+    mkdirSync(path.join(dir, path.dirname(spec.fileName)), { recursive: true });
+    writeFileSync(path.join(dir, spec.fileName), tinyClipVisionModel(D, randomFloats(3 * D, 5)));
+    const inProcess = await createImageEmbedder({ modelsDir: dir, modelId: CLIP_IMAGE_MODEL_ID, intraOpThreads: 1 });
+    const threaded = await createImageEmbedder({ modelsDir: dir, modelId: CLIP_IMAGE_MODEL_ID, intraOpThreads: 1, offMainThread: true });
+    try {
+      const images = await Promise.all(["#c81e1e", "#1e3cbe", "#20a040"].map(async (c) => prepareImage(await solidJpeg(c), { model: threaded.spec })));
+      const want = await inProcess.embed(images);
+      // Concurrent calls: coalesced into batches on the thread, each answered with its own vector.
+      const got = await Promise.all(images.map((im) => threaded.embed([im]).then(([v]) => v)));
+      got.forEach((v, i) => {
+        expect(v.length).toBe(D);
+        expect(dot(v, want[i])).toBeGreaterThan(0.99999);
+      });
+      // The caller's tensors are not handed away (the batch is a copy that is transferred).
+      expect(images[0].tensor.length).toBe(3 * 224 * 224);
+    } finally {
+      await inProcess.close();
+      await threaded.close();
+    }
+  });
+
+  it.skipIf(!mirror)("the real model on a thread matches the in-process session", async () => {
+    const modelsDir = path.join(tmp, "models-thread");
+    expect((await ensureImageModel({ modelsDir, mirrorDir: mirror, allowDownload: false })).status).toBe("ready");
+    const a = await createImageEmbedder({ modelsDir, intraOpThreads: 1 });
+    const b = await createImageEmbedder({ modelsDir, intraOpThreads: 1, offMainThread: true });
+    try {
+      const images = await Promise.all(["#c81e1e", "#1e3cbe"].map(async (c) => prepareImage(await solidJpeg(c))));
+      const [x, y] = [await a.embed(images), await b.embed(images)];
+      x.forEach((v, i) => expect(dot(v, y[i])).toBeGreaterThan(0.99999));
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
