@@ -146,6 +146,27 @@ function rssMB(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (NaN when unreadable). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy and total CPU seconds of the whole machine (every core), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const v = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    return { busy: (total - v[3] - (v[4] ?? 0)) / 100, total: total / 100 };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
 /** Least-squares slope of (t minutes, MB), and mean of the first and last minute. */
 function trend(samples: { t: number; mb: number }[]) {
   const xs = samples.map((s) => s.t / 60_000);
@@ -206,7 +227,10 @@ async function run(): Promise<void> {
     [
       "-e",
       `const h = require("node:perf_hooks").monitorEventLoopDelay({ resolution: 20 }); h.enable(); console.log("control ready");
-       setInterval(() => { console.log("control event-loop max " + (h.max / 1e6).toFixed(1) + " ms p99 " + (h.percentile(99) / 1e6).toFixed(1) + " ms"); h.reset(); }, 5000);`,
+       const st = () => { try { return require("node:fs").readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(" ").map(Number); } catch { return null; } };
+       let s0 = st();
+       setInterval(() => { const s1 = st(); const cpu = s0 && s1 ? " main-thread cpu " + ((s1[0] - s0[0]) / 1e6).toFixed(1) + " ms runq-wait " + ((s1[1] - s0[1]) / 1e6).toFixed(1) + " ms" : ""; s0 = s1;
+         console.log("control event-loop max " + (h.max / 1e6).toFixed(1) + " ms p99 " + (h.percentile(99) / 1e6).toFixed(1) + " ms" + cpu); h.reset(); }, 5000);`,
     ],
     env,
     /control ready/,
@@ -226,6 +250,7 @@ async function run(): Promise<void> {
     let fiveXX = 0;
     let webhookSeq = 0;
     const started = Date.now();
+    const cpu0 = { web: cpuSeconds(web.child.pid!), worker: cpuSeconds(worker.child.pid!), load: process.cpuUsage(), machine: machineCpu() };
     const until = started + seconds * 1000;
     const rand = (k: number) => Math.floor(Math.random() * k);
 
@@ -292,7 +317,23 @@ async function run(): Promise<void> {
     clearInterval(progress);
 
     const elapsed = (Date.now() - started) / 1000;
-    const loopsOf = (out: string) => [...out.matchAll(/event-loop max ([\d.]+) ms p99 ([\d.]+) ms/g)].map((m) => ({ max: Number(m[1]), p99: Number(m[2]) }));
+    // Where the 2 cores went (in cores: CPU seconds per second of soak).
+    const m1 = machineCpu();
+    const loadCpu = process.cpuUsage(cpu0.load);
+    const cores = {
+      web: (cpuSeconds(web.child.pid!) - cpu0.web) / elapsed,
+      worker: (cpuSeconds(worker.child.pid!) - cpu0.worker) / elapsed,
+      loadGenerator: (loadCpu.user + loadCpu.system) / 1e6 / elapsed,
+      machineBusy: (m1.busy - cpu0.machine.busy) / elapsed,
+      machine: (m1.total - cpu0.machine.total) / elapsed,
+    };
+    const loopsOf = (out: string) =>
+      [...out.matchAll(/event-loop max ([\d.]+) ms p99 ([\d.]+) ms.*?(?:main-thread cpu ([\d.]+) ms runq-wait ([\d.]+) ms)?\n/g)].map((m) => ({
+        max: Number(m[1]),
+        p99: Number(m[2]),
+        cpu: m[3] === undefined ? NaN : Number(m[3]),
+        wait: m[4] === undefined ? NaN : Number(m[4]),
+      }));
     const loops = loopsOf(web.output());
     const controlLoops = loopsOf(control.output());
     // The first interval includes the warm-up; stalls are counted over the whole run anyway.
@@ -312,13 +353,23 @@ async function run(): Promise<void> {
     const half = (xs: { t: number; mb: number }[]) => trend(xs.filter((x) => x.t >= (seconds * 1000) / 2));
     console.log(`  RSS web:    ${fmt(webTrend)} (${rss.web.length} samples); second half: slope ${half(rss.web).slopeMBPerMin.toFixed(2)} MB/min`);
     console.log(`  RSS worker: ${fmt(workerTrend)}; second half: slope ${half(rss.worker).slopeMBPerMin.toFixed(2)} MB/min`);
-    const loopLine = (ls: { max: number; p99: number }[]) =>
-      `${ls.filter((l) => l.max > 100).length} of ${ls.length} intervals with a stall > 100 ms; worst ${Math.max(...ls.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(ls.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms`;
+    // Main thread per second of its intervals: on a CPU, and waiting for one (ready to run, no core free).
+    const perSecond = (ls: { cpu: number; wait: number }[], f: "cpu" | "wait") => {
+      const v = ls.filter((l) => Number.isFinite(l[f]));
+      return v.length ? (v.reduce((a, l) => a + l[f], 0) / (v.length * 5000)) * 1000 : NaN;
+    };
+    const loopLine = (ls: { max: number; p99: number; cpu: number; wait: number }[]) =>
+      `${ls.filter((l) => l.max > 100).length} of ${ls.length} intervals with a stall > 100 ms; worst ${Math.max(...ls.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(ls.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms; ` +
+      `main thread on a CPU ${perSecond(ls, "cpu").toFixed(0)} ms/s, waiting for one ${perSecond(ls, "wait").toFixed(0)} ms/s`;
+    console.log(
+      `  CPU, in cores: web ${cores.web.toFixed(2)}, worker ${cores.worker.toFixed(2)}, load generator ${cores.loadGenerator.toFixed(2)}; machine busy ${cores.machineBusy.toFixed(2)} of ${cores.machine.toFixed(2)} ` +
+        `(everything else, e.g. PostgreSQL, Redis, other users: ${(cores.machineBusy - cores.web - cores.worker - cores.loadGenerator).toFixed(2)})`,
+    );
     console.log(`  event loop (web, per 5 s):     ${loopLine(loops)}`);
     console.log(`  event loop (control, per 5 s): ${loopLine(controlLoops)}  (an idle process: CPU starvation alone)`);
     console.log(
       "BENCH_JSON " +
-        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max) }, controlEventLoop: { intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max) } }),
+        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, cores, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max), cpuMsPerS: perSecond(loops, "cpu"), runqWaitMsPerS: perSecond(loops, "wait") }, controlEventLoop: { intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max), runqWaitMsPerS: perSecond(controlLoops, "wait") } }),
     );
     if (fiveXX > 0) process.exitCode = 1;
   } finally {
