@@ -4,6 +4,8 @@
  *
  *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
  *        [--cpu-prof DIR]   the web process writes a V8 CPU profile to DIR when it stops
+ *        [--server-build PATH]  the Remix server build server.ts serves (default build/server/index.js):
+ *                               A/B runs of two builds on the same machine
  *        [--database-url postgresql://…/db]   an existing (empty or prepared) database instead of
  *                                              SQLite in --dir; use one --dir per database
  *
@@ -220,7 +222,8 @@ async function run(): Promise<void> {
   // --cpu-prof DIR: the web process writes a V8 CPU profile there when it stops (open in Chrome DevTools).
   const profDir = arg("cpu-prof", "");
   const profArgs = profDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
-  const web: RunningProcess = await startProcess([...profArgs, "--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
+  const serverBuild = arg("server-build", "");
+  const web: RunningProcess = await startProcess([...profArgs, "--import", "tsx", "server.ts", ...(serverBuild ? [path.resolve(serverBuild)] : [])], env, /listening on http:\/\/localhost/, 60_000);
   const worker: RunningProcess = await startProcess(["--import", "tsx", "jobs/worker.ts"], env, /worker ready/, 120_000);
   // The control process: nothing to do but measure its own event-loop delay (see the header).
   const control: RunningProcess = await startProcess(
@@ -369,7 +372,7 @@ async function run(): Promise<void> {
     console.log(`  event loop (control, per 5 s): ${loopLine(controlLoops)}  (an idle process: CPU starvation alone)`);
     console.log(
       "BENCH_JSON " +
-        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, cores, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max), cpuMsPerS: perSecond(loops, "cpu"), runqWaitMsPerS: perSecond(loops, "wait") }, controlEventLoop: { intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max), runqWaitMsPerS: perSecond(controlLoops, "wait") } }),
+        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, cores, eventLoop: { perInterval: loops, intervals: loops.length, stalls: stalls.map((s) => s.max), cpuMsPerS: perSecond(loops, "cpu"), runqWaitMsPerS: perSecond(loops, "wait") }, controlEventLoop: { perInterval: controlLoops, intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max), runqWaitMsPerS: perSecond(controlLoops, "wait") } }),
     );
     if (fiveXX > 0) process.exitCode = 1;
   } finally {
