@@ -7,8 +7,9 @@
  * one; storefront requests keep flowing while the model runs.
  *
  * The worker is eval'd from a string (no separate file: the server build bundles this module) and
- * loads onnxruntime-node from the path this module resolves. Batches run one at a time (the
- * MicroBatcher in front of it runs one at a time anyway). The worker does not keep the process
+ * loads onnxruntime-node from the path this module resolves. Messages are handled one at a time,
+ * in order (the MicroBatcher in front of it runs one batch at a time anyway; a release waits for
+ * the runs sent before it). The worker does not keep the process
  * alive while idle.
  */
 import { createRequire } from "node:module";
@@ -21,7 +22,7 @@ const ort = require(workerData.ortPath);
 ort.InferenceSession.create(workerData.file, workerData.options).then(
   (session) => {
     parentPort.postMessage({ ready: true });
-    parentPort.on("message", async (msg) => {
+    const handle = async (msg) => {
       if (msg.release) {
         await session.release().catch(() => {});
         parentPort.postMessage({ released: true });
@@ -37,6 +38,11 @@ ort.InferenceSession.create(workerData.file, workerData.options).then(
       } catch (e) {
         parentPort.postMessage({ id: msg.id, error: String((e && e.message) || e) });
       }
+    };
+    // One message at a time, in order: a release waits for the runs sent before it.
+    let chain = Promise.resolve();
+    parentPort.on("message", (msg) => {
+      chain = chain.then(() => handle(msg));
     });
   },
   (e) => parentPort.postMessage({ ready: false, error: String((e && e.message) || e) }),
