@@ -10,10 +10,10 @@
  *   through a small node:http ↔ fetch adapter (the one @remix-run/express uses, without Express).
  *
  * Environment: PORT (3000), HOST (all interfaces), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
- * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay and RSS — for soak
- * runs), plus everything app/config.server.ts reads.
+ * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay, RSS and, on Linux,
+ * the main thread's CPU time and run-queue wait — for soak runs), plus everything app/config.server.ts reads.
  */
-import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import net from "node:net";
 import path from "node:path";
@@ -169,9 +169,22 @@ if (statsEvery > 0) {
   // One histogram, sampled every 20 ms by libuv's timer; read and reset once per interval.
   const delay = monitorEventLoopDelay({ resolution: 20 });
   delay.enable();
+  // Linux: the main thread's time on a CPU and waiting for one (run queue) in the interval — the
+  // second is CPU starvation: the thread was ready to run and the machine had no core for it.
+  const schedstat = (): number[] | null => {
+    try {
+      return readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(" ").map(Number);
+    } catch {
+      return null;
+    }
+  };
+  let sched = schedstat();
   setInterval(() => {
     const ms = (ns: number) => (ns / 1e6).toFixed(1);
-    console.log(`[lookalike] event-loop max ${ms(delay.max)} ms p99 ${ms(delay.percentile(99))} ms rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB`);
+    const now = schedstat();
+    const cpu = sched && now ? ` main-thread cpu ${ms(now[0] - sched[0])} ms runq-wait ${ms(now[1] - sched[1])} ms` : "";
+    sched = now;
+    console.log(`[lookalike] event-loop max ${ms(delay.max)} ms p99 ${ms(delay.percentile(99))} ms rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB${cpu}`);
     delay.reset();
   }, statsEvery).unref();
 }

@@ -41,7 +41,9 @@ export function webServices(): WebServices {
   if (!globalThis.__lookalikeWeb) {
     const cfg = config();
     const opts = { modelsDir: cfg.modelsDir, intraOpThreads: 1 };
-    const embedder = withWarning(createConfiguredImageEmbedder(cfg.imageModel, opts));
+    // onnxruntime-node runs inference on the calling thread: the photo model gets a worker thread,
+    // so a photo search does not stall every other storefront request (docs/benchmarks.md, soak).
+    const embedder = withWarning(createConfiguredImageEmbedder(cfg.imageModel, { ...opts, offMainThread: true }));
     const textEmbedder = withWarning(createConfiguredTextEmbedder(cfg.textModel, opts));
     const connection = createBullConnection(cfg.redisUrl);
     globalThis.__lookalikeWeb = {

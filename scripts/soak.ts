@@ -4,6 +4,8 @@
  *
  *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
  *        [--cpu-prof DIR]   the web process writes a V8 CPU profile to DIR when it stops
+ *        [--server-build PATH]  the Remix server build server.ts serves (default build/server/index.js):
+ *                               A/B runs of two builds on the same machine
  *        [--database-url postgresql://…/db]   an existing (empty or prepared) database instead of
  *                                              SQLite in --dir; use one --dir per database
  *
@@ -17,6 +19,11 @@
  * N clients loop over the mix. Prints a progress line every 10 s; at the end request counts, 5xx
  * (exit 1 if any), p50/p99 per kind, RSS of both processes sampled every 5 s with a trend (least-
  * squares slope in MB/min, first vs last minute), event-loop stalls over 100 ms, and BENCH_JSON.
+ *
+ * Control: an idle node process measures its own event-loop delay the same way (20 ms resolution,
+ * max/p99 per 5 s) for the whole run. Its stalls are CPU starvation (2 cores shared by the load
+ * generator, web, worker, PostgreSQL, Redis and anything else running); the web's stalls beyond
+ * them are its own work.
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -141,6 +148,27 @@ function rssMB(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (NaN when unreadable). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy and total CPU seconds of the whole machine (every core), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const v = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    return { busy: (total - v[3] - (v[4] ?? 0)) / 100, total: total / 100 };
+  } catch {
+    return { busy: NaN, total: NaN };
+  }
+}
+
 /** Least-squares slope of (t minutes, MB), and mean of the first and last minute. */
 function trend(samples: { t: number; mb: number }[]) {
   const xs = samples.map((s) => s.t / 60_000);
@@ -194,8 +222,23 @@ async function run(): Promise<void> {
   // --cpu-prof DIR: the web process writes a V8 CPU profile there when it stops (open in Chrome DevTools).
   const profDir = arg("cpu-prof", "");
   const profArgs = profDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
-  const web: RunningProcess = await startProcess([...profArgs, "--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
+  const serverBuild = arg("server-build", "");
+  const web: RunningProcess = await startProcess([...profArgs, "--import", "tsx", "server.ts", ...(serverBuild ? [path.resolve(serverBuild)] : [])], env, /listening on http:\/\/localhost/, 60_000);
   const worker: RunningProcess = await startProcess(["--import", "tsx", "jobs/worker.ts"], env, /worker ready/, 120_000);
+  // The control process: nothing to do but measure its own event-loop delay (see the header).
+  const control: RunningProcess = await startProcess(
+    [
+      "-e",
+      `const h = require("node:perf_hooks").monitorEventLoopDelay({ resolution: 20 }); h.enable(); console.log("control ready");
+       const st = () => { try { return require("node:fs").readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(" ").map(Number); } catch { return null; } };
+       let s0 = st();
+       setInterval(() => { const s1 = st(); const cpu = s0 && s1 ? " main-thread cpu " + ((s1[0] - s0[0]) / 1e6).toFixed(1) + " ms runq-wait " + ((s1[1] - s0[1]) / 1e6).toFixed(1) + " ms" : ""; s0 = s1;
+         console.log("control event-loop max " + (h.max / 1e6).toFixed(1) + " ms p99 " + (h.percentile(99) / 1e6).toFixed(1) + " ms" + cpu); h.reset(); }, 5000);`,
+    ],
+    env,
+    /control ready/,
+    10_000,
+  );
   const sign = (params: Record<string, string>) => signAppProxyQuery(new URLSearchParams(params), { shop: SHOP, secret: SECRET });
   try {
     const t0 = performance.now();
@@ -210,6 +253,7 @@ async function run(): Promise<void> {
     let fiveXX = 0;
     let webhookSeq = 0;
     const started = Date.now();
+    const cpu0 = { web: cpuSeconds(web.child.pid!), worker: cpuSeconds(worker.child.pid!), load: process.cpuUsage(), machine: machineCpu() };
     const until = started + seconds * 1000;
     const rand = (k: number) => Math.floor(Math.random() * k);
 
@@ -264,9 +308,10 @@ async function run(): Promise<void> {
     const progress = setInterval(() => {
       const total = lat.similar.length + lat.photo.length + lat.webhook.length;
       const loop = [...web.output().matchAll(/event-loop max ([\d.]+) ms/g)].pop()?.[1] ?? "-";
+      const controlLoop = [...control.output().matchAll(/event-loop max ([\d.]+) ms/g)].pop()?.[1] ?? "-";
       console.log(
         `  ${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  ${total} requests (${((total - lastTotal) / 10).toFixed(0)}/s)  5xx ${fiveXX}  errors ${errors}  ` +
-          `RSS web ${rssMB(web.child.pid!).toFixed(0)} MB worker ${rssMB(worker.child.pid!).toFixed(0)} MB  event-loop max ${loop} ms  load ${os.loadavg()[0].toFixed(2)}`,
+          `RSS web ${rssMB(web.child.pid!).toFixed(0)} MB worker ${rssMB(worker.child.pid!).toFixed(0)} MB  event-loop max ${loop} ms (control ${controlLoop} ms)  load ${os.loadavg()[0].toFixed(2)}`,
       );
       lastTotal = total;
     }, 10_000);
@@ -275,7 +320,25 @@ async function run(): Promise<void> {
     clearInterval(progress);
 
     const elapsed = (Date.now() - started) / 1000;
-    const loops = [...web.output().matchAll(/event-loop max ([\d.]+) ms p99 ([\d.]+) ms/g)].map((m) => ({ max: Number(m[1]), p99: Number(m[2]) }));
+    // Where the 2 cores went (in cores: CPU seconds per second of soak).
+    const m1 = machineCpu();
+    const loadCpu = process.cpuUsage(cpu0.load);
+    const cores = {
+      web: (cpuSeconds(web.child.pid!) - cpu0.web) / elapsed,
+      worker: (cpuSeconds(worker.child.pid!) - cpu0.worker) / elapsed,
+      loadGenerator: (loadCpu.user + loadCpu.system) / 1e6 / elapsed,
+      machineBusy: (m1.busy - cpu0.machine.busy) / elapsed,
+      machine: (m1.total - cpu0.machine.total) / elapsed,
+    };
+    const loopsOf = (out: string) =>
+      [...out.matchAll(/event-loop max ([\d.]+) ms p99 ([\d.]+) ms.*?(?:main-thread cpu ([\d.]+) ms runq-wait ([\d.]+) ms)?\n/g)].map((m) => ({
+        max: Number(m[1]),
+        p99: Number(m[2]),
+        cpu: m[3] === undefined ? NaN : Number(m[3]),
+        wait: m[4] === undefined ? NaN : Number(m[4]),
+      }));
+    const loops = loopsOf(web.output());
+    const controlLoops = loopsOf(control.output());
     // The first interval includes the warm-up; stalls are counted over the whole run anyway.
     const stalls = loops.filter((l) => l.max > 100);
     const kinds = (Object.keys(lat) as Kind[]).map((k) => {
@@ -293,14 +356,27 @@ async function run(): Promise<void> {
     const half = (xs: { t: number; mb: number }[]) => trend(xs.filter((x) => x.t >= (seconds * 1000) / 2));
     console.log(`  RSS web:    ${fmt(webTrend)} (${rss.web.length} samples); second half: slope ${half(rss.web).slopeMBPerMin.toFixed(2)} MB/min`);
     console.log(`  RSS worker: ${fmt(workerTrend)}; second half: slope ${half(rss.worker).slopeMBPerMin.toFixed(2)} MB/min`);
-    console.log(`  event loop (web, per 5 s): ${stalls.length} of ${loops.length} intervals with a stall > 100 ms; worst ${Math.max(...loops.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(loops.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms`);
+    // Main thread per second of its intervals: on a CPU, and waiting for one (ready to run, no core free).
+    const perSecond = (ls: { cpu: number; wait: number }[], f: "cpu" | "wait") => {
+      const v = ls.filter((l) => Number.isFinite(l[f]));
+      return v.length ? (v.reduce((a, l) => a + l[f], 0) / (v.length * 5000)) * 1000 : NaN;
+    };
+    const loopLine = (ls: { max: number; p99: number; cpu: number; wait: number }[]) =>
+      `${ls.filter((l) => l.max > 100).length} of ${ls.length} intervals with a stall > 100 ms; worst ${Math.max(...ls.map((l) => l.max)).toFixed(1)} ms; p99 of the p99s ${quantile(ls.map((l) => l.p99).sort((a, b) => a - b), 0.99).toFixed(1)} ms; ` +
+      `main thread on a CPU ${perSecond(ls, "cpu").toFixed(0)} ms/s, waiting for one ${perSecond(ls, "wait").toFixed(0)} ms/s`;
+    console.log(
+      `  CPU, in cores: web ${cores.web.toFixed(2)}, worker ${cores.worker.toFixed(2)}, load generator ${cores.loadGenerator.toFixed(2)}; machine busy ${cores.machineBusy.toFixed(2)} of ${cores.machine.toFixed(2)} ` +
+        `(everything else, e.g. PostgreSQL, Redis, other users: ${(cores.machineBusy - cores.web - cores.worker - cores.loadGenerator).toFixed(2)})`,
+    );
+    console.log(`  event loop (web, per 5 s):     ${loopLine(loops)}`);
+    console.log(`  event loop (control, per 5 s): ${loopLine(controlLoops)}  (an idle process: CPU starvation alone)`);
     console.log(
       "BENCH_JSON " +
-        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, eventLoop: { intervals: loops.length, stalls: stalls.map((s) => s.max) } }),
+        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, cores, eventLoop: { perInterval: loops, intervals: loops.length, stalls: stalls.map((s) => s.max), cpuMsPerS: perSecond(loops, "cpu"), runqWaitMsPerS: perSecond(loops, "wait") }, controlEventLoop: { perInterval: controlLoops, intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max), runqWaitMsPerS: perSecond(controlLoops, "wait") } }),
     );
     if (fiveXX > 0) process.exitCode = 1;
   } finally {
-    await Promise.all([web.stop(), worker.stop()]);
+    await Promise.all([web.stop(), worker.stop(), control.stop()]);
   }
 }
 

@@ -32,6 +32,8 @@ export interface Configured<T> {
 export interface ConfiguredOptions {
   modelsDir: string;
   intraOpThreads?: number;
+  /** The image model runs on a worker thread (image-embedder.server.ts): the web process. */
+  offMainThread?: boolean;
 }
 
 const installHint = (choice: string) => `run \`npx tsx scripts/models.ts install ${PACK_OF_CHOICE[choice as "clip"]}\``;
@@ -57,7 +59,7 @@ export async function createConfiguredImageEmbedder(
   choice: ImageModelChoice,
   opts: ConfiguredOptions,
 ): Promise<Configured<ImageEmbedder>> {
-  const fallback = () => createImageEmbedder({ modelsDir: opts.modelsDir, intraOpThreads: opts.intraOpThreads });
+  const fallback = () => createImageEmbedder({ modelsDir: opts.modelsDir, intraOpThreads: opts.intraOpThreads, offMainThread: opts.offMainThread });
   if (choice === "mobilenetv2") {
     const embedder = await fallback();
     if (embedder.modelId !== COLOR_FALLBACK_MODEL_ID) return { embedder };
@@ -72,7 +74,7 @@ export async function createConfiguredImageEmbedder(
   let problem = check.ok ? undefined : check.message;
   if (!problem) {
     try {
-      return { embedder: await createImageEmbedder({ modelsDir: opts.modelsDir, modelId: spec.id, intraOpThreads: opts.intraOpThreads }) };
+      return { embedder: await createImageEmbedder({ modelsDir: opts.modelsDir, modelId: spec.id, intraOpThreads: opts.intraOpThreads, offMainThread: opts.offMainThread }) };
     } catch (e) {
       problem = `${spec.fileName}: not a loadable ONNX model (${String((e as Error).message).split("\n")[0]})`;
     }

@@ -7,12 +7,16 @@
  * of the registry works (`modelId`: MobileNetV2 pooled by default, or CLIP ViT-B/32's vision
  * tower, pixel_values -> image_embeds). Without the file: a colour-signature fallback embedder
  * (modelId "color-fallback", dim COLOR_DIM) so the product keeps working.
+ *
+ * `offMainThread` (the web process): the session lives on a worker thread (ort-thread.server.ts),
+ * because onnxruntime-node runs inference synchronously on the calling thread.
  */
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { COLOR_DIM } from "./color-signature.server.js";
+import { createThreadSession } from "./ort-thread.server.js";
 import type { PreparedImage } from "./image-preprocess.server.js";
 import { MicroBatcher } from "./micro-batcher.js";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
@@ -45,6 +49,8 @@ export interface CreateImageEmbedderOptions {
   /** Micro-batch limits; defaults 16 images / 0 ms (opportunistic). */
   maxBatch?: number;
   maxWaitMs?: number;
+  /** Run the model on a worker thread, not the calling thread (keeps a server's event loop free). */
+  offMainThread?: boolean;
 }
 
 export const COLOR_FALLBACK_MODEL_ID = "color-fallback";
@@ -74,8 +80,25 @@ export async function createImageEmbedder(opts: CreateImageEmbedderOptions): Pro
   const spec = getModelSpec(opts.modelId ?? DEFAULT_IMAGE_MODEL_ID);
   const file = modelPath(opts.modelsDir, spec);
   if (!existsSync(file)) return createColorFallbackEmbedder();
-  const session = await ort.InferenceSession.create(file, sessionOptions(opts.intraOpThreads));
-  return new OnnxImageEmbedder(spec, session, opts.maxBatch ?? MAX_BATCH, opts.maxWaitMs ?? MAX_WAIT_MS);
+  const options = sessionOptions(opts.intraOpThreads);
+  // The embedding, and the regional descriptors when the model has them.
+  const outputNames = spec.localOutputName ? [spec.outputName, spec.localOutputName] : [spec.outputName];
+  let model: ModelRunner;
+  if (opts.offMainThread) {
+    const thread = await createThreadSession(file, options);
+    model = { run: async (input, dims) => ({ outputs: await thread.run(spec.inputName, outputNames, input, dims) }), release: () => thread.release() };
+  } else {
+    const session = await ort.InferenceSession.create(file, options);
+    model = {
+      run: async (input, dims) => {
+        const out = await session.run({ [spec.inputName]: new ort.Tensor("float32", input, dims) });
+        const tensors = outputNames.map((name) => out[name]);
+        return { outputs: tensors.map((t) => t.data as Float32Array), dispose: () => tensors.forEach((t) => t.dispose?.()) };
+      },
+      release: () => session.release(),
+    };
+  }
+  return new OnnxImageEmbedder(spec, model, opts.maxBatch ?? MAX_BATCH, opts.maxWaitMs ?? MAX_WAIT_MS);
 }
 
 export function createColorFallbackEmbedder(): ImageEmbedder {
@@ -88,6 +111,12 @@ export function createColorFallbackEmbedder(): ImageEmbedder {
   };
 }
 
+/** The model's input values ([n, 3, s, s]) -> its outputs' values (the embedding first), wherever it runs. */
+interface ModelRunner {
+  run(input: Float32Array, dims: number[]): Promise<{ outputs: Float32Array[]; dispose?: () => void }>;
+  release(): Promise<void>;
+}
+
 class OnnxImageEmbedder implements ImageEmbedder {
   readonly modelId: string;
   readonly dim: number;
@@ -96,7 +125,7 @@ class OnnxImageEmbedder implements ImageEmbedder {
 
   constructor(
     readonly spec: ModelSpec,
-    private readonly session: ort.InferenceSession,
+    private readonly model: ModelRunner,
     maxBatch: number,
     maxWaitMs: number,
   ) {
@@ -129,14 +158,10 @@ class OnnxImageEmbedder implements ImageEmbedder {
     const input = new Float32Array(n * this.plane);
     tensors.forEach((t, i) => input.set(t, i * this.plane));
     const s = this.spec.inputSize;
-    const feeds = { [this.spec.inputName]: new ort.Tensor("float32", input, [n, 3, s, s]) };
-    const out = await this.session.run(feeds);
-    const t = out[this.spec.outputName];
-    const data = t.data as Float32Array;
+    const { outputs, dispose } = await this.model.run(input, [n, 3, s, s]);
+    const [data, localData] = outputs;
     const dim = this.dim;
     if (data.length !== n * dim) throw new Error(`model output has ${data.length} values, expected ${n * dim}`);
-    const local = this.spec.localOutputName ? out[this.spec.localOutputName] : undefined;
-    const localData = local?.data as Float32Array | undefined;
     if (localData && localData.length !== n * LOCAL_BYTES) throw new Error(`model local output has ${localData.length} values, expected ${n * LOCAL_BYTES}`);
     const res: EmbeddedImage[] = [];
     for (let i = 0; i < n; i++) {
@@ -145,13 +170,12 @@ class OnnxImageEmbedder implements ImageEmbedder {
         local: localData ? encodeLocal(localData.subarray(i * LOCAL_BYTES, (i + 1) * LOCAL_BYTES)) : undefined,
       });
     }
-    t.dispose?.();
-    local?.dispose?.();
+    dispose?.();
     return res;
   }
 
   async close(): Promise<void> {
     this.batcher.close();
-    await this.session.release();
+    await this.model.release();
   }
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLOR_DIM } from "./color-signature.server.js";
+import { LOCAL_BYTES } from "./local-features.js";
 import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
 import { prepareImage, type PreparedImage } from "./image-preprocess.server.js";
 import { ensureImageModel } from "./model-files.server.js";
@@ -124,6 +125,54 @@ describe("CLIP image embedder on a tiny CLIP-vision-shaped ONNX model", () => {
       expect(dot(red, blue)).toBeLessThan(0.999);
     } finally {
       await e.close();
+    }
+  });
+});
+
+describe("offMainThread: the session on a worker thread", () => {
+  const spec = getModelSpec(CLIP_IMAGE_MODEL_ID);
+  const D = spec.dim;
+  const dir = path.join(tmp, "clip-thread");
+
+  it("gives the same vectors as the in-process session, batches concurrent calls, and closes", async () => {
+    mkdirSync(path.join(dir, path.dirname(spec.fileName)), { recursive: true });
+    writeFileSync(path.join(dir, spec.fileName), tinyClipVisionModel(D, randomFloats(3 * D, 5)));
+    const inProcess = await createImageEmbedder({ modelsDir: dir, modelId: CLIP_IMAGE_MODEL_ID, intraOpThreads: 1 });
+    const threaded = await createImageEmbedder({ modelsDir: dir, modelId: CLIP_IMAGE_MODEL_ID, intraOpThreads: 1, offMainThread: true });
+    try {
+      const images = await Promise.all(["#c81e1e", "#1e3cbe", "#20a040"].map(async (c) => prepareImage(await solidJpeg(c), { model: threaded.spec })));
+      const want = await inProcess.embed(images);
+      // Concurrent calls: coalesced into batches on the thread, each answered with its own vector.
+      const got = await Promise.all(images.map((im) => threaded.embed([im]).then(([v]) => v)));
+      got.forEach((v, i) => {
+        expect(v.length).toBe(D);
+        expect(dot(v, want[i])).toBeGreaterThan(0.99999);
+      });
+      // The caller's tensors are not handed away (the batch is a copy that is transferred).
+      expect(images[0].tensor.length).toBe(3 * 224 * 224);
+    } finally {
+      await inProcess.close();
+      await threaded.close();
+    }
+  });
+
+  it.skipIf(!mirror)("the real model on a thread matches the in-process session", async () => {
+    const modelsDir = path.join(tmp, "models-thread");
+    expect((await ensureImageModel({ modelsDir, mirrorDir: mirror, allowDownload: false })).status).toBe("ready");
+    const a = await createImageEmbedder({ modelsDir, intraOpThreads: 1 });
+    const b = await createImageEmbedder({ modelsDir, intraOpThreads: 1, offMainThread: true });
+    try {
+      const images = await Promise.all(["#c81e1e", "#1e3cbe"].map(async (c) => prepareImage(await solidJpeg(c))));
+      const [x, y] = [await a.embedWithLocal(images), await b.embedWithLocal(images)];
+      x.forEach((e, i) => expect(dot(e.vector, y[i].vector)).toBeGreaterThan(0.99999));
+      // The regional descriptors come back from the thread too, identical.
+      x.forEach((e, i) => {
+        expect(e.local).toHaveLength(LOCAL_BYTES);
+        expect(Array.from(y[i].local!)).toEqual(Array.from(e.local!));
+      });
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 });
