@@ -166,31 +166,19 @@ export function deriveEmbeddingModel(model: Buffer, opts: DeriveOptions): Buffer
 
   const batchDim = g.input[0]?.type?.tensorType?.shape?.dim?.[0];
   const batch = batchDim?.dimParam ? { dimParam: batchDim.dimParam } : { dimParam: "batch_size" };
-  const localDim = LOCAL_CHANNELS * LOCAL_GRID * LOCAL_GRID;
-  g.output = [
+  const output = (name: string, dim: number) =>
     onnx.ValueInfoProto.create({
-      name: EMBEDDING_OUTPUT_NAME,
+      name,
       type: onnx.TypeProto.create({
         tensorType: onnx.TypeProto.Tensor.create({
           elemType: FLOAT,
           shape: onnx.TensorShapeProto.create({
-            dim: [onnx.TensorShapeProto.Dimension.create(batch), onnx.TensorShapeProto.Dimension.create({ dimValue: POOLED_DIM })],
+            dim: [onnx.TensorShapeProto.Dimension.create(batch), onnx.TensorShapeProto.Dimension.create({ dimValue: dim })],
           }),
         }),
       }),
-    }),
-    onnx.ValueInfoProto.create({
-      name: LOCAL_OUTPUT_NAME,
-      type: onnx.TypeProto.create({
-        tensorType: onnx.TypeProto.Tensor.create({
-          elemType: FLOAT,
-          shape: onnx.TensorShapeProto.create({
-            dim: [onnx.TensorShapeProto.Dimension.create(batch), onnx.TensorShapeProto.Dimension.create({ dimValue: localDim })],
-          }),
-        }),
-      }),
-    }),
-  ];
+    });
+  g.output = [output(EMBEDDING_OUTPUT_NAME, POOLED_DIM), output(LOCAL_OUTPUT_NAME, LOCAL_CHANNELS * LOCAL_GRID * LOCAL_GRID)];
   // Shapes recorded for the old batch size (N) no longer hold for the doubled batch (2N).
   g.valueInfo = [];
   pruneToOutputs(g);
