@@ -6,7 +6,7 @@
  *   - pipeline: prepareImage (decode, trim, resize, colour) + embed, at batch 1 and 16
  *   - raw ORT: session.run on pre-made tensors, same derived model and session options
  *   - photo search: query photo bytes -> prepare -> embed the query views the storefront uses
- *     (DEFAULT_PHOTO_SEARCH.views: original + mirror, one batch) -> exact cosine top-10 over the
+ *     (DEFAULT_PHOTO_SEARCH.views: original + 80% centre zoom, one batch) -> exact cosine top-10 over the
  *     catalog's image vectors, sequential requests (batch 1): p50/p95 ms of the embedding step
  *     (prepare + embed) and of the whole search, and recall@1/@10 (max over a product's images).
  */
