@@ -14,6 +14,9 @@
  *     index holds) the image and colour channels of the combined index are searched, with the
  *     photo-specific channel weights applied on the query side (query segment c is scaled by
  *     p_c / w_c, so the score is Σ p_c·cos_c whatever the index weights are).
+ *  2b. Local re-rank (photoSearch, when the products' regional descriptors can be read): the first
+ *     pass' best 5 products are matched region by region with the photo, which decides the places
+ *     feedback keeps (rerankHeadByLocal).
  *  3. Pseudo-relevance feedback: the top hits' own "similar products" neighbourhoods vote, through
  *     their text channel, for the candidates of the first pass. Inner products are linear, so this
  *     equals adding the hits' text vectors (weighted by rank) to the query and re-ranking: product
@@ -186,9 +189,7 @@ export function photoFirstPass(
   if (w.image > 0 && p.image > 0) vectors.image = scaled(query.image, p.image / w.image);
   if (w.color > 0 && p.color > 0) vectors.color = scaled(query.color, p.color / w.color);
 
-  const fb = config.feedback;
-  const useFeedback = fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
-  const k = Math.max(useFeedback ? Math.max(limit, fb.pool) : limit, config.local.head);
+  const k = Math.max(feedbackIsOn(w, config.feedback) ? Math.max(limit, config.feedback.pool) : limit, config.local.head);
   const bestPhoto = config.match === "best-photo" && catalog.images && vectors.image && !vectors.color;
   // The combined index's image channel is centred on the catalog mean (similar products): so is the query.
   if (!bestPhoto && vectors.image && catalog.imageMean) vectors.image = scaled(centre(query.image, catalog.imageMean.mean), p.image / w.image);
@@ -201,10 +202,13 @@ export function photoFirstPass(
 
 /** Step 3 on a first pass (feedback, or just the first `limit`). */
 export function finishPhotoRanking(index: LiveCatalog["index"], first: SearchHit[], limit: number, filter: ProductFilter, config: PhotoSearchConfig): SearchHit[] {
-  const fb = config.feedback;
-  const w: ChannelWeights = index.weights;
-  if (!(fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0))) return first.slice(0, limit);
-  return withFeedback(index, first, limit, filter, fb);
+  if (!feedbackIsOn(index.weights, config.feedback)) return first.slice(0, limit);
+  return withFeedback(index, first, limit, filter, config.feedback);
+}
+
+/** Feedback takes part when it has voters, a weight, and a channel the shop has not switched off. */
+function feedbackIsOn(w: ChannelWeights, fb: PhotoSearchConfig["feedback"]): boolean {
+  return fb.hits > 0 && fb.weight > 0 && fb.channels.some((c) => w[c] > 0);
 }
 
 /** The stored regional descriptors of products (one Int8Array per photo), for the local re-rank. */
