@@ -34,6 +34,31 @@ describe("detectFacets", () => {
     expect(f.values.has("blue")).toBe(false);
   });
 
+  it("finds a many-valued facet among frequent independent tags (100k products, sampled)", () => {
+    // A department (4 values), a kind (40 values of ~2.5%) and 20 tags a product drawn from a
+    // skewed vocabulary of 5,000 (some as frequent as the kinds, most rare), as real tag clouds are.
+    let x = 42;
+    const rnd = () => {
+      x = (x + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(x ^ (x >>> 15), 1 | x);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const lists = Array.from({ length: 100_000 }, (_, i) => [
+      `Dept ${i % 4}`,
+      `Kind ${Math.floor(rnd() * 40)}`,
+      ...Array.from({ length: 20 }, () => `Tag ${Math.floor(rnd() ** 3 * 5000)}`),
+    ]);
+    const f = detectFacets(lists);
+    expect(f.count).toBe(100_000);
+    const depts = f.groups.find((g) => g.includes("dept 0"));
+    expect(depts && [...depts].sort()).toEqual(["dept 0", "dept 1", "dept 2", "dept 3"]);
+    const kinds = f.groups.find((g) => g.some((t) => t.startsWith("kind")));
+    // Most kinds end up together (a few may be missed), and no frequent tag is taken for a value.
+    expect(kinds!.filter((t) => t.startsWith("kind")).length).toBeGreaterThanOrEqual(30);
+    expect(f.groups.flat().filter((t) => t.startsWith("tag"))).toEqual([]);
+  });
+
   it("compares tags by their words, ignoring case, accents and punctuation", () => {
     expect(tagKey("Hoodies & Sweatshirts")).toBe("hoodies sweatshirts");
     const f = detectFacets([["Café"], ["CAFE"], ["Tea"], ["tea!"]]);

@@ -10,8 +10,9 @@
  * facet values up (live-catalogs.server.ts), computed from the shop's own tags — nothing here
  * knows any catalog's vocabulary.
  *
- * Detection (greedy, deterministic): tags by descending product count; each joins the first group
- * whose every member it (almost) never co-occurs with, else starts a group. A group is a facet when
+ * Detection (greedy, deterministic, on a hashed sample of about MAX_SAMPLE products): tags by
+ * descending product count; each joins the largest group whose products it (almost) never shares,
+ * else starts a group. A group is a facet when
  * it has ≥ 2 values, covers ≥ MIN_COVERAGE of the products, and no single value dominates it (a
  * frequent tag grouped with a few rare ones it happens not to meet — "Blue" with "Bags" — is not a
  * partition). Tags on (almost) every product say nothing and are skipped.
@@ -50,7 +51,8 @@ export const OVERLAP_TOLERANCE = 0.02;
 const MIN_PRODUCTS = 2;
 const STALE_DRIFT = 0.25;
 const MAX_TAGS_PER_PRODUCT = 250;
-const MAX_CANDIDATES = 2_000;
+const MAX_CANDIDATES = 1_000;
+const MAX_SAMPLE = 4_000;
 
 /** The key a tag is compared by: its words, lower-cased and accent-free ("Hoodies & Sweatshirts" → "hoodies sweatshirts"). */
 export function tagKey(tag: string): string {
@@ -58,8 +60,16 @@ export function tagKey(tag: string): string {
 }
 
 export function detectFacets(tagLists: Iterable<readonly string[]>): TagFacets {
+  const all = [...tagLists];
+  // A facet is a statistic of the catalog: an even sample of a big one finds the same groups at a
+  // bounded cost (this runs in the web process when a shop's index is built).
+  // (A hashed, not a strided, choice: a catalog listed in some periodic order must not alias.)
+  const keep = Math.min(1, MAX_SAMPLE / Math.max(1, all.length));
   const products: Set<string>[] = [];
-  for (const tags of tagLists) products.push(new Set(tags.slice(0, MAX_TAGS_PER_PRODUCT).map(tagKey).filter(Boolean)));
+  for (let i = 0; i < all.length; i++) {
+    if (keep < 1 && mix32(i) / 4294967296 >= keep) continue;
+    products.push(new Set(all[i].slice(0, MAX_TAGS_PER_PRODUCT).map(tagKey).filter(Boolean)));
+  }
   const n = products.length;
   const holders = new Map<string, number[]>();
   products.forEach((set, i) => {
@@ -74,33 +84,40 @@ export function detectFacets(tagLists: Iterable<readonly string[]>): TagFacets {
     .sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1))
     .slice(0, MAX_CANDIDATES);
 
-  const groups: { tags: string[]; covered: Set<number> }[] = [];
+  // A tag joins a group whose products it (almost) never shares — compared with the group's
+  // union, not member by member, so that rare tags which merely happen not to meet (independent
+  // tags of 1% each) stop being "exclusive" once their group covers a few percent of the catalog.
+  const groups: { tags: string[]; covered: Uint8Array; size: number }[] = [];
   for (const [tag, h] of candidates) {
-    const group = groups.find((g) => g.tags.every((u) => {
-      const other = holders.get(u)!;
-      const shared = countShared(h, other);
-      return shared <= OVERLAP_TOLERANCE * Math.min(h.length, other.length);
-    }));
+    const allowed = Math.floor(OVERLAP_TOLERANCE * h.length);
+    // The largest such group: a value of a real facet belongs with its siblings, not with a
+    // frequent tag it merely happens not to meet.
+    let group: (typeof groups)[number] | undefined;
+    for (const g of groups) if ((!group || g.size > group.size) && countCovered(h, g.covered, allowed) <= allowed) group = g;
     if (group) {
       group.tags.push(tag);
-      for (const i of h) group.covered.add(i);
     } else {
-      groups.push({ tags: [tag], covered: new Set(h) });
+      groups.push({ tags: [tag], covered: new Uint8Array(n), size: 0 });
     }
+    const g = group ?? groups[groups.length - 1];
+    for (const i of h) if (!g.covered[i]) { g.covered[i] = 1; g.size++; }
   }
 
-  const facets = groups.filter((g) => g.tags.length >= 2 && g.covered.size >= MIN_COVERAGE * n && holders.get(g.tags[0])!.length <= MAX_DOMINANCE * g.covered.size);
-  return facetsFromGroups(facets.map((g) => g.tags), n);
+  const facets = groups.filter((g) => g.tags.length >= 2 && g.size >= MIN_COVERAGE * n && holders.get(g.tags[0])!.length <= MAX_DOMINANCE * g.size);
+  return facetsFromGroups(facets.map((g) => g.tags), all.length);
 }
 
-/** Size of the intersection of two ascending index lists. */
-function countShared(a: number[], b: number[]): number {
-  let i = 0;
-  let j = 0;
+/** A 32-bit integer hash (deterministic sampling). */
+function mix32(i: number): number {
+  let h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** How many of the products `h` lists are covered, counted up to `limit` + 1 (enough to say "more than limit"). */
+function countCovered(h: number[], covered: Uint8Array, limit: number): number {
   let c = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) { c++; i++; j++; } else if (a[i] < b[j]) i++; else j++;
-  }
+  for (const i of h) if (covered[i] && ++c > limit) break;
   return c;
 }
 
