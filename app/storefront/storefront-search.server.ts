@@ -158,13 +158,18 @@ function scaled(v: Float32Array, factor: number): Float32Array {
   return out;
 }
 
+/** What the photo ranking reads of a live catalog (tests pass bare indexes). */
+type PhotoCatalog = Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images" | "imageMean">>;
+/** A photo as the ranking sees it: its (averaged) image vector, colour signature and the views' vectors. */
+type PhotoQuery = { image: Float32Array; color: Float32Array; views?: Float32Array[] };
+
 /**
  * Ranks the catalog for a photo given its image vector and colour signature (steps 2–3 above).
  * Exposed separately from the embedding so it can be tested and evaluated on fixed vectors.
  */
 export function rankForPhoto(
-  catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images" | "imageMean">>,
-  query: { image: Float32Array; color: Float32Array; views?: Float32Array[] },
+  catalog: PhotoCatalog,
+  query: PhotoQuery,
   limit: number,
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
@@ -174,8 +179,8 @@ export function rankForPhoto(
 
 /** Step 2: the first pass, as many hits as feedback re-ranks (or `limit`). */
 export function photoFirstPass(
-  catalog: Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images" | "imageMean">>,
-  query: { image: Float32Array; color: Float32Array; views?: Float32Array[] },
+  catalog: PhotoCatalog,
+  query: PhotoQuery,
   limit: number,
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
