@@ -39,7 +39,7 @@ import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
 import { TEXT_DIM } from "../app/embedding/text-vector";
 import { toBytes } from "../app/embedding/vector-codec";
-import { textVectorKey } from "../app/embedding/vector-versions";
+import { CURRENT_IMAGE_SUFFIX, imageVectorKey, textVectorKey } from "../app/embedding/vector-versions";
 import { syntheticCatalog } from "../app/search/synthetic-catalog";
 import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
 import { freePort, startProcess, type RunningProcess } from "./lib/app-processes";
@@ -88,7 +88,10 @@ async function prepare(): Promise<void> {
   await migrateDatabase(dbUrl);
   const db = createPrismaClient(dbUrl);
   try {
-    if ((await db.product.count({ where: { shopDomain: SHOP, embedState: "embedded" } })) === n && existsSync(path.join(dataDir, "indexes", SHOP, "catalog.json"))) {
+    // Prepared, and still current: rows of an older image recipe would be re-embedded by the
+    // worker's reconciler at start, and the soak would measure that storm instead of steady state.
+    const current = { shopDomain: SHOP, embedState: "embedded", vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } };
+    if ((await db.product.count({ where: current })) === n && existsSync(path.join(dataDir, "indexes", SHOP, "catalog.json"))) {
       console.log(`prepared shop found in ${dir} (${n} products)`);
       return;
     }
@@ -113,7 +116,7 @@ async function prepare(): Promise<void> {
             embeddedAt: now,
             modelId: spec.id,
             vectorTextHash: textVectorKey(record.textHash),
-            vectorImageHash: record.imageHash,
+            vectorImageHash: imageVectorKey(record.imageHash),
             imageVector: new Uint8Array(toBytes(p.vectors.image!)),
             colorVector: new Uint8Array(toBytes(p.vectors.color!)),
             textVector: new Uint8Array(toBytes(p.vectors.text!)),
