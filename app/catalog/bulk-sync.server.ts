@@ -6,16 +6,17 @@
  *             (ended FAILED by Shopify or EXPIRED → queued again, bounded; else → failed)
  *   reading → stream the JSONL, upsert products, fan out embed jobs in batches,
  *             tombstone products Shopify no longer has        → embedding
+ *             (result link expired → queued again, bounded like EXPIRED)
  *   embedding → done when no product of the shop is pending (checked by the reconciler).
  */
 import { createInterface } from "node:readline";
-import { Readable } from "node:stream";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import { enqueueBulkSync, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
 import type { AdminGraphqlClient } from "../shopify/admin-graphql.server";
 import { bulkOperationState, startProductsBulkOperation } from "./bulk-operation.server";
+import { BulkResultGoneError, openBulkResult } from "./bulk-result.server";
 import { assembleBulkProducts } from "./bulk-products";
 import { parseProductNode, ProductNodeError } from "./product-node";
 import { CatalogWriter } from "./catalog-writer.server";
@@ -38,8 +39,9 @@ const ACTIVE_PHASES = ["queued", "running", "reading"];
  * Bulk operations one run may start. Shopify ends an operation FAILED with INTERNAL_SERVER_ERROR
  * (its own fault) or EXPIRED (its result is gone): the run starts a new one — what a merchant
  * expects of "the catalog syncs by itself" — after a pause, at most this many operations in all,
- * then fails with the reason. FAILED for ACCESS_DENIED or TIMEOUT, and CANCELED, fail at once:
- * starting again would not help.
+ * then fails with the reason. The same when the result's link no longer works by the time it is
+ * read (it expires after a while). FAILED for ACCESS_DENIED or TIMEOUT, and CANCELED, fail at
+ * once: starting again would not help.
  */
 export const MAX_BULK_OPERATIONS = 3;
 const RESTART_DELAY_MS = 5_000;
@@ -91,14 +93,9 @@ export async function runBulkSyncStep(deps: BulkSyncDeps, runId: string): Promis
     }
     if (op.status !== "COMPLETED") {
       const ended = `Shopify's bulk operation ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ""}`;
-      if (worthRestarting(op) && run.bulkOperations < MAX_BULK_OPERATIONS) {
-        await heartbeat(deps.db, runId, { phase: "queued", bulkOperationId: null, message: `${ended}; starting a new one (${run.bulkOperations + 1} of ${MAX_BULK_OPERATIONS})` });
-        deps.log?.(`bulk sync ${run.shopDomain}: ${ended}; starting a new one in ${RESTART_DELAY_MS / 1000} s`);
-        return { next: "poll", delayMs: RESTART_DELAY_MS };
-      }
-      const message = worthRestarting(op)
-        ? `${ended}, ${run.bulkOperations} times in a row; start the sync again later`
-        : op.errorCode === "ACCESS_DENIED"
+      if (worthRestarting(op)) return restartOrFail(deps, run, ended);
+      const message =
+        op.errorCode === "ACCESS_DENIED"
           ? `${ended}: the app may not read the products; reinstall it to grant access, then start the sync again`
           : `${ended}; start the sync again`;
       await heartbeat(deps.db, runId, { phase: "failed", message, finishedAt: new Date() });
@@ -115,14 +112,31 @@ export async function runBulkSyncStep(deps: BulkSyncDeps, runId: string): Promis
   }
 
   // reading
-  await readBulkResult(deps, run.shopDomain, runId, run.bulkResultUrl!, run.startedAt);
+  try {
+    await readBulkResult(deps, run.shopDomain, runId, run.bulkResultUrl!, run.startedAt);
+  } catch (err) {
+    if (!(err instanceof BulkResultGoneError)) throw err; // transient: the job retries the same link
+    return restartOrFail(deps, run, `The result of Shopify's bulk operation could no longer be downloaded (HTTP ${err.status}: its link expires after a while)`);
+  }
+  return { next: "done" };
+}
+
+/**
+ * A bulk operation that did not give us a result, for a reason a new one may not have: starts a
+ * new one after a pause while the run has operations left, else fails the run with the reason.
+ */
+async function restartOrFail(deps: BulkSyncDeps, run: { id: string; shopDomain: string; bulkOperations: number }, ended: string): Promise<StepResult> {
+  if (run.bulkOperations < MAX_BULK_OPERATIONS) {
+    await heartbeat(deps.db, run.id, { phase: "queued", bulkOperationId: null, bulkResultUrl: null, message: `${ended}; starting a new one (${run.bulkOperations + 1} of ${MAX_BULK_OPERATIONS})` });
+    deps.log?.(`bulk sync ${run.shopDomain}: ${ended}; starting a new one in ${RESTART_DELAY_MS / 1000} s`);
+    return { next: "poll", delayMs: RESTART_DELAY_MS };
+  }
+  await heartbeat(deps.db, run.id, { phase: "failed", message: `${ended}, ${run.bulkOperations} times in a row; start the sync again later`, finishedAt: new Date() });
   return { next: "done" };
 }
 
 async function readBulkResult(deps: BulkSyncDeps, shop: string, runId: string, url: string, startedAt: Date): Promise<void> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30 * 60_000) });
-  if (!res.ok || !res.body) throw new Error(`downloading the bulk result failed: HTTP ${res.status}`);
-  const lines = createInterface({ input: Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), crlfDelay: Infinity });
+  const lines = createInterface({ input: await openBulkResult(url), crlfDelay: Infinity });
   const seen = new Set<string>();
   const writer = new CatalogWriter({ db: deps.db, queue: deps.embedQueue, publisher: deps.publisher }, shop, runId, "shopify");
   let issues = 0;

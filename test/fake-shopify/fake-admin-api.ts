@@ -5,7 +5,8 @@
  *   the JSONL result in Shopify's format: one line per product, then one line per media image
  *   and per variant with `__parentId`.
  * - Reports query cost (`extensions.cost.throttleStatus`) from a leaky bucket.
- * - Injects faults on demand: THROTTLED responses, 5xx, 429, failing or expiring bulk operations.
+ * - Injects faults on demand: THROTTLED responses, 5xx, 429, failing (with any error code),
+ *   canceled or expiring bulk operations, and result links that no longer work (403, 503, ...).
  * - Serves the catalog's images (as Shopify's CDN would) and can post signed webhooks to the app.
  * The app reaches it through its normal configuration (SHOPIFY_ADMIN_API_BASE_URL).
  */
@@ -27,11 +28,12 @@ export interface FakeAdminApiOptions {
   bucket?: { maximumAvailable: number; restoreRate: number };
 }
 
-type BulkOutcome = "COMPLETED" | "FAILED" | "EXPIRED";
+/** How a bulk operation ends. "FAILED" alone fails with INTERNAL_SERVER_ERROR. */
+export type BulkOutcome = "COMPLETED" | "FAILED" | "EXPIRED" | "CANCELED" | { status: "FAILED"; errorCode: "ACCESS_DENIED" | "INTERNAL_SERVER_ERROR" | "TIMEOUT" };
 
 interface Operation {
   id: string;
-  status: "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "EXPIRED";
+  status: "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "EXPIRED" | "CANCELED";
   errorCode: string | null;
   objectCount: number;
   file?: string;
@@ -45,8 +47,12 @@ export class FakeAdminApi {
   private available: number;
   private lastRefill = Date.now();
   baseUrl = "";
-  /** `bulkOutcomes`: how the next bulk operations end, one each, first first; then `bulkOutcome`. */
-  readonly faults = { throttle: 0, serverErrors: 0, tooManyRequests: 0, bulkOutcome: "COMPLETED" as BulkOutcome, bulkOutcomes: [] as BulkOutcome[] };
+  /**
+   * `bulkOutcomes`: how the next bulk operations end, one each, first first; then `bulkOutcome`.
+   * `bulkResultStatuses`: what the next downloads of a bulk result answer instead of the file, one
+   * each (403: a signed link that has expired; 503: the storage having a bad moment).
+   */
+  readonly faults = { throttle: 0, serverErrors: 0, tooManyRequests: 0, bulkOutcome: "COMPLETED" as BulkOutcome, bulkOutcomes: [] as BulkOutcome[], bulkResultStatuses: [] as number[] };
   readonly log: { kind: string; status: number }[] = [];
 
   constructor(private readonly opts: FakeAdminApiOptions) {
@@ -85,6 +91,13 @@ export class FakeAdminApi {
     const url = new URL(req.url ?? "/", this.baseUrl);
     if (req.method === "GET" && url.pathname.startsWith("/bulk/")) {
       const op = this.ops.get(`gid://shopify/BulkOperation/${path.basename(url.pathname, ".jsonl")}`);
+      const fault = this.faults.bulkResultStatuses.shift();
+      this.log.push({ kind: "download", status: fault ?? (op?.file ? 200 : 404) });
+      if (fault) {
+        // As Google Cloud Storage answers a signed URL past its expiry (or a transient error).
+        res.writeHead(fault, { "Content-Type": "application/xml" });
+        return void res.end(fault < 500 ? "<Error><Code>ExpiredToken</Code><Message>Invalid argument.</Message></Error>" : "<Error><Code>ServiceUnavailable</Code></Error>");
+      }
       if (!op?.file) return this.send(res, 404, { error: "not found" });
       res.writeHead(200, { "Content-Type": "application/jsonl" });
       return void createReadStream(op.file).pipe(res);
@@ -173,8 +186,9 @@ export class FakeAdminApi {
     await once(out, "finish");
     await new Promise((r) => setTimeout(r, this.opts.bulkDurationMs ?? 200));
     op.file = file;
-    op.status = this.faults.bulkOutcomes.shift() ?? this.faults.bulkOutcome;
-    if (op.status === "FAILED") op.errorCode = "INTERNAL_SERVER_ERROR";
+    const outcome = this.faults.bulkOutcomes.shift() ?? this.faults.bulkOutcome;
+    op.status = typeof outcome === "string" ? outcome : outcome.status;
+    op.errorCode = typeof outcome === "object" ? outcome.errorCode : op.status === "FAILED" ? "INTERNAL_SERVER_ERROR" : null;
     if (this.opts.app) await this.postWebhook("bulk_operations/finish", { admin_graphql_api_id: op.id, completed_at: new Date().toISOString(), created_at: new Date().toISOString(), error_code: op.errorCode, status: op.status.toLowerCase(), type: "query" }).catch(() => {});
   }
 
