@@ -10,7 +10,6 @@
 import {
   BACKGROUND_TOLERANCE,
   UNIFORM_BORDER,
-  colorDistance,
   estimateBorderBackground,
   type BorderBackground,
 } from "./image-background.js";
@@ -57,31 +56,8 @@ export function colorSignature(
   const uniform = bg.uniformity >= UNIFORM_BORDER;
   const stride = samplingStride(n);
 
-  const accumulate = (useMask: boolean): number => {
-    let total = 0;
-    const cx = (width - 1) / 2;
-    const cy = (height - 1) / 2;
-    for (let y = 0; y < height; y += stride) {
-      for (let x = 0; x < width; x += stride) {
-        const i = (y * width + x) * 3;
-        let w = 1;
-        if (useMask) {
-          // Soft foreground mask: 0 at the background colour, 1 well away from it.
-          const d = colorDistance(rgb, i, bg.rgb);
-          w = clamp01((d - BACKGROUND_TOLERANCE) / BACKGROUND_TOLERANCE);
-        } else {
-          // No studio backdrop: favour the centre where the product usually is.
-          const dx = (x - cx) / (width / 2);
-          const dy = (y - cy) / (height / 2);
-          w = Math.exp(-(dx * dx + dy * dy) * 1.5);
-        }
-        if (w <= 0) continue;
-        addPixel(hist, rgb[i] / 255, rgb[i + 1] / 255, rgb[i + 2] / 255, w);
-        total += w;
-      }
-    }
-    return total;
-  };
+  const accumulate = (useMask: boolean): number =>
+    useMask ? accumulateMasked(hist, rgb, width, height, stride, bg.rgb) : accumulateCentred(hist, rgb, width, height, stride);
 
   let total = accumulate(uniform);
   // Product indistinguishable from the backdrop (e.g. white on white): use everything.
@@ -100,6 +76,55 @@ export function colorSignature(
   const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
   for (let k = 0; k < COLOR_DIM; k++) out[k] *= inv;
   return out;
+}
+
+/** Soft foreground mask: 0 at the background colour (and within BACKGROUND_TOLERANCE), 1 well away from it. */
+function accumulateMasked(
+  hist: Float64Array,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  stride: number,
+  bg: readonly [number, number, number],
+): number {
+  const [br, bgc, bb] = bg;
+  const tolSq = BACKGROUND_TOLERANCE * BACKGROUND_TOLERANCE;
+  let total = 0;
+  for (let y = 0; y < height; y += stride) {
+    for (let x = 0, i = y * width * 3; x < width; x += stride, i += 3 * stride) {
+      const r = rgb[i], g = rgb[i + 1], b = rgb[i + 2];
+      const dr = r - br;
+      const dg = g - bgc;
+      const db = b - bb;
+      const dsq = dr * dr + dg * dg + db * db;
+      // sqrt is monotone and exact on perfect squares: dsq <= tolerance^2 <=> d <= tolerance <=> w <= 0.
+      if (dsq <= tolSq) continue;
+      const w = clamp01((Math.sqrt(dsq) - BACKGROUND_TOLERANCE) / BACKGROUND_TOLERANCE);
+      if (w <= 0) continue;
+      addPixel(hist, r / 255, g / 255, b / 255, w);
+      total += w;
+    }
+  }
+  return total;
+}
+
+/** No studio backdrop: favour the centre where the product usually is. */
+function accumulateCentred(hist: Float64Array, rgb: Uint8Array, width: number, height: number, stride: number): number {
+  let total = 0;
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  for (let y = 0; y < height; y += stride) {
+    const dy = (y - cy) / (height / 2);
+    for (let x = 0; x < width; x += stride) {
+      const i = (y * width + x) * 3;
+      const dx = (x - cx) / (width / 2);
+      const w = Math.exp(-(dx * dx + dy * dy) * 1.5);
+      if (w <= 0) continue;
+      addPixel(hist, rgb[i] / 255, rgb[i + 1] / 255, rgb[i + 2] / 255, w);
+      total += w;
+    }
+  }
+  return total;
 }
 
 function addPixel(hist: Float64Array, r: number, g: number, b: number, w: number): void {
@@ -124,7 +149,12 @@ function addPixel(hist: Float64Array, r: number, g: number, b: number, w: number
   if (chroma > 0) {
     let h = 0;
     if (delta > 0) {
-      if (max === r) h = ((g - b) / delta + 6) % 6;
+      if (max === r) {
+        // ((g - b) / delta + 6) % 6 without a floating-point modulo (a library call): the sum is
+        // in [5, 7], and subtracting 6 from a value in [6, 7] is exact (Sterbenz).
+        h = (g - b) / delta + 6;
+        if (h >= 6) h -= 6;
+      }
       else if (max === g) h = (b - r) / delta + 2;
       else h = (r - g) / delta + 4;
       h /= 6; // 0..1
@@ -132,8 +162,9 @@ function addPixel(hist: Float64Array, r: number, g: number, b: number, w: number
     const hc = h * HUE_BINS - 0.5;
     const h0f = Math.floor(hc);
     const hf = hc - h0f;
-    const h0 = ((h0f % HUE_BINS) + HUE_BINS) % HUE_BINS;
-    const h1 = (h0 + 1) % HUE_BINS;
+    // h0f is an integer in [-1, HUE_BINS - 1] (h in [0, 1)): wrap it without a modulo.
+    const h0 = h0f < 0 ? h0f + HUE_BINS : h0f;
+    const h1 = h0 + 1 === HUE_BINS ? 0 : h0 + 1;
     const sx = clampTo(((s - 0.1) / 0.9) * SAT_BINS - 0.5, SAT_BINS - 1);
     const s0 = Math.floor(sx);
     const s1 = Math.min(s0 + 1, SAT_BINS - 1);
