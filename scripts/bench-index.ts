@@ -5,6 +5,8 @@
  *        [--queries 100] [--sweep] [--M 16] [--efc 100] [--ef 64] [--seed 1]
  *        [--noise 1.2] [--clusters 100]   (within-cluster noise; higher = harder)
  *        [--ef-exp 1]   filtered ef = ef / selectivity^exp (planner filteredEfExponent)
+ *        [--ef-list 128,256,512]  also print unfiltered recall@10 and ms/query at each of these ef
+ *                       (how far ef must grow with the catalog)
  *        [--contributions]  also compute per-channel contributions (one getPoint per hit)
  *        [--stream]     never hold the catalog in memory: build while generating, then compute the
  *                       exact answers in a second generating pass (default above 200,000 products)
@@ -30,6 +32,7 @@ interface Args {
   M: number;
   efc: number;
   ef: number;
+  efList: number[];
   seed: number;
   noise: number;
   clusters: number;
@@ -61,6 +64,7 @@ function parseArgs(argv: string[]): Args {
     noise: Number(get("noise") ?? 1.2),
     clusters: Number(get("clusters") ?? 100),
     efExp: Number(get("ef-exp") ?? 1),
+    efList: (get("ef-list") ?? "").split(",").filter(Boolean).map(Number),
     load: get("load"),
     stream: argv.includes("--stream") || Number(get("n") ?? 10_000) > 200_000,
   };
@@ -288,7 +292,22 @@ async function mainStreaming(args: Args) {
   const built = { idx, buildSeconds, rssDeltaMB };
   const res = run(built, args.n, matchCounts, queries, exact, scoringMs / queries.length, args.M, args.efc, args.ef, exactFiltered);
   printRun(res);
-  console.log("BENCH_JSON " + JSON.stringify(res));
+  const efSweep = efListSweep(idx, queries, exact, args.efList);
+  console.log("BENCH_JSON " + JSON.stringify({ ...res, efSweep }));
+}
+
+/** Unfiltered recall@10 and mean ms/query at each ef of `efs` (same queries and exact answers). */
+function efListSweep(idx: ShopVectorIndex, queries: SyntheticProduct["vectors"][], exact: { id: string }[][], efs: number[]) {
+  const out: { ef: number; recall: number; meanMs: number }[] = [];
+  for (const ef of efs) {
+    const t = performance.now();
+    const hits = queries.map((q) => idx.searchByVectors(q, { k: K, efSearch: ef, contributions: CONTRIBUTIONS }));
+    const meanMs = (performance.now() - t) / queries.length;
+    const recall = hits.reduce((s, h, i) => s + recallOf(h, exact[i]), 0) / queries.length;
+    out.push({ ef, recall, meanMs });
+    console.log(`  ef ${String(ef).padStart(5)}: recall@10 ${recall.toFixed(3)}, ${meanMs.toFixed(2)} ms/query`);
+  }
+  return out;
 }
 
 async function main() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { detectFacets, facetsAreStale, facetsFromGroups, tagKey } from "./tag-facets";
+import { detectFacets, facetsAreStale, facetsFromGroups, groupShares, tagKey } from "./tag-facets";
 
 // A small shop: every product has a department and a kind, plus colours and promotions that overlap freely.
 function shop(): string[][] {
@@ -25,6 +25,9 @@ describe("detectFacets", () => {
     // Colours (three per product) and a promotion on a third of the products are not facet values.
     for (const t of ["red", "blue", "black", "green", "sale"]) expect(f.values.has(t)).toBe(false);
     expect(f.count).toBe(24);
+    // Each value's share of the catalog: a department holds half of it, a kind a third.
+    expect(f.shares[f.values.get("men")!]).toBeCloseTo(0.5, 6);
+    expect(f.shares[f.values.get("jackets")!]).toBeCloseTo(1 / 3, 6);
   });
 
   it("does not make a facet of a frequent tag and the few rare tags it happens not to meet", () => {
@@ -73,11 +76,11 @@ describe("detectFacets", () => {
 
   it("round-trips through its groups and says when the catalog has drifted", () => {
     const f = detectFacets(shop());
-    expect(facetsFromGroups(f.groups, f.count)).toEqual(f);
+    expect(facetsFromGroups(f.groups, f.count, groupShares(f))).toEqual(f);
     expect(facetsAreStale(f, 24)).toBe(false);
     expect(facetsAreStale(f, 29)).toBe(false);
     expect(facetsAreStale(f, 31)).toBe(true);
-    expect(facetsAreStale(facetsFromGroups([], 0), 0)).toBe(false);
-    expect(facetsAreStale(facetsFromGroups([], 0), 1)).toBe(true);
+    expect(facetsAreStale(facetsFromGroups([], 0, []), 0)).toBe(false);
+    expect(facetsAreStale(facetsFromGroups([], 0, []), 1)).toBe(true);
   });
 });

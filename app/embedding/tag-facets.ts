@@ -26,15 +26,32 @@ export interface TagFacets {
   values: Map<string, number>;
   /** How many products the detection saw. */
   count: number;
+  /** Each facet value's share of those products (by ordinal, as `values`). */
+  shares: number[];
 }
 
-export const NO_FACETS: TagFacets = { groups: [], values: new Map(), count: 0 };
+export const NO_FACETS: TagFacets = { groups: [], values: new Map(), count: 0, shares: [] };
 
-/** The facets of `groups` (as detectFacets made them, e.g. read back from a snapshot). */
-export function facetsFromGroups(groups: string[][], count: number): TagFacets {
+/**
+ * The facets of `groups` (as detectFacets made them, e.g. read back from a snapshot), with each
+ * value's share of the catalog, in the groups' order.
+ */
+export function facetsFromGroups(groups: string[][], count: number, groupShares: number[][]): TagFacets {
   const values = new Map<string, number>();
-  for (const g of groups) for (const key of g) if (!values.has(key)) values.set(key, values.size);
-  return { groups, values, count };
+  const shares: number[] = [];
+  groups.forEach((g, gi) =>
+    g.forEach((key, vi) => {
+      if (values.has(key)) return;
+      values.set(key, values.size);
+      shares.push(groupShares[gi]?.[vi] ?? 0);
+    }),
+  );
+  return { groups, values, count, shares };
+}
+
+/** The shares of `facets`' values, grouped as `facets.groups` (for a snapshot). */
+export function groupShares(facets: TagFacets): number[][] {
+  return facets.groups.map((g) => g.map((key) => facets.shares[facets.values.get(key)!] ?? 0));
 }
 
 /** Facets detected over `facets.count` products no longer describe a catalog of `count` (drift > 25%). */
@@ -104,7 +121,11 @@ export function detectFacets(tagLists: Iterable<readonly string[]>): TagFacets {
   }
 
   const facets = groups.filter((g) => g.tags.length >= 2 && g.size >= MIN_COVERAGE * n && holders.get(g.tags[0])!.length <= MAX_DOMINANCE * g.size);
-  return facetsFromGroups(facets.map((g) => g.tags), all.length);
+  return facetsFromGroups(
+    facets.map((g) => g.tags),
+    all.length,
+    facets.map((g) => g.tags.map((t) => holders.get(t)!.length / n)),
+  );
 }
 
 /** A 32-bit integer hash (deterministic sampling). */

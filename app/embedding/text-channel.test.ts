@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { detectFacets } from "./tag-facets";
-import { FACET_DIM, FACET_SHARE, facetVector, textChannelDim, textChannelVector, textQueryVector } from "./text-channel";
+import { FACET_DIM, FACET_SHARE, facetValueWeight, facetVector, textChannelDim, textChannelVector, textQueryVector } from "./text-channel";
 import { textVector, TEXT_DIM } from "./text-vector";
 
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
@@ -27,8 +27,11 @@ describe("text channel with facet values", () => {
     expect(va).toHaveLength(textChannelDim(TEXT_DIM));
     const fa = facetVector(facets, catalog[0].tags);
     const fb = facetVector(facets, catalog[1].tags);
-    expect(dot(fa, fb)).toBeCloseTo(0.5, 6); // one of two facet values shared
-    expect(dot(va, vb)).toBeCloseTo((1 - FACET_SHARE) * dot(a, b) + FACET_SHARE * 0.5, 5);
+    // Men/Tops vs Women/Tops: only "Tops" shared, counted at its weight.
+    const w = (key: string) => facetValueWeight(facets, facets.values.get(key)!);
+    const shared = w("tops") ** 2 / Math.sqrt((w("men") ** 2 + w("tops") ** 2) * (w("women") ** 2 + w("tops") ** 2));
+    expect(dot(fa, fb)).toBeCloseTo(shared, 6);
+    expect(dot(va, vb)).toBeCloseTo((1 - FACET_SHARE) * dot(a, b) + FACET_SHARE * shared, 5);
     expect(dot(va, va)).toBeCloseTo(1, 5);
   });
 
@@ -37,6 +40,22 @@ describe("text channel with facet values", () => {
     // Men/Tops/Red vs Men/Tops/Blue (same facets, other colour) and Women/Bottoms/Red (shares only the colour).
     expect(dot(vec(0), vec(2))).toBeGreaterThan(dot(vec(0), vec(4)));
     expect(dot(vec(0), vec(2))).toBeGreaterThan(dot(vec(0), vec(1)));
+  });
+
+  it("ranks the same leaf first, then the same department, then the same kind in another department", () => {
+    // A shop tagged department (2 values, half the shop each) + kind (5 values, a tenth each).
+    const kinds = ["Jackets", "Tees", "Pants", "Shorts", "Hoodies"];
+    const shop = ["Men", "Women"].flatMap((dept) => kinds.flatMap((kind) => Array.from({ length: 4 }, () => [dept, kind])));
+    const f = detectFacets(shop);
+    expect(f.groups.length).toBe(2);
+    const v = (tags: string[]) => facetVector(f, tags);
+    const jacket = v(["Men", "Jackets"]);
+    const sameLeaf = dot(jacket, v(["Men", "Jackets"]));
+    const sameDepartment = dot(jacket, v(["Men", "Tees"]));
+    const sameKind = dot(jacket, v(["Women", "Jackets"]));
+    expect(sameLeaf).toBeCloseTo(1, 6);
+    expect(sameDepartment).toBeGreaterThan(sameKind);
+    expect(sameLeaf - sameDepartment).toBeGreaterThan(0.1); // the kind still orders a department
   });
 
   it("gives a product without facet values a zero facet part, and no channel without text", () => {

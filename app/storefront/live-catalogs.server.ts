@@ -28,7 +28,7 @@ import path from "node:path";
 import type { Db } from "../db.server";
 import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
 import { COLOR_DIM } from "../embedding/color-signature.server";
-import { detectFacets, facetsAreStale, facetsFromGroups, NO_FACETS, type TagFacets } from "../embedding/tag-facets";
+import { detectFacets, facetsAreStale, facetsFromGroups, groupShares, NO_FACETS, type TagFacets } from "../embedding/tag-facets";
 import { textChannelDim, textChannelVector } from "../embedding/text-channel";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { HASHED_TEXT_MODEL_ID, textModelOfKey } from "../embedding/vector-versions";
@@ -109,6 +109,8 @@ interface Sidecar {
   /** Absent in snapshots written before facets: those are rebuilt. */
   facets?: string[][];
   facetsCount?: number;
+  /** Each facet value's share of the catalog, grouped as `facets`. */
+  facetShares?: number[][];
   rows: [id: string, rowVersion: number, card: LiveCard][];
 }
 
@@ -289,7 +291,7 @@ export class LiveCatalogs {
     const dir = this.dir(shop);
     try {
       const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
-      if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined || !sidecar.facets) return null;
+      if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined || !sidecar.facets || !sidecar.facetShares) return null;
       if ((sidecar.textModelId ?? HASHED_TEXT_MODEL_ID) !== this.textModelId) return null;
       const imageMean = sidecar.imageMean && { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count };
       if (imageMean && imageMean.mean.length !== this.opts.imageDim) return null;
@@ -309,7 +311,7 @@ export class LiveCatalogs {
       // (The two indexes are saved one after the other, so they may differ by a few products.)
       for (const id of [...images.productIds()]) if (!cards.has(id)) images.removeProduct(id);
       for (const id of [...cards.keys()]) if (!images.has(id)) rowVersions.delete(id);
-      return { index, images, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount ?? 0), cards, rowVersions };
+      return { index, images, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount ?? 0, sidecar.facetShares), cards, rowVersions };
     } catch {
       return null; // missing or unreadable: rebuild from the database
     }
@@ -571,6 +573,7 @@ export class LiveCatalogs {
       imageMean: e.imageMean && { mean: Array.from(e.imageMean.mean), count: e.imageMean.count },
       facets: e.facets.groups,
       facetsCount: e.facets.count,
+      facetShares: groupShares(e.facets),
       rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
     };
     await e.index.save(dir);
