@@ -109,7 +109,7 @@ interface Sidecar {
   /** Absent in snapshots written before facets: those are rebuilt. */
   facets?: string[][];
   facetsCount?: number;
-  /** Each facet value's share of the catalog, grouped as `facets`. */
+  /** Each facet value's share of the catalog, grouped as `facets`. Absent before facet weights: rebuilt. */
   facetShares?: number[][];
   rows: [id: string, rowVersion: number, card: LiveCard][];
 }
