@@ -23,7 +23,9 @@
  * Control: an idle node process measures its own event-loop delay the same way (20 ms resolution,
  * max/p99 per 5 s) for the whole run. Its stalls are CPU starvation (2 cores shared by the load
  * generator, web, worker, PostgreSQL, Redis and anything else running); the web's stalls beyond
- * them are its own work.
+ * them are its own work. Both report the delay net of the 20 ms sampling interval: Node records
+ * the time between two timer callbacks, so an idle loop reads 20 ms and a 90 ms block 110 ms
+ * (runs before 2026-11-30 16:20 UTC counted those raw figures against the 100 ms threshold).
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -236,7 +238,8 @@ async function run(): Promise<void> {
        const st = () => { try { return require("node:fs").readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(" ").map(Number); } catch { return null; } };
        let s0 = st();
        setInterval(() => { const s1 = st(); const cpu = s0 && s1 ? " main-thread cpu " + ((s1[0] - s0[0]) / 1e6).toFixed(1) + " ms runq-wait " + ((s1[1] - s0[1]) / 1e6).toFixed(1) + " ms" : ""; s0 = s1;
-         console.log("control event-loop max " + (h.max / 1e6).toFixed(1) + " ms p99 " + (h.percentile(99) / 1e6).toFixed(1) + " ms" + cpu); h.reset(); }, 5000);`,
+         const late = (ns) => (Math.max(0, ns - 20e6) / 1e6).toFixed(1);
+         console.log("control event-loop max " + late(h.max) + " ms p99 " + late(h.percentile(99)) + " ms" + cpu); h.reset(); }, 5000);`,
     ],
     env,
     /control ready/,

@@ -14,6 +14,8 @@
  */
 import type { Layout } from "./combined-vector";
 
+const COPY_CHUNK_BYTES = 4 * 1024 * 1024;
+
 export class QuantizedStore {
   codes: Int8Array;
   /** 3 scales per row (image, color, text) */
@@ -142,7 +144,12 @@ export class QuantizedStore {
     return buf;
   }
 
-  static fromBuffer(layout: Layout, buf: Buffer, rows: number, capacity: number): QuantizedStore {
+  /**
+   * The store `toBuffer` wrote. The codes are copied a few MB at a time with the event loop handed
+   * back in between (a 20k-product shop's store is ~40 MB: one copy into fresh pages blocked a
+   * serving web process for ~100 ms).
+   */
+  static async fromBuffer(layout: Layout, buf: Buffer, rows: number, capacity: number): Promise<QuantizedStore> {
     const D = layout.total;
     const sBytes = rows * 3 * 4;
     if (buf.length !== sBytes + rows * D) throw new Error("quantized store size mismatch");
@@ -150,7 +157,11 @@ export class QuantizedStore {
     const scales = new Float32Array(rows * 3);
     new Uint8Array(scales.buffer).set(buf.subarray(0, sBytes));
     store.scales.set(scales);
-    store.codes.set(new Int8Array(buf.buffer, buf.byteOffset + sBytes, rows * D));
+    const codes = new Int8Array(buf.buffer, buf.byteOffset + sBytes, rows * D);
+    for (let off = 0; off < codes.length; off += COPY_CHUNK_BYTES) {
+      if (off > 0) await new Promise((resolve) => setImmediate(resolve));
+      store.codes.set(codes.subarray(off, off + COPY_CHUNK_BYTES), off);
+    }
     return store;
   }
 }

@@ -513,7 +513,7 @@ export class ShopVectorIndex {
         return null;
       }
       idx.native = native;
-      idx.quant = QuantizedStore.fromBuffer(idx.layout, snap.quant, meta.nextLabel, meta.capacity);
+      idx.quant = await QuantizedStore.fromBuffer(idx.layout, snap.quant, meta.nextLabel, meta.capacity);
       idx.capacity = meta.capacity;
       idx.nextLabel = meta.nextLabel;
       idx.deleted = meta.deleted;
