@@ -28,7 +28,7 @@
  * "BENCH_JSON " line.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 
 import os from "node:os";
 import path from "node:path";
@@ -37,7 +37,8 @@ import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
 import { createPrismaClient } from "../app/db.server";
 import { COLOR_DIM } from "../app/embedding/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
-import { detectFacets } from "../app/embedding/tag-facets";
+import { detectFacets, groupShares } from "../app/embedding/tag-facets";
+import { writeSidecar } from "../app/storefront/catalog-sidecar.server";
 import { textChannelDim, textChannelVector } from "../app/embedding/text-channel";
 import { TEXT_DIM } from "../app/embedding/text-vector";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
@@ -119,12 +120,13 @@ async function prepare() {
   const shopDir = path.join(dir, "data", "indexes", SHOP);
   await index.save(shopDir);
   await images.save(path.join(shopDir, "images"));
-  const sidecar = {
+  await writeSidecar(shopDir, {
     imageModelId: spec.id,
     version: 1,
     imageMean: mean && { mean: Array.from(mean.mean), count: mean.count },
     facets: facets.groups,
     facetsCount: facets.count,
+    facetShares: groupShares(facets),
     rows: rows.map((r) => [
       r.id,
       r.updatedAt.getTime(),
@@ -139,8 +141,7 @@ async function prepare() {
         localImage: false,
       },
     ]),
-  };
-  writeFileSync(path.join(shopDir, "catalog.json"), JSON.stringify(sidecar));
+  });
   await db.$disconnect();
   console.log(`prepared ${n} products in ${dir}`);
 }

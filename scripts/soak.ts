@@ -43,6 +43,7 @@ import { TEXT_DIM } from "../app/embedding/text-vector";
 import { toBytes } from "../app/embedding/vector-codec";
 import { CURRENT_IMAGE_SUFFIX, imageVectorKey, textVectorKey } from "../app/embedding/vector-versions";
 import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { SIDECAR_FILE } from "../app/storefront/catalog-sidecar.server";
 import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
 import { freePort, startProcess, type RunningProcess } from "./lib/app-processes";
 import { migrateDatabase } from "./setup";
@@ -93,7 +94,7 @@ async function prepare(): Promise<void> {
     // Prepared, and still current: rows of an older image recipe would be re-embedded by the
     // worker's reconciler at start, and the soak would measure that storm instead of steady state.
     const current = { shopDomain: SHOP, embedState: "embedded", vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } };
-    if ((await db.product.count({ where: current })) === n && existsSync(path.join(dataDir, "indexes", SHOP, "catalog.json"))) {
+    if ((await db.product.count({ where: current })) === n && existsSync(path.join(dataDir, "indexes", SHOP, SIDECAR_FILE))) {
       console.log(`prepared shop found in ${dir} (${n} products)`);
       return;
     }

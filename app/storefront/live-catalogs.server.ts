@@ -22,7 +22,7 @@
  * whose vector has its dimension; other rows join without that channel until the reconciler has
  * them re-embedded — never mixed dimensions in one index.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import { errorSummary } from "../shared/error-text";
 import path from "node:path";
 import type { Db } from "../db.server";
@@ -38,6 +38,7 @@ import type { ProductAttributes } from "../search/filters";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex, type ChannelVectors, type ChannelWeights } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
+import { readSidecar, writeSidecar, type Sidecar } from "./catalog-sidecar.server";
 import { cardFromRow, type ProductCard } from "./product-card";
 import { rulesFromRows, type ShopRules } from "./ranking-rules.server";
 
@@ -99,20 +100,6 @@ interface Entry extends LiveCatalog {
   maxRowVersion: number;
 }
 
-interface Sidecar {
-  imageModelId: string;
-  /** Absent in snapshots written before text models: the hashed text vector. */
-  textModelId?: string;
-  version: number;
-  /** Absent in snapshots written before centring: those are rebuilt. */
-  imageMean?: { mean: number[]; count: number } | null;
-  /** Absent in snapshots written before facets: those are rebuilt. */
-  facets?: string[][];
-  facetsCount?: number;
-  /** Each facet value's share of the catalog, grouped as `facets`. Absent before facet weights: rebuilt. */
-  facetShares?: number[][];
-  rows: [id: string, rowVersion: number, card: LiveCard][];
-}
 
 export interface LiveCatalogsOptions {
   db: Db;
@@ -290,8 +277,8 @@ export class LiveCatalogs {
   private async loadFromDisk(shop: string): Promise<Pick<Entry, "index" | "images" | "imageMean" | "facets" | "cards" | "rowVersions"> | null> {
     const dir = this.dir(shop);
     try {
-      const sidecar = JSON.parse(await readFile(path.join(dir, "catalog.json"), "utf8")) as Sidecar;
-      if (sidecar.imageModelId !== this.opts.imageModelId || sidecar.imageMean === undefined || !sidecar.facets || !sidecar.facetShares) return null;
+      const sidecar = await readSidecar<LiveCard>(dir);
+      if (!sidecar || sidecar.imageModelId !== this.opts.imageModelId) return null;
       if ((sidecar.textModelId ?? HASHED_TEXT_MODEL_ID) !== this.textModelId) return null;
       const imageMean = sidecar.imageMean && { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count };
       if (imageMean && imageMean.mean.length !== this.opts.imageDim) return null;
@@ -311,7 +298,7 @@ export class LiveCatalogs {
       // (The two indexes are saved one after the other, so they may differ by a few products.)
       for (const id of [...images.productIds()]) if (!cards.has(id)) images.removeProduct(id);
       for (const id of [...cards.keys()]) if (!images.has(id)) rowVersions.delete(id);
-      return { index, images, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount ?? 0, sidecar.facetShares), cards, rowVersions };
+      return { index, images, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount, sidecar.facetShares), cards, rowVersions };
     } catch {
       return null; // missing or unreadable: rebuild from the database
     }
@@ -566,7 +553,7 @@ export class LiveCatalogs {
     const e = entry as Entry;
     const dir = this.dir(e.shop);
     await mkdir(dir, { recursive: true });
-    const sidecar: Sidecar = {
+    const sidecar: Sidecar<LiveCard> = {
       imageModelId: this.opts.imageModelId,
       textModelId: this.textModelId,
       version: e.version,
@@ -578,8 +565,7 @@ export class LiveCatalogs {
     };
     await e.index.save(dir);
     await e.images.save(this.imagesDir(e.shop));
-    const tmp = path.join(dir, `catalog.json.${process.pid}.tmp`);
-    await writeFile(tmp, JSON.stringify(sidecar));
-    await rename(tmp, path.join(dir, "catalog.json"));
+    await writeSidecar(dir, sidecar);
+    await rm(path.join(dir, "catalog.json"), { force: true }); // the single-JSON sidecar of earlier versions
   }
 }
