@@ -50,7 +50,8 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
   });
 
   it("after each catalog change, shows exactly what the database holds: updates, deletes, drafts, new products", async () => {
-    const catalogs = new LiveCatalogs({ db, dataDir, imageModelId: "m", imageDim: IMAGE_DIM });
+    // Pages of 2 rows: the full diff's paging is part of what is checked.
+    const catalogs = new LiveCatalogs({ db, dataDir, imageModelId: "m", imageDim: IMAGE_DIM, fullDiffPageSize: 2 });
     const ids = async () => [...(await catalogs.get(shop)).cards.keys()].sort();
     expect(await ids()).toEqual(["100", "101", "102", "103", "104", "105"]);
 
@@ -87,7 +88,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     await catalogs.close();
 
     // A fresh process (full diff) sees the same.
-    const again = new LiveCatalogs({ db, dataDir, imageModelId: "m", imageDim: IMAGE_DIM });
+    const again = new LiveCatalogs({ db, dataDir, imageModelId: "m", imageDim: IMAGE_DIM, fullDiffPageSize: 2 });
     expect([...(await again.get(shop)).cards.keys()].sort()).toEqual(["100", "101", "103", "104", "105", "106", "107"]);
     await again.close();
   }, 60_000);

@@ -47,6 +47,8 @@ export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };
 const VERSION_CHECK_MS = 1_000;
 const SAVE_DELAY_MS = 5_000;
 const LOAD_CHUNK = 400;
+/** Rows per query of a full diff (versions only). */
+const FULL_DIFF_PAGE = 2_000;
 /** Longest stretch of index loading between two turns of the event loop. */
 const YIELD_EVERY_MS = 10;
 /** A full diff (every live row's version) at least this often; between them, only recent rows. */
@@ -116,6 +118,8 @@ export interface LiveCatalogsOptions {
    * reloaded from disk on their next request. Default: LIVE_CATALOGS_MAX_MB (MB), else 4096 MB.
    */
   memoryBudgetBytes?: number;
+  /** Rows per query of a full diff (default FULL_DIFF_PAGE). */
+  fullDiffPageSize?: number;
 }
 
 export function memoryBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -429,12 +433,29 @@ export class LiveCatalogs {
   private async applyDiff(entry: Entry, full: boolean): Promise<number> {
     const { db } = this.opts;
     const startedAt = Date.now();
-    const rows = await db.product.findMany({
-      where: full
-        ? { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null } }
-        : { shopDomain: entry.shop, updatedAt: { gt: new Date(entry.maxRowVersion - RECENT_OVERLAP_MS) } },
-      select: { id: true, updatedAt: true, status: true, embeddedAt: true },
-    });
+    const select = { id: true, updatedAt: true, status: true, embeddedAt: true } as const;
+    type VersionRow = { id: string; updatedAt: Date; status: string; embeddedAt: Date | null };
+    let rows: VersionRow[];
+    if (full) {
+      // Every live row's version, a page at a time in id order: one query for a 20k-product shop
+      // blocked the loop for ~100 ms decoding its result (and this runs every FULL_DIFF_MS).
+      rows = [];
+      let cursor: string | undefined;
+      const take = this.opts.fullDiffPageSize ?? FULL_DIFF_PAGE;
+      for (;;) {
+        const page: VersionRow[] = await db.product.findMany({
+          where: { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null }, ...(cursor ? { id: { gt: cursor } } : {}) },
+          select,
+          orderBy: { id: "asc" },
+          take,
+        });
+        for (const r of page) rows.push(r);
+        if (page.length < take) break;
+        cursor = page[page.length - 1].id;
+      }
+    } else {
+      rows = await db.product.findMany({ where: { shopDomain: entry.shop, updatedAt: { gt: new Date(entry.maxRowVersion - RECENT_OVERLAP_MS) } }, select });
+    }
     const toLoad: string[] = [];
     const gone: string[] = [];
     const live = full ? new Set<string>() : undefined;
