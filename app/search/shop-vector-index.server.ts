@@ -491,8 +491,12 @@ export class ShopVectorIndex {
     try {
       const snap = await readSnapshot(dir);
       if (!snap) return null;
+      // A big shop's meta is parsed, checked and indexed in three stretches of tens of ms each,
+      // with the event loop handed back in between (a web process may be serving other shops).
+      await nextTurn();
       const meta = parseMeta(snap.meta);
       if (!meta) return null;
+      await nextTurn();
 
       const idx = new ShopVectorIndex({
         dims: meta.dims,
@@ -601,4 +605,8 @@ function fromDistance(c: Candidate): SearchHit {
 
 function compareHits(a: SearchHit, b: SearchHit): number {
   return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
