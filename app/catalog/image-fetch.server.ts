@@ -13,9 +13,22 @@ import { fileURLToPath } from "node:url";
 export type ImageFetchErrorCode = "refused" | "not_found" | "timeout" | "too_large" | "http_error" | "network";
 
 export class ImageFetchError extends Error {
-  constructor(public readonly code: ImageFetchErrorCode, message: string) {
+  constructor(
+    public readonly code: ImageFetchErrorCode,
+    message: string,
+    /** The HTTP status, for "http_error". */
+    public readonly status?: number,
+  ) {
     super(message);
     this.name = "ImageFetchError";
+  }
+
+  /**
+   * Worth trying again later: the network or the image host failing for a moment (a reset or
+   * refused connection, a timeout, 5xx, 408, 429) — not the image itself being refused, missing or too large.
+   */
+  get transient(): boolean {
+    return this.code === "network" || this.code === "timeout" || (this.code === "http_error" && (this.status === undefined || this.status >= 500 || this.status === 408 || this.status === 429));
   }
 }
 
@@ -88,7 +101,7 @@ export async function fetchImageBytes(url: string, policy: ImageFetchPolicy): Pr
     throw new ImageFetchError("network", `image download failed: ${(err as Error).message}`);
   }
   if (res.status === 404 || res.status === 410) throw new ImageFetchError("not_found", `image not found (HTTP ${res.status})`);
-  if (!res.ok) throw new ImageFetchError("http_error", `image download failed with HTTP ${res.status}`);
+  if (!res.ok) throw new ImageFetchError("http_error", `image download failed with HTTP ${res.status}`, res.status);
   const declared = Number(res.headers.get("content-length") ?? 0);
   if (declared > policy.maxBytes) throw new ImageFetchError("too_large", `image is ${declared} bytes, over the ${policy.maxBytes}-byte limit`);
   const chunks: Buffer[] = [];

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,7 +14,7 @@ import { prepareImage } from "../embedding/image-preprocess.server";
 import { createHashedTextEmbedder } from "../embedding/text-embedder.server";
 import { dot, fromBytes, unpackVectors } from "../embedding/vector-codec";
 import { imageVectorKey, MAX_PRODUCT_IMAGES } from "../embedding/vector-versions";
-import { defaultImageFetchPolicy } from "./image-fetch.server";
+import { defaultImageFetchPolicy, ImageFetchError } from "./image-fetch.server";
 import { embedProduct, meanVector } from "./product-embedding.server";
 import { parseProductNode } from "./product-node";
 import { ensureShop, upsertProduct } from "./product-repository.server";
@@ -87,5 +89,37 @@ describe.each(await databaseKinds())("per-photo image vectors on %s", (kind) => 
     const row = await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "2" } } });
     expect(unpackVectors(row.imageVectors!, embedder.dim)).toHaveLength(2);
     expect((await embedProduct(deps(), shop, "2")).status).toBe("skipped"); // and then it is current
+  });
+  it("a photo the network or its host failed to deliver for a moment (reset, refused, 5xx) leaves the product pending and the job retries; a missing photo (404) fails the product", async () => {
+    // A host that resets the first connection, answers 503 to the next request, then serves the photo.
+    const bytes = await readFile(new URL(photos[0]));
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      if (req.url === "/missing.png") return void res.writeHead(404).end();
+      if (requests === 1) return void req.socket.destroy();
+      if (requests === 2) return void res.writeHead(503).end();
+      res.writeHead(200, { "Content-Type": "image/png" }).end(bytes);
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      await upsertProduct(db, shop, node("3", [`${base}/p.png`]), "shopify");
+      const state = async () => (await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "3" } } })).embedState;
+      for (const attempt of [1, 2]) {
+        const err = await embedProduct(deps(), shop, "3").then(() => null, (e: unknown) => e);
+        expect(err, `attempt ${attempt}`).toBeInstanceOf(ImageFetchError);
+        expect((err as ImageFetchError).transient).toBe(true);
+        expect(await state()).toBe("pending");
+      }
+      expect(await embedProduct(deps(), shop, "3")).toMatchObject({ status: "embedded", images: 1 });
+
+      await upsertProduct(db, shop, node("4", [`${base}/missing.png`]), "shopify");
+      expect(await embedProduct(deps(), shop, "4")).toMatchObject({ status: "failed", reason: expect.stringMatching(/no usable product image .*HTTP 404/) });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

@@ -58,15 +58,21 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
   const urls = (JSON.parse(row.imageUrls) as string[]).slice(0, MAX_PRODUCT_IMAGES);
   if (imagesChanged) {
     const prepared: PreparedImage[] = [];
+    let transient: ImageFetchError | undefined;
     for (const url of urls) {
       try {
         const bytes = await fetchImageBytes(url, { ...deps.fetchPolicy, allowLocalFiles: row.source === "import" });
         prepared.push(await prepareImage(bytes, { model: deps.embedder.spec }));
       } catch (err) {
+        if (err instanceof ImageFetchError && err.transient) transient ??= err;
         if (err instanceof ImageFetchError || isImageInputError(err)) imageErrors.push(`${shortUrl(url)}: ${(err as Error).message}`);
         else throw err; // unexpected: let the job retry
       }
     }
+    // No photo at all because the network or the image host failed for a moment: not the
+    // product's fault. The job retries (with backoff); only when its attempts are spent is the
+    // product marked failed (jobs/embed-product.job.ts › recordFinalFailure).
+    if (urls.length > 0 && prepared.length === 0 && transient) throw transient;
     if (urls.length > 0 && prepared.length === 0) {
       const reason = `no usable product image (${imageErrors.join("; ")})`.slice(0, 1_000);
       await db.product.updateMany({
