@@ -3,6 +3,7 @@
  * similar 80 %, photo search 15 %, signed products/update webhooks 5 %, for --seconds (default 600).
  *
  *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
+ *        [--web-node-args "--trace-gc"] [--web-log FILE]   extra node flags for the web process; its whole output, written to FILE at the end
  *        [--cpu-prof DIR]   the web process writes a V8 CPU profile to DIR when it stops
  *        [--server-build PATH]  the Remix server build server.ts serves (default build/server/index.js):
  *                               A/B runs of two builds on the same machine
@@ -28,7 +29,7 @@
  * (runs before 2026-11-30 16:20 UTC counted those raw figures against the 100 ms threshold).
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -229,7 +230,9 @@ async function run(): Promise<void> {
   const profDir = arg("cpu-prof", "");
   const profArgs = profDir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
   const serverBuild = arg("server-build", "");
-  const web: RunningProcess = await startProcess([...profArgs, "--import", "tsx", "server.ts", ...(serverBuild ? [path.resolve(serverBuild)] : [])], env, /listening on http:\/\/localhost/, 60_000);
+  // --web-node-args "--trace-gc": extra node flags for the web process; --web-log FILE: its whole output, written at the end.
+  const webNodeArgs = arg("web-node-args", "").split(" ").filter(Boolean);
+  const web: RunningProcess = await startProcess([...profArgs, ...webNodeArgs, "--import", "tsx", "server.ts", ...(serverBuild ? [path.resolve(serverBuild)] : [])], env, /listening on http:\/\/localhost/, 60_000);
   const worker: RunningProcess = await startProcess(["--import", "tsx", "jobs/worker.ts"], env, /worker ready/, 120_000);
   // The control process: nothing to do but measure its own event-loop delay (see the header).
   const control: RunningProcess = await startProcess(
@@ -384,6 +387,8 @@ async function run(): Promise<void> {
     if (fiveXX > 0) process.exitCode = 1;
   } finally {
     await Promise.all([web.stop(), worker.stop(), control.stop()]);
+    const webLog = arg("web-log", "");
+    if (webLog) writeFileSync(webLog, web.output());
   }
 }
 
