@@ -12,6 +12,7 @@
  * Quantisation: per product and per channel segment, code = round(x / s) with
  * s = max|x| / 127.
  */
+import { nextTurn } from "../shared/event-loop-turns";
 import type { Layout } from "./combined-vector";
 
 const COPY_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -159,7 +160,7 @@ export class QuantizedStore {
     store.scales.set(scales);
     const codes = new Int8Array(buf.buffer, buf.byteOffset + sBytes, rows * D);
     for (let off = 0; off < codes.length; off += COPY_CHUNK_BYTES) {
-      if (off > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (off > 0) await nextTurn();
       store.codes.set(codes.subarray(off, off + COPY_CHUNK_BYTES), off);
     }
     return store;

@@ -34,6 +34,7 @@ import {
   type ChannelWeights,
   type Layout,
 } from "./combined-vector";
+import { nextTurn } from "../shared/event-loop-turns";
 import { normalizeAttributes, type NormalizedAttributes, type ProductAttributes, type ProductFilter } from "./filters";
 import { readSnapshot, writeSnapshot } from "./index-persistence.server";
 import { QuantizedStore } from "./quantized-store";
@@ -605,8 +606,4 @@ function fromDistance(c: Candidate): SearchHit {
 
 function compareHits(a: SearchHit, b: SearchHit): number {
   return b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -10,6 +10,7 @@
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { yielder } from "../shared/event-loop-turns";
 
 export const SIDECAR_FILE = "catalog.jsonl";
 const FORMAT = "lookalike-catalog-sidecar";
@@ -37,20 +38,10 @@ export interface Sidecar<Card> extends SidecarHeader {
   rows: SidecarRow<Card>[];
 }
 
-/** Hands the event loop back when the current stretch has run longer than YIELD_EVERY_MS. */
-function yielder(): () => Promise<void> {
-  let since = performance.now();
-  return async () => {
-    if (performance.now() - since < YIELD_EVERY_MS) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    since = performance.now();
-  };
-}
-
 /** Writes the sidecar next to a temporary name, then renames it into place (readers see old or new, never half). */
 export async function writeSidecar<Card>(dir: string, sidecar: Sidecar<Card>): Promise<void> {
   const { rows, ...header } = sidecar;
-  const pause = yielder();
+  const pause = yielder(YIELD_EVERY_MS);
   const lines = [JSON.stringify({ format: FORMAT, formatVersion: FORMAT_VERSION, rowCount: rows.length, ...header })];
   for (let i = 0; i < rows.length; i += ROWS_PER_LINE) {
     lines.push(JSON.stringify(rows.slice(i, i + ROWS_PER_LINE)));
@@ -74,7 +65,7 @@ export async function readSidecar<Card>(dir: string): Promise<Sidecar<Card> | nu
     const head = JSON.parse(lines[0]) as SidecarHeader & { format?: string; formatVersion?: number; rowCount?: number };
     if (head.format !== FORMAT || head.formatVersion !== FORMAT_VERSION || !Number.isInteger(head.rowCount)) return null;
     if (!Array.isArray(head.facets) || !Array.isArray(head.facetShares) || head.imageMean === undefined) return null;
-    const pause = yielder();
+    const pause = yielder(YIELD_EVERY_MS);
     const rows: SidecarRow<Card>[] = [];
     for (let i = 1; i < lines.length && lines[i]; i++) {
       await pause();

@@ -24,6 +24,7 @@
  */
 import { mkdir, rm } from "node:fs/promises";
 import { errorSummary } from "../shared/error-text";
+import { yielder } from "../shared/event-loop-turns";
 import path from "node:path";
 import type { Db } from "../db.server";
 import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
@@ -524,15 +525,12 @@ export class LiveCatalogs {
       entry.imageMean = acc.result();
       entry.facets = detectFacets(tagLists);
     }
-    let sliceStart = performance.now();
+    const pause = yielder(YIELD_EVERY_MS);
     for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
       for (const row of await readChunk(toLoad.slice(i, i + LOAD_CHUNK))) {
         // Index inserts are synchronous (~3 ms a product at 1,844-d): hand the event loop back
         // every few ms so requests keep flowing while a big change is loaded.
-        if (performance.now() - sliceStart > YIELD_EVERY_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
-        }
+        await pause();
         if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
         const vectors: ChannelVectors = {};
         let photos: Float32Array[] = [];
