@@ -1,6 +1,6 @@
 /**
  * Quality evaluation through the product's own processes and API.
- *   npx tsx scripts/evaluate.ts --catalog-dir <dir> [--perturb] [--json] [--shop <domain>]
+ *   npx tsx scripts/evaluate.ts --catalog-dir <dir> [--perturb] [--json] [--shop <domain>] [--misses <file>]
  *
  * Starts the real web server and worker (scripts/lib/app-processes.ts) on a fresh temp SQLite
  * database, imports <dir>/catalog.jsonl with the catalog:import CLI (--wait), then asks the running
@@ -10,9 +10,11 @@
  *     versions of it: crop, rotate, darken, jpeg, clutter — made with sharp in memory),
  * and computes the metrics defined in ../shared/datasets/README.md (app/embedding/retrieval-metrics.ts).
  * Progress lines go to stderr; the result is printed as JSON on stdout (pretty unless --json).
+ * --misses writes one JSON line per photo query whose product was not ranked first (query, kind,
+ * what came first and at which rank the product came), for reading the failures.
  * Needs the production build (`npx remix vite:build`), Redis and the model (npm run setup).
  */
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     perturb: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     shop: { type: "string", default: "lookalike-eval.myshopify.com" },
+    misses: { type: "string" },
   },
 });
 if (!values["catalog-dir"]) {
@@ -107,6 +110,7 @@ try {
   const kinds: ("clean" | Perturbation)[] = values.perturb ? ["clean", ...PERTURBATIONS] : ["clean"];
   const byKind = new Map<string, PhotoQueryResult[]>(kinds.map((k) => [k, []]));
   const latencies: number[] = [];
+  const misses: string[] = [];
   const photoProgress = createProgressLine("evaluate: photos   ");
   let done = 0;
   for (const l of queries) {
@@ -118,11 +122,18 @@ try {
       const t0 = performance.now();
       const { products } = await getJson(await fetch(signedUrl(app.baseUrl, "visual-search", { limit: "11" }), { method: "POST", body: form }));
       latencies.push(performance.now() - t0);
-      byKind.get(kind)!.push(scorePhotoQuery(idx, l.productId, products.map((p) => p.id)));
+      const ranked = products.map((p) => p.id);
+      byKind.get(kind)!.push(scorePhotoQuery(idx, l.productId, ranked));
+      if (ranked[0] !== l.productId) {
+        const label = (id: string | undefined) => (id ? `${id} ${idx.byId.get(id)?.category ?? "?"}` : null);
+        const rank = ranked.indexOf(l.productId);
+        misses.push(JSON.stringify({ query: l.queryImage, kind, product: label(l.productId), first: label(ranked[0]), rank: rank < 0 ? null : rank + 1 }));
+      }
       photoProgress.update(++done, queries.length * kinds.length, kind);
     }
   }
   photoProgress.end();
+  if (values.misses) writeFileSync(values.misses, misses.map((m) => `${m}\n`).join(""));
 
   const perturbed = kinds.filter((k) => k !== "clean").flatMap((k) => byKind.get(k)!);
   const sorted = latencies.slice().sort((a, b) => a - b);
