@@ -40,7 +40,7 @@ async function main() {
   const shop = "bench-sync.myshopify.com";
   await ensureDemoShop(db, shop, ["read_products"]);
   await db.session.update({ where: { id: `offline_${shop}` }, data: { accessToken: token } });
-  const app = await appEnv(database.url, { SHOPIFY_ADMIN_API_BASE_URL: fake.baseUrl, IMAGE_HOST_ALLOWLIST: "127.0.0.1", IMAGE_FETCH_ALLOW_PRIVATE: "1" });
+  const app = await appEnv(database.url, fake.appEnv());
   const worker = await startWorker(app);
   try {
     const started = Date.now();

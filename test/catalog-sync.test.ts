@@ -57,9 +57,7 @@ describe.skipIf(!existsSync(LUMA)).each(kinds)("catalog sync on %s", (kind) => {
     fake = new FakeAdminApi({ catalogFile: LUMA, accessToken: TOKEN, bulkDurationMs: 300 });
     await fake.start();
     app = await appEnv(database.url, {
-      SHOPIFY_ADMIN_API_BASE_URL: fake.baseUrl,
-      IMAGE_HOST_ALLOWLIST: "127.0.0.1",
-      IMAGE_FETCH_ALLOW_PRIVATE: "1",
+      ...fake.appEnv(),
       RECONCILE_INTERVAL_MS: "2000",
       RECONCILE_STALE_MS: "3000",
     });

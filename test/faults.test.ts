@@ -62,11 +62,11 @@ describe("web, worker and a synced shop", () => {
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
     db = createPrismaClient(database.url);
-    app = await appEnv(database.url, { IMAGE_HOST_ALLOWLIST: "127.0.0.1", IMAGE_FETCH_ALLOW_PRIVATE: "1" });
+    app = await appEnv(database.url);
     const catalog = await generateCatalog(path.join(app.dataDir, "..", path.basename(app.dataDir) + "-catalog"));
     fake = new FakeAdminApi({ catalogFile: catalog, accessToken: TOKEN, bulkDurationMs: 200 });
     await fake.start();
-    app.env.SHOPIFY_ADMIN_API_BASE_URL = fake.baseUrl;
+    Object.assign(app.env, fake.appEnv());
     [web, worker] = await Promise.all([newWeb(), startWorker(app)]);
     processes.push(worker);
     await ensureDemoShop(db, shop, ["read_products"]);

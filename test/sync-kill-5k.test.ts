@@ -63,9 +63,7 @@ describe("catalog sync of 5,000 products on sqlite", () => {
     fake = new FakeAdminApi({ catalogFile, accessToken: TOKEN, bulkDurationMs: 300 });
     await fake.start();
     app = await appEnv(database.url, {
-      SHOPIFY_ADMIN_API_BASE_URL: fake.baseUrl,
-      IMAGE_HOST_ALLOWLIST: "127.0.0.1",
-      IMAGE_FETCH_ALLOW_PRIVATE: "1",
+      ...fake.appEnv(),
       RECONCILE_INTERVAL_MS: "2000",
       RECONCILE_STALE_MS: "3000",
     });

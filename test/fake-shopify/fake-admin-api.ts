@@ -67,6 +67,15 @@ export class FakeAdminApi {
     return this.baseUrl;
   }
 
+  /**
+   * What the app's processes need to talk to this fake (call after start): its Admin API address,
+   * and leave to fetch product photos from it (a loopback address the production policy refuses).
+   */
+  appEnv(): Record<string, string> {
+    if (!this.baseUrl) throw new Error("FakeAdminApi.appEnv(): start() first");
+    return { SHOPIFY_ADMIN_API_BASE_URL: this.baseUrl, IMAGE_HOST_ALLOWLIST: "127.0.0.1", IMAGE_FETCH_ALLOW_PRIVATE: "1" };
+  }
+
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
