@@ -1,7 +1,7 @@
 /**
  * Benchmark for app/search/shop-vector-index.server.ts on synthetic clustered vectors.
  *
- *   node --expose-gc --import tsx scripts/bench-index.ts --n 10000 [--dims 1280,48,512]
+ *   node --expose-gc --import tsx scripts/bench-index.ts --n 10000 [--dims 1280,52,576]
  *        [--queries 100] [--sweep] [--M 16] [--efc 100] [--ef 64] [--seed 1]
  *        [--noise 1.2] [--clusters 100]   (within-cluster noise; higher = harder)
  *        [--ef-exp 1]   filtered ef = ef / selectivity^exp (planner filteredEfExponent)
@@ -19,6 +19,9 @@
  * min(n, 10000) products and then runs the full benchmark with the cheapest
  * setting whose unfiltered recall@10 ≥ 0.97.
  */
+import { COLOR_DIM } from "../app/embedding/color-signature.server";
+import { textChannelDim } from "../app/embedding/text-channel";
+import { TEXT_DIM } from "../app/embedding/text-vector";
 import { blendedScore, type ChannelDims, type ChannelWeights } from "../app/search/combined-vector";
 import { matchesFilter, type ProductFilter } from "../app/search/filters";
 import { ShopVectorIndex, type SearchHit } from "../app/search/shop-vector-index.server";
@@ -47,7 +50,8 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const dimsRaw = get("dims") ?? get("dim");
-  let dims: ChannelDims = { image: 1280, color: 52, text: 512 }; // the real channels: MobileNetV2 pooled, colour signature, text
+  // The real channels: MobileNetV2 pooled, colour signature, text (hashed vector + facet values) = 1,908-d.
+  let dims: ChannelDims = { image: 1280, color: COLOR_DIM, text: textChannelDim(TEXT_DIM) };
   if (dimsRaw) {
     const parts = dimsRaw.split(/[,+]/).map(Number);
     dims = parts.length === 3 ? { image: parts[0], color: parts[1], text: parts[2] } : { image: parts[0], color: 0, text: 0 };
