@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { createPrismaClient, type Db } from "../db.server";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { toBytes } from "../embedding/vector-codec";
+import { SIDECAR_FILE } from "./catalog-sidecar.server";
 import { LiveCatalogs } from "./live-catalogs.server";
 
 const kinds = await databaseKinds();
@@ -91,5 +92,41 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     const again = new LiveCatalogs({ db, dataDir, imageModelId: "m", imageDim: IMAGE_DIM, fullDiffPageSize: 2 });
     expect([...(await again.get(shop)).cards.keys()].sort()).toEqual(["100", "101", "103", "104", "105", "106", "107"]);
     await again.close();
+  }, 60_000);
+
+  it("saves a shop whose catalog never stops changing, at the latest saveMaxWaitMs after its first unsaved change", async () => {
+    const busy = "busy.myshopify.com";
+    const busyDir = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-busy-"));
+    try {
+      await db.shop.create({ data: { domain: busy, catalogVersion: 1 } });
+      const now = new Date();
+      await db.product.createMany({
+        data: Array.from({ length: 3 }, (_, i) => ({
+          shopDomain: busy, id: String(200 + i), handle: `b-${i}`, title: `Busy ${i}`, price: 5, priceText: "5.00", imageUrls: "[]",
+          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
+          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
+        })),
+      });
+      // Changes every ~50 ms never leave 500 ms of quiet: only the maximum wait gets a snapshot written.
+      const catalogs = new LiveCatalogs({ db, dataDir: busyDir, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 500, saveMaxWaitMs: 1_000 });
+      await catalogs.get(busy);
+      const sidecar = path.join(busyDir, "indexes", busy, SIDECAR_FILE); // written last by a save
+      const started = Date.now();
+      let changes = 0;
+      while (!existsSync(sidecar) && Date.now() - started < 4_000) {
+        await db.product.update({ where: { shopDomain_id: { shopDomain: busy, id: "200" } }, data: { price: 6 + changes, priceText: `${6 + changes}.00` } });
+        await bumpCatalogVersion(db, busy);
+        catalogs.markDirty(busy);
+        expect((await catalogs.get(busy)).cards.get("200")?.price).toBe(`${6 + changes}.00`);
+        changes++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(existsSync(sidecar)).toBe(true);
+      expect(existsSync(path.join(busyDir, "indexes", busy, "manifest.json"))).toBe(true);
+      expect(changes).toBeGreaterThan(3); // the snapshot came while the changes were still coming
+      await catalogs.close();
+    } finally {
+      rmSync(busyDir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

@@ -12,8 +12,10 @@
  * Requests wait for a pending refresh, so a deleted product is never served after its delete
  * reached the database and the version was seen.
  *
- * Persistence: after changes settle, the index and a sidecar of cards/row versions are saved
- * under DATA_DIR/indexes/<shop>/; a restart loads them and refreshes only the difference. A
+ * Persistence: after changes settle (SAVE_DELAY_MS without one, but at the latest SAVE_MAX_WAIT_MS
+ * after the first unsaved change, so a shop under a steady stream of webhooks is saved too), the
+ * index and a sidecar of cards/row versions are saved under DATA_DIR/indexes/<shop>/; a restart
+ * loads them and refreshes only the difference. A
  * missing or corrupt file means a rebuild from the database, and so does a snapshot made with
  * another image or text model, or other channel dimensions.
  *
@@ -46,7 +48,13 @@ import { rulesFromRows, type ShopRules } from "./ranking-rules.server";
 /** The index weights of a shop without stored weights: the settings' default (one source of truth). */
 export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };
 const VERSION_CHECK_MS = 1_000;
-const SAVE_DELAY_MS = 5_000;
+/** A snapshot is saved once changes have settled: this long after the last change... */
+export const SAVE_DELAY_MS = 5_000;
+/**
+ * ...but at the latest this long after the first change not yet in a snapshot, even if changes keep
+ * coming (a steady stream of product webhooks would otherwise postpone the save for ever).
+ */
+export const SAVE_MAX_WAIT_MS = 60_000;
 const LOAD_CHUNK = 400;
 /** Rows per query of a full diff (versions only). */
 const FULL_DIFF_PAGE = 2_000;
@@ -95,6 +103,8 @@ interface Entry extends LiveCatalog {
   refreshing?: Promise<void>;
   rebuilding?: Promise<void>;
   saveTimer?: NodeJS.Timeout;
+  /** When the first change not yet captured by a save was applied (ms); undefined when none is pending. */
+  unsavedSince?: number;
   /** Estimated resident bytes (index + cards), updated after each refresh. */
   bytes: number;
   /** When the last full diff ran (0: never — the next refresh is a full one). */
@@ -121,6 +131,10 @@ export interface LiveCatalogsOptions {
   memoryBudgetBytes?: number;
   /** Rows per query of a full diff (default FULL_DIFF_PAGE). */
   fullDiffPageSize?: number;
+  /** Quiet time before a snapshot is saved (default SAVE_DELAY_MS). */
+  saveDelayMs?: number;
+  /** Longest wait from the first unsaved change to its save (default SAVE_MAX_WAIT_MS). */
+  saveMaxWaitMs?: number;
 }
 
 export function memoryBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -221,11 +235,7 @@ export class LiveCatalogs {
       total -= e.bytes;
       this.evictions.push({ shop: e.shop, at: Date.now() });
       if (this.evictions.length > 1000) this.evictions.splice(0, 500);
-      if (e.saveTimer) {
-        clearTimeout(e.saveTimer);
-        e.saveTimer = undefined;
-        void this.save(e).catch(() => {});
-      }
+      if (e.saveTimer) void this.save(e).catch(() => {}); // unsaved changes (save clears the timer)
     }
   }
 
@@ -340,6 +350,7 @@ export class LiveCatalogs {
       refreshing: undefined,
       rebuilding: undefined,
       saveTimer: undefined,
+      unsavedSince: undefined,
       lastFullDiffAt: 0,
       maxRowVersion: 0,
     };
@@ -365,6 +376,7 @@ export class LiveCatalogs {
   private clear(entry: Entry): void {
     clearTimeout(entry.saveTimer);
     entry.saveTimer = undefined;
+    entry.unsavedSince = undefined;
     entry.index = this.emptyIndex();
     entry.images = this.emptyImages();
     entry.imageMean = null;
@@ -561,15 +573,29 @@ export class LiveCatalogs {
     return changed;
   }
 
+  /**
+   * Saves the entry once changes have settled (saveDelayMs after the last one), but no later than
+   * saveMaxWaitMs after the first change not yet saved.
+   */
   private scheduleSave(entry: Entry): void {
+    const now = Date.now();
+    entry.unsavedSince ??= now;
+    const delay = Math.min(this.opts.saveDelayMs ?? SAVE_DELAY_MS, Math.max(0, entry.unsavedSince + (this.opts.saveMaxWaitMs ?? SAVE_MAX_WAIT_MS) - now));
     clearTimeout(entry.saveTimer);
-    entry.saveTimer = setTimeout(() => void this.save(entry).catch(() => {}), SAVE_DELAY_MS);
+    entry.saveTimer = setTimeout(() => {
+      entry.saveTimer = undefined;
+      void this.save(entry).catch(() => {});
+    }, delay);
     entry.saveTimer.unref();
   }
 
   /** Index first, then the sidecar: a crash in between only makes the next start reload more. */
   async save(entry: LiveCatalog): Promise<void> {
     const e = entry as Entry;
+    // What follows captures every change so far: no other save is due for them.
+    clearTimeout(e.saveTimer);
+    e.saveTimer = undefined;
+    e.unsavedSince = undefined;
     const dir = this.dir(e.shop);
     await mkdir(dir, { recursive: true });
     const sidecar: Sidecar<LiveCard> = {
