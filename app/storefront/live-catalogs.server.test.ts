@@ -8,6 +8,7 @@ import { createPrismaClient, type Db } from "../db.server";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { toBytes } from "../embedding/vector-codec";
+import { ShopVectorIndex } from "../search/shop-vector-index.server";
 import { SIDECAR_FILE } from "./catalog-sidecar.server";
 import { LiveCatalogs } from "./live-catalogs.server";
 
@@ -127,6 +128,82 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       await catalogs.close();
     } finally {
       rmSync(busyDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("applies a catalog change that arrives while a save writes the index after the write, and saves it next", async () => {
+    const shop3 = "saving.myshopify.com";
+    const dir3 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-saving-"));
+    try {
+      await db.shop.create({ data: { domain: shop3, catalogVersion: 1 } });
+      const now = new Date();
+      await db.product.createMany({
+        data: Array.from({ length: 4 }, (_, i) => ({
+          shopDomain: shop3, id: String(300 + i), handle: `s-${i}`, title: `Saved ${i}`, price: 7, priceText: "7.00", imageUrls: "[]",
+          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
+          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
+        })),
+      });
+      const catalogs = new LiveCatalogs({ db, dataDir: dir3, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
+      const catalog = await catalogs.get(shop3);
+      const snapshotDir = path.join(dir3, "indexes", shop3);
+
+      // Hold the combined index's native write (on the thread pool) open until released.
+      const native = (catalog.index as unknown as { native: { writeIndex(file: string): Promise<boolean> } }).native;
+      const writeIndex = native.writeIndex.bind(native);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      Object.defineProperty(native, "writeIndex", {
+        configurable: true,
+        value: async (file: string) => {
+          await gate;
+          return writeIndex(file);
+        },
+      });
+      const saving = catalogs.save(catalog);
+      for (const deadline = Date.now() + 5_000; !catalog.index.busy && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+      expect(catalog.index.busy).toBe(true);
+
+      // A change arrives meanwhile: its refresh waits for the write (searches go on from memory).
+      await db.product.update({ where: { shopDomain_id: { shopDomain: shop3, id: "300" } }, data: { price: 99, priceText: "99.00" } });
+      await deleteProduct(db, shop3, "301");
+      await bumpCatalogVersion(db, shop3);
+      catalogs.markDirty(shop3);
+      let refreshed = false;
+      const refresh = catalogs.get(shop3).then(() => (refreshed = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(refreshed).toBe(false);
+      expect(catalog.index.has("301")).toBe(true);
+      expect(catalog.index.searchByProduct("302", { k: 3 }).length).toBe(3);
+
+      release();
+      await refresh;
+      expect(catalog.cards.get("300")?.price).toBe("99.00");
+      expect(catalog.index.has("301")).toBe(false);
+      expect(catalog.images.has("301")).toBe(false);
+      await saving;
+
+      // The snapshot holds the state the save started from...
+      const first = await ShopVectorIndex.load(snapshotDir);
+      expect([...first!.ids()].sort()).toEqual(["300", "301", "302", "303"]);
+      expect(first!.attributes("300")?.price).toBe(7);
+
+      // ...and the next one the change.
+      delete (native as { writeIndex?: unknown }).writeIndex; // back to the prototype's
+      await catalogs.save(catalog);
+      const next = await ShopVectorIndex.load(snapshotDir);
+      expect([...next!.ids()].sort()).toEqual(["300", "302", "303"]);
+      expect(next!.attributes("300")?.price).toBe(99);
+      await catalogs.close();
+
+      // A restart serves it from the snapshot.
+      const again = new LiveCatalogs({ db, dataDir: dir3, imageModelId: "m", imageDim: IMAGE_DIM });
+      const reloaded = await again.get(shop3);
+      expect([...reloaded.cards.keys()].sort()).toEqual(["300", "302", "303"]);
+      expect(reloaded.cards.get("300")?.price).toBe("99.00");
+      await again.close();
+    } finally {
+      rmSync(dir3, { recursive: true, force: true });
     }
   }, 60_000);
 });

@@ -17,7 +17,12 @@
  * index and a sidecar of cards/row versions are saved under DATA_DIR/indexes/<shop>/; a restart
  * loads them and refreshes only the difference. A
  * missing or corrupt file means a rebuild from the database, and so does a snapshot made with
- * another image or text model, or other channel dimensions.
+ * another image or text model, or other channel dimensions. A save is no long stretch on the
+ * event loop (20k products × 1,844-d: longest block ~15–40 ms, was ~300–800 ms;
+ * scripts/bench-save.ts): the native index and the int8 store are written on libuv's thread pool
+ * from the live memory, so while that write runs an index is `busy` and refuses changes — a
+ * refresh waits for it before it changes either index (writable), searches go on. Saves of one
+ * shop run one at a time.
  *
  * Models: the image channel takes only rows whose `modelId` is this process' image model, the
  * text channel only rows whose text key (vector-versions.ts) names this process' text model and
@@ -41,7 +46,7 @@ import type { ProductAttributes } from "../search/filters";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex, type ChannelVectors, type ChannelWeights } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
-import { readSidecar, writeSidecar, type Sidecar } from "./catalog-sidecar.server";
+import { readSidecar, writeSidecar, type SidecarColumns, type SidecarHeader } from "./catalog-sidecar.server";
 import { cardFromRow, type ProductCard } from "./product-card";
 import { rulesFromRows, type ShopRules } from "./ranking-rules.server";
 
@@ -105,6 +110,8 @@ interface Entry extends LiveCatalog {
   saveTimer?: NodeJS.Timeout;
   /** When the first change not yet captured by a save was applied (ms); undefined when none is pending. */
   unsavedSince?: number;
+  /** The last save queued or running (saves of one shop run one at a time). */
+  saving?: Promise<void>;
   /** Estimated resident bytes (index + cards), updated after each refresh. */
   bytes: number;
   /** When the last full diff ran (0: never — the next refresh is a full one). */
@@ -158,6 +165,8 @@ export class LiveCatalogs {
   private readonly entries = new Map<string, Entry>();
   readonly evictions: { shop: string; at: number }[] = [];
   private readonly loading = new Map<string, Promise<Entry>>();
+  /** Saves queued or running, of loaded and evicted shops alike (close waits for them). */
+  private readonly saves = new Set<Promise<void>>();
   private subscription?: CatalogSubscription;
 
   private readonly textModelId: string;
@@ -243,9 +252,11 @@ export class LiveCatalogs {
     entry.bytes = entry.index.stats().memory.usedBytes + entry.images.stats().memory.usedBytes + entry.cards.size * CARD_BYTES;
   }
 
+  /** Stops listening and cancels pending saves; resolves once the saves already running are done. */
   async close(): Promise<void> {
     await this.subscription?.close();
     for (const e of this.entries.values()) clearTimeout(e.saveTimer);
+    await Promise.allSettled([...this.saves]);
   }
 
   private dir(shop: string): string {
@@ -351,6 +362,7 @@ export class LiveCatalogs {
       rebuilding: undefined,
       saveTimer: undefined,
       unsavedSince: undefined,
+      saving: undefined,
       lastFullDiffAt: 0,
       maxRowVersion: 0,
     };
@@ -492,6 +504,9 @@ export class LiveCatalogs {
     }
     if (live) for (const id of entry.cards.keys()) if (!live.has(id)) gone.push(id);
     let changed = 0;
+    // A save may be writing the indexes from their memory: change them once it is done (and with no
+    // await between that wait and the change, here and in the loop below).
+    await this.writable(entry);
     for (const id of gone) {
       entry.index.remove(id);
       entry.images.removeProduct(id);
@@ -543,6 +558,7 @@ export class LiveCatalogs {
         // Index inserts are synchronous (~3 ms a product at 1,844-d): hand the event loop back
         // every few ms so requests keep flowing while a big change is loaded.
         await pause();
+        if (entry.index.busy || entry.images.busy) await this.writable(entry);
         if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
         const vectors: ChannelVectors = {};
         let photos: Float32Array[] = [];
@@ -589,16 +605,51 @@ export class LiveCatalogs {
     entry.saveTimer.unref();
   }
 
-  /** Index first, then the sidecar: a crash in between only makes the next start reload more. */
-  async save(entry: LiveCatalog): Promise<void> {
+  /**
+   * Resolves once no save is writing either index of the entry (ShopVectorIndex.busy: the native
+   * write reads the index on a thread-pool thread). The caller changes the indexes right after,
+   * with no await in between; the indexes refuse changes while busy.
+   */
+  private async writable(entry: Entry): Promise<void> {
+    while (entry.index.busy || entry.images.busy) await Promise.all([entry.index.whenWritable(), entry.images.whenWritable()]);
+  }
+
+  /** Saves the shop's snapshot; saves of one shop run one after the other. */
+  save(entry: LiveCatalog): Promise<void> {
     const e = entry as Entry;
+    const run = () => this.saveNow(e);
+    const p = (e.saving ?? Promise.resolve()).then(run, run);
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    e.saving = settled;
+    this.saves.add(settled);
+    void settled.then(() => {
+      this.saves.delete(settled);
+      if (e.saving === settled) e.saving = undefined;
+    });
+    return p;
+  }
+
+  /**
+   * The sidecar's rows and statistics are captured first, with the two index objects they go with;
+   * then each index captures its own state when its save starts, and is busy while its native
+   * write runs (requests are served meanwhile; a refresh waits just for that, see writable). So
+   * neither index is older than the sidecar: a product changed in between is reloaded at the next
+   * start (its row version differs), and a crash in between only makes that start reload more.
+   */
+  private async saveNow(e: Entry): Promise<void> {
     // What follows captures every change so far: no other save is due for them.
     clearTimeout(e.saveTimer);
     e.saveTimer = undefined;
     e.unsavedSince = undefined;
-    const dir = this.dir(e.shop);
-    await mkdir(dir, { recursive: true });
-    const sidecar: Sidecar<LiveCard> = {
+    // The indexes with the statistics they were built with (a rebuild may swap in new ones meanwhile).
+    const { index, images } = e;
+    const ids = Array.from(e.cards.keys());
+    const versions = new Float64Array(ids.length);
+    for (let i = 0; i < ids.length; i++) versions[i] = e.rowVersions.get(ids[i]) ?? 0;
+    const sidecar: SidecarHeader & { rows: SidecarColumns<LiveCard> } = {
       imageModelId: this.opts.imageModelId,
       textModelId: this.textModelId,
       version: e.version,
@@ -606,10 +657,12 @@ export class LiveCatalogs {
       facets: e.facets.groups,
       facetsCount: e.facets.count,
       facetShares: groupShares(e.facets),
-      rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
+      rows: { ids, versions, cards: Array.from(e.cards.values()) }, // cards are replaced, never changed in place
     };
-    await e.index.save(dir);
-    await e.images.save(this.imagesDir(e.shop));
+    const dir = this.dir(e.shop);
+    await mkdir(dir, { recursive: true });
+    await index.save(dir);
+    await images.save(this.imagesDir(e.shop));
     await writeSidecar(dir, sidecar);
     await rm(path.join(dir, "catalog.json"), { force: true }); // the single-JSON sidecar of earlier versions
   }
