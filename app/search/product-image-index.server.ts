@@ -63,9 +63,19 @@ export class ProductImageIndex {
     return this.photoCount.has(productId);
   }
 
+  /** True while a save writes the points index in the background: setProduct/removeProduct throw until `whenWritable()`. */
+  get busy(): boolean {
+    return this.points.busy;
+  }
+
+  whenWritable(): Promise<void> {
+    return this.points.whenWritable();
+  }
+
   /** Sets a product's photos (L2-normalised image vectors); an empty list removes the product. */
   setProduct(productId: string, vectors: Float32Array[], attrs: ProductAttributes): void {
     if (productId.length === 0) throw new TypeError("productId must be a non-empty string");
+    if (this.busy) throw new Error("ProductImageIndex: changed while a save is writing it (await whenWritable() first)");
     const before = this.photoCount.get(productId) ?? 0;
     vectors.forEach((v, i) => this.points.upsert(pointId(productId, i), { image: v }, attrs));
     for (let i = vectors.length; i < before; i++) this.points.remove(pointId(productId, i));
@@ -75,6 +85,7 @@ export class ProductImageIndex {
   }
 
   removeProduct(productId: string): boolean {
+    if (this.busy) throw new Error("ProductImageIndex: changed while a save is writing it (await whenWritable() first)");
     const n = this.photoCount.get(productId);
     if (n === undefined) return false;
     for (let i = 0; i < n; i++) this.points.remove(pointId(productId, i));

@@ -30,6 +30,9 @@ describe("QuantizedStore", () => {
     expect(copy.capacity).toBe(512);
     expect(copy.topRows(q, rows, 5)).toEqual(top);
     await expect(QuantizedStore.fromBuffer(layout, store.toBuffer(300).subarray(1), 300, 512)).rejects.toThrow();
+    // The views a snapshot writes (no copy) hold the same bytes.
+    expect(Buffer.concat(store.views(300)).equals(store.toBuffer(300))).toBe(true);
+    expect(Buffer.concat(store.views(120)).equals(store.toBuffer(120))).toBe(true);
   });
 
   it("reads back a store bigger than one copy chunk exactly", async () => {

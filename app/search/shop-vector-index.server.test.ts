@@ -306,6 +306,50 @@ describe("ShopVectorIndex persistence", () => {
     expect(await ShopVectorIndex.load(f.d)).not.toBeNull();
   });
 
+  it("writes in the background: searches run meanwhile, a change waits for the write and is in the next snapshot", async () => {
+    // Full to capacity: the late upsert also resizes the native index (it would free memory the writer reads).
+    const idx = build(products.slice(0, 300), { initialCapacity: 300 });
+    const queries = [0, 7, 42].map((i) => syntheticQuery(products[i].vectors, 100 + i));
+    const atStart = { ids: [...idx.ids()].sort(), hits: queries.map((q) => idx.searchByVectors(q, { k: 10 })), stats: idx.stats() };
+    const late = products[400];
+
+    const first = path.join(dir, "background-1");
+    const saving = idx.save(first);
+    for (let i = 0; i < 100 && !idx.busy; i++) await Promise.resolve(); // the save starts on a microtask
+    expect(idx.busy).toBe(true);
+    expect(idx.searchByVectors(queries[0], { k: 10 })).toEqual(atStart.hits[0]);
+    expect(() => idx.upsert("late", late.vectors, late.attrs)).toThrow(/whenWritable/);
+    expect(() => idx.remove(products[1].id)).toThrow(/whenWritable/);
+    expect(() => idx.compact()).toThrow(/whenWritable/);
+    expect(idx.size).toBe(300);
+
+    const change = idx.whenWritable().then(() => {
+      expect(idx.busy).toBe(false);
+      idx.upsert("late", late.vectors, late.attrs);
+      idx.remove(products[1].id);
+    });
+    await Promise.all([saving, change]);
+    expect(idx.has("late")).toBe(true);
+    expect(idx.stats().capacity).toBe(600);
+
+    // The snapshot is the state the save started from: same ids, statistics and answers.
+    const snap = await ShopVectorIndex.load(first);
+    expect(snap).not.toBeNull();
+    expect([...snap!.ids()].sort()).toEqual(atStart.ids);
+    expect(snap!.stats()).toEqual(atStart.stats);
+    queries.forEach((q, i) => expect(snap!.searchByVectors(q, { k: 10 })).toEqual(atStart.hits[i]));
+
+    // The next one has the change.
+    const second = path.join(dir, "background-2");
+    await idx.save(second);
+    const next = await ShopVectorIndex.load(second);
+    expect(next!.has("late")).toBe(true);
+    expect(next!.has(products[1].id)).toBe(false);
+    expect(next!.stats()).toEqual(idx.stats());
+    expect(next!.searchByVectors(late.vectors, { k: 1 })[0].id).toBe("late");
+    queries.forEach((q) => expect(next!.searchByVectors(q, { k: 10 })).toEqual(idx.searchByVectors(q, { k: 10 })));
+  });
+
   it("serialises concurrent saves", async () => {
     const idx = build(products.slice(0, 50), { initialCapacity: 64 });
     const d = path.join(dir, "concurrent");

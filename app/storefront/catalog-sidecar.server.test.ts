@@ -36,6 +36,16 @@ describe("catalog sidecar", () => {
     expect((await readFile(path.join(dir, SIDECAR_FILE), "utf8")).trim().split("\n").length).toBeGreaterThan(4);
   });
 
+  it("writes rows given as columns (how a live catalog captures them) as it writes them given as rows", async () => {
+    const s = sidecar(1_234);
+    await writeSidecar(dir, s);
+    const asRows = await readFile(path.join(dir, SIDECAR_FILE), "utf8");
+    const columns = { ids: s.rows.map((r) => r[0]), versions: Float64Array.from(s.rows, (r) => r[1]), cards: s.rows.map((r) => r[2]) };
+    await writeSidecar(dir, { ...s, rows: columns });
+    expect(await readFile(path.join(dir, SIDECAR_FILE), "utf8")).toBe(asRows);
+    expect(await readSidecar<Card>(dir)).toEqual(s);
+  });
+
   it("reads an empty catalog", async () => {
     await writeSidecar(dir, sidecar(0));
     expect((await readSidecar<Card>(dir))?.rows).toEqual([]);

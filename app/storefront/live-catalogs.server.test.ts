@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,8 @@ import { createPrismaClient, type Db } from "../db.server";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { toBytes } from "../embedding/vector-codec";
+import { ShopVectorIndex } from "../search/shop-vector-index.server";
+import { SIDECAR_FILE } from "./catalog-sidecar.server";
 import { LiveCatalogs } from "./live-catalogs.server";
 
 const kinds = await databaseKinds();
@@ -91,5 +93,117 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     const again = new LiveCatalogs({ db, dataDir, imageModelId: "m", imageDim: IMAGE_DIM, fullDiffPageSize: 2 });
     expect([...(await again.get(shop)).cards.keys()].sort()).toEqual(["100", "101", "103", "104", "105", "106", "107"]);
     await again.close();
+  }, 60_000);
+
+  it("saves a shop whose catalog never stops changing, at the latest saveMaxWaitMs after its first unsaved change", async () => {
+    const busy = "busy.myshopify.com";
+    const busyDir = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-busy-"));
+    try {
+      await db.shop.create({ data: { domain: busy, catalogVersion: 1 } });
+      const now = new Date();
+      await db.product.createMany({
+        data: Array.from({ length: 3 }, (_, i) => ({
+          shopDomain: busy, id: String(200 + i), handle: `b-${i}`, title: `Busy ${i}`, price: 5, priceText: "5.00", imageUrls: "[]",
+          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
+          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
+        })),
+      });
+      // Changes every ~50 ms never leave 500 ms of quiet: only the maximum wait gets a snapshot written.
+      const catalogs = new LiveCatalogs({ db, dataDir: busyDir, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 500, saveMaxWaitMs: 1_000 });
+      await catalogs.get(busy);
+      const sidecar = path.join(busyDir, "indexes", busy, SIDECAR_FILE); // written last by a save
+      const started = Date.now();
+      let changes = 0;
+      while (!existsSync(sidecar) && Date.now() - started < 4_000) {
+        await db.product.update({ where: { shopDomain_id: { shopDomain: busy, id: "200" } }, data: { price: 6 + changes, priceText: `${6 + changes}.00` } });
+        await bumpCatalogVersion(db, busy);
+        catalogs.markDirty(busy);
+        expect((await catalogs.get(busy)).cards.get("200")?.price).toBe(`${6 + changes}.00`);
+        changes++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(existsSync(sidecar)).toBe(true);
+      expect(existsSync(path.join(busyDir, "indexes", busy, "manifest.json"))).toBe(true);
+      expect(changes).toBeGreaterThan(3); // the snapshot came while the changes were still coming
+      await catalogs.close();
+    } finally {
+      rmSync(busyDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("applies a catalog change that arrives while a save writes the index after the write, and saves it next", async () => {
+    const shop3 = "saving.myshopify.com";
+    const dir3 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-saving-"));
+    try {
+      await db.shop.create({ data: { domain: shop3, catalogVersion: 1 } });
+      const now = new Date();
+      await db.product.createMany({
+        data: Array.from({ length: 4 }, (_, i) => ({
+          shopDomain: shop3, id: String(300 + i), handle: `s-${i}`, title: `Saved ${i}`, price: 7, priceText: "7.00", imageUrls: "[]",
+          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
+          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
+        })),
+      });
+      const catalogs = new LiveCatalogs({ db, dataDir: dir3, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
+      const catalog = await catalogs.get(shop3);
+      const snapshotDir = path.join(dir3, "indexes", shop3);
+
+      // Hold the combined index's native write (on the thread pool) open until released.
+      const native = (catalog.index as unknown as { native: { writeIndex(file: string): Promise<boolean> } }).native;
+      const writeIndex = native.writeIndex.bind(native);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      Object.defineProperty(native, "writeIndex", {
+        configurable: true,
+        value: async (file: string) => {
+          await gate;
+          return writeIndex(file);
+        },
+      });
+      const saving = catalogs.save(catalog);
+      for (const deadline = Date.now() + 5_000; !catalog.index.busy && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+      expect(catalog.index.busy).toBe(true);
+
+      // A change arrives meanwhile: its refresh waits for the write (searches go on from memory).
+      await db.product.update({ where: { shopDomain_id: { shopDomain: shop3, id: "300" } }, data: { price: 99, priceText: "99.00" } });
+      await deleteProduct(db, shop3, "301");
+      await bumpCatalogVersion(db, shop3);
+      catalogs.markDirty(shop3);
+      let refreshed = false;
+      const refresh = catalogs.get(shop3).then(() => (refreshed = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(refreshed).toBe(false);
+      expect(catalog.index.has("301")).toBe(true);
+      expect(catalog.index.searchByProduct("302", { k: 3 }).length).toBe(3);
+
+      release();
+      await refresh;
+      expect(catalog.cards.get("300")?.price).toBe("99.00");
+      expect(catalog.index.has("301")).toBe(false);
+      expect(catalog.images.has("301")).toBe(false);
+      await saving;
+
+      // The snapshot holds the state the save started from...
+      const first = await ShopVectorIndex.load(snapshotDir);
+      expect([...first!.ids()].sort()).toEqual(["300", "301", "302", "303"]);
+      expect(first!.attributes("300")?.price).toBe(7);
+
+      // ...and the next one the change.
+      delete (native as { writeIndex?: unknown }).writeIndex; // back to the prototype's
+      await catalogs.save(catalog);
+      const next = await ShopVectorIndex.load(snapshotDir);
+      expect([...next!.ids()].sort()).toEqual(["300", "302", "303"]);
+      expect(next!.attributes("300")?.price).toBe(99);
+      await catalogs.close();
+
+      // A restart serves it from the snapshot.
+      const again = new LiveCatalogs({ db, dataDir: dir3, imageModelId: "m", imageDim: IMAGE_DIM });
+      const reloaded = await again.get(shop3);
+      expect([...reloaded.cards.keys()].sort()).toEqual(["300", "302", "303"]);
+      expect(reloaded.cards.get("300")?.price).toBe("99.00");
+      await again.close();
+    } finally {
+      rmSync(dir3, { recursive: true, force: true });
+    }
   }, 60_000);
 });

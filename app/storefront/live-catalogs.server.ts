@@ -12,10 +12,17 @@
  * Requests wait for a pending refresh, so a deleted product is never served after its delete
  * reached the database and the version was seen.
  *
- * Persistence: after changes settle, the index and a sidecar of cards/row versions are saved
- * under DATA_DIR/indexes/<shop>/; a restart loads them and refreshes only the difference. A
+ * Persistence: after changes settle (SAVE_DELAY_MS without one, but at the latest SAVE_MAX_WAIT_MS
+ * after the first unsaved change, so a shop under a steady stream of webhooks is saved too), the
+ * index and a sidecar of cards/row versions are saved under DATA_DIR/indexes/<shop>/; a restart
+ * loads them and refreshes only the difference. A
  * missing or corrupt file means a rebuild from the database, and so does a snapshot made with
- * another image or text model, or other channel dimensions.
+ * another image or text model, or other channel dimensions. A save is no long stretch on the
+ * event loop (20k products × 1,844-d: longest block ~15–40 ms, was ~300–800 ms;
+ * scripts/bench-save.ts): the native index and the int8 store are written on libuv's thread pool
+ * from the live memory, so while that write runs an index is `busy` and refuses changes — a
+ * refresh waits for it before it changes either index (writable), searches go on. Saves of one
+ * shop run one at a time.
  *
  * Models: the image channel takes only rows whose `modelId` is this process' image model, the
  * text channel only rows whose text key (vector-versions.ts) names this process' text model and
@@ -39,14 +46,20 @@ import type { ProductAttributes } from "../search/filters";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex, type ChannelVectors, type ChannelWeights } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
-import { readSidecar, writeSidecar, type Sidecar } from "./catalog-sidecar.server";
+import { readSidecar, writeSidecar, type SidecarColumns, type SidecarHeader } from "./catalog-sidecar.server";
 import { cardFromRow, type ProductCard } from "./product-card";
 import { rulesFromRows, type ShopRules } from "./ranking-rules.server";
 
 /** The index weights of a shop without stored weights: the settings' default (one source of truth). */
 export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };
 const VERSION_CHECK_MS = 1_000;
-const SAVE_DELAY_MS = 5_000;
+/** A snapshot is saved once changes have settled: this long after the last change... */
+export const SAVE_DELAY_MS = 5_000;
+/**
+ * ...but at the latest this long after the first change not yet in a snapshot, even if changes keep
+ * coming (a steady stream of product webhooks would otherwise postpone the save for ever).
+ */
+export const SAVE_MAX_WAIT_MS = 60_000;
 const LOAD_CHUNK = 400;
 /** Rows per query of a full diff (versions only). */
 const FULL_DIFF_PAGE = 2_000;
@@ -95,6 +108,10 @@ interface Entry extends LiveCatalog {
   refreshing?: Promise<void>;
   rebuilding?: Promise<void>;
   saveTimer?: NodeJS.Timeout;
+  /** When the first change not yet captured by a save was applied (ms); undefined when none is pending. */
+  unsavedSince?: number;
+  /** The last save queued or running (saves of one shop run one at a time). */
+  saving?: Promise<void>;
   /** Estimated resident bytes (index + cards), updated after each refresh. */
   bytes: number;
   /** When the last full diff ran (0: never — the next refresh is a full one). */
@@ -121,6 +138,10 @@ export interface LiveCatalogsOptions {
   memoryBudgetBytes?: number;
   /** Rows per query of a full diff (default FULL_DIFF_PAGE). */
   fullDiffPageSize?: number;
+  /** Quiet time before a snapshot is saved (default SAVE_DELAY_MS). */
+  saveDelayMs?: number;
+  /** Longest wait from the first unsaved change to its save (default SAVE_MAX_WAIT_MS). */
+  saveMaxWaitMs?: number;
 }
 
 export function memoryBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -144,6 +165,8 @@ export class LiveCatalogs {
   private readonly entries = new Map<string, Entry>();
   readonly evictions: { shop: string; at: number }[] = [];
   private readonly loading = new Map<string, Promise<Entry>>();
+  /** Saves queued or running, of loaded and evicted shops alike (close waits for them). */
+  private readonly saves = new Set<Promise<void>>();
   private subscription?: CatalogSubscription;
 
   private readonly textModelId: string;
@@ -221,11 +244,7 @@ export class LiveCatalogs {
       total -= e.bytes;
       this.evictions.push({ shop: e.shop, at: Date.now() });
       if (this.evictions.length > 1000) this.evictions.splice(0, 500);
-      if (e.saveTimer) {
-        clearTimeout(e.saveTimer);
-        e.saveTimer = undefined;
-        void this.save(e).catch(() => {});
-      }
+      if (e.saveTimer) void this.save(e).catch(() => {}); // unsaved changes (save clears the timer)
     }
   }
 
@@ -233,9 +252,11 @@ export class LiveCatalogs {
     entry.bytes = entry.index.stats().memory.usedBytes + entry.images.stats().memory.usedBytes + entry.cards.size * CARD_BYTES;
   }
 
+  /** Stops listening and cancels pending saves; resolves once the saves already running are done. */
   async close(): Promise<void> {
     await this.subscription?.close();
     for (const e of this.entries.values()) clearTimeout(e.saveTimer);
+    await Promise.allSettled([...this.saves]);
   }
 
   private dir(shop: string): string {
@@ -340,6 +361,8 @@ export class LiveCatalogs {
       refreshing: undefined,
       rebuilding: undefined,
       saveTimer: undefined,
+      unsavedSince: undefined,
+      saving: undefined,
       lastFullDiffAt: 0,
       maxRowVersion: 0,
     };
@@ -365,6 +388,7 @@ export class LiveCatalogs {
   private clear(entry: Entry): void {
     clearTimeout(entry.saveTimer);
     entry.saveTimer = undefined;
+    entry.unsavedSince = undefined;
     entry.index = this.emptyIndex();
     entry.images = this.emptyImages();
     entry.imageMean = null;
@@ -480,6 +504,9 @@ export class LiveCatalogs {
     }
     if (live) for (const id of entry.cards.keys()) if (!live.has(id)) gone.push(id);
     let changed = 0;
+    // A save may be writing the indexes from their memory: change them once it is done (and with no
+    // await between that wait and the change, here and in the loop below).
+    await this.writable(entry);
     for (const id of gone) {
       entry.index.remove(id);
       entry.images.removeProduct(id);
@@ -531,6 +558,7 @@ export class LiveCatalogs {
         // Index inserts are synchronous (~3 ms a product at 1,844-d): hand the event loop back
         // every few ms so requests keep flowing while a big change is loaded.
         await pause();
+        if (entry.index.busy || entry.images.busy) await this.writable(entry);
         if (row.status !== "ACTIVE" || !row.embeddedAt) continue;
         const vectors: ChannelVectors = {};
         let photos: Float32Array[] = [];
@@ -561,18 +589,67 @@ export class LiveCatalogs {
     return changed;
   }
 
+  /**
+   * Saves the entry once changes have settled (saveDelayMs after the last one), but no later than
+   * saveMaxWaitMs after the first change not yet saved.
+   */
   private scheduleSave(entry: Entry): void {
+    const now = Date.now();
+    entry.unsavedSince ??= now;
+    const delay = Math.min(this.opts.saveDelayMs ?? SAVE_DELAY_MS, Math.max(0, entry.unsavedSince + (this.opts.saveMaxWaitMs ?? SAVE_MAX_WAIT_MS) - now));
     clearTimeout(entry.saveTimer);
-    entry.saveTimer = setTimeout(() => void this.save(entry).catch(() => {}), SAVE_DELAY_MS);
+    entry.saveTimer = setTimeout(() => {
+      entry.saveTimer = undefined;
+      void this.save(entry).catch(() => {});
+    }, delay);
     entry.saveTimer.unref();
   }
 
-  /** Index first, then the sidecar: a crash in between only makes the next start reload more. */
-  async save(entry: LiveCatalog): Promise<void> {
+  /**
+   * Resolves once no save is writing either index of the entry (ShopVectorIndex.busy: the native
+   * write reads the index on a thread-pool thread). The caller changes the indexes right after,
+   * with no await in between; the indexes refuse changes while busy.
+   */
+  private async writable(entry: Entry): Promise<void> {
+    while (entry.index.busy || entry.images.busy) await Promise.all([entry.index.whenWritable(), entry.images.whenWritable()]);
+  }
+
+  /** Saves the shop's snapshot; saves of one shop run one after the other. */
+  save(entry: LiveCatalog): Promise<void> {
     const e = entry as Entry;
-    const dir = this.dir(e.shop);
-    await mkdir(dir, { recursive: true });
-    const sidecar: Sidecar<LiveCard> = {
+    const run = () => this.saveNow(e);
+    const p = (e.saving ?? Promise.resolve()).then(run, run);
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    e.saving = settled;
+    this.saves.add(settled);
+    void settled.then(() => {
+      this.saves.delete(settled);
+      if (e.saving === settled) e.saving = undefined;
+    });
+    return p;
+  }
+
+  /**
+   * The sidecar's rows and statistics are captured first, with the two index objects they go with;
+   * then each index captures its own state when its save starts, and is busy while its native
+   * write runs (requests are served meanwhile; a refresh waits just for that, see writable). So
+   * neither index is older than the sidecar: a product changed in between is reloaded at the next
+   * start (its row version differs), and a crash in between only makes that start reload more.
+   */
+  private async saveNow(e: Entry): Promise<void> {
+    // What follows captures every change so far: no other save is due for them.
+    clearTimeout(e.saveTimer);
+    e.saveTimer = undefined;
+    e.unsavedSince = undefined;
+    // The indexes with the statistics they were built with (a rebuild may swap in new ones meanwhile).
+    const { index, images } = e;
+    const ids = Array.from(e.cards.keys());
+    const versions = new Float64Array(ids.length);
+    for (let i = 0; i < ids.length; i++) versions[i] = e.rowVersions.get(ids[i]) ?? 0;
+    const sidecar: SidecarHeader & { rows: SidecarColumns<LiveCard> } = {
       imageModelId: this.opts.imageModelId,
       textModelId: this.textModelId,
       version: e.version,
@@ -580,10 +657,12 @@ export class LiveCatalogs {
       facets: e.facets.groups,
       facetsCount: e.facets.count,
       facetShares: groupShares(e.facets),
-      rows: [...e.cards].map(([id, card]) => [id, e.rowVersions.get(id) ?? 0, card]),
+      rows: { ids, versions, cards: Array.from(e.cards.values()) }, // cards are replaced, never changed in place
     };
-    await e.index.save(dir);
-    await e.images.save(this.imagesDir(e.shop));
+    const dir = this.dir(e.shop);
+    await mkdir(dir, { recursive: true });
+    await index.save(dir);
+    await images.save(this.imagesDir(e.shop));
     await writeSidecar(dir, sidecar);
     await rm(path.join(dir, "catalog.json"), { force: true }); // the single-JSON sidecar of earlier versions
   }
