@@ -131,6 +131,37 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     }
   }, 60_000);
 
+  it("a save that runs after the shop was redacted (say in another web process, before it heard) leaves no file of the shop on disk", async () => {
+    const shop4 = "redacted-before-save.myshopify.com";
+    const dir4 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-redact-"));
+    try {
+      await db.shop.create({ data: { domain: shop4, catalogVersion: 1 } });
+      const now = new Date();
+      await db.product.createMany({
+        data: Array.from({ length: 3 }, (_, i) => ({
+          shopDomain: shop4, id: String(400 + i), handle: `r-${i}`, title: `Private ${i}`, price: 5, priceText: "5.00", imageUrls: "[]",
+          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
+          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
+        })),
+      });
+      const catalogs = new LiveCatalogs({ db, dataDir: dir4, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
+      const catalog = await catalogs.get(shop4);
+      const snapshotDir = path.join(dir4, "indexes", shop4);
+      await catalogs.save(catalog);
+      expect(existsSync(snapshotDir)).toBe(true);
+      // shop/redact (webhook-handlers.server.ts › redactShop): the rows, then the directory.
+      await db.product.deleteMany({ where: { shopDomain: shop4 } });
+      await db.shop.delete({ where: { domain: shop4 } });
+      rmSync(snapshotDir, { recursive: true, force: true });
+      // This process still holds the catalog in memory and its save comes due.
+      await catalogs.save(catalog);
+      expect(existsSync(snapshotDir)).toBe(false);
+      await catalogs.close();
+    } finally {
+      rmSync(dir4, { recursive: true, force: true });
+    }
+  });
+
   it("applies a catalog change that arrives while a save writes the index after the write, and saves it next", async () => {
     const shop3 = "saving.myshopify.com";
     const dir3 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-saving-"));

@@ -665,5 +665,18 @@ export class LiveCatalogs {
     await images.save(this.imagesDir(e.shop));
     await writeSidecar(dir, sidecar);
     await rm(path.join(dir, "catalog.json"), { force: true }); // the single-JSON sidecar of earlier versions
+    // shop/redact deletes the shop's rows, then its directory: a save that was running meanwhile
+    // (in this process or another) must not put the shop's data back on disk. Checked after the
+    // write, so whichever order the two finish in, the directory does not outlive the shop.
+    if (!(await this.shopExists(e.shop))) await rm(dir, { recursive: true, force: true });
+  }
+
+  /** Whether the shop still has its row; true when the database cannot say (keep the files). */
+  private async shopExists(shop: string): Promise<boolean> {
+    try {
+      return (await this.opts.db.shop.findUnique({ where: { domain: shop }, select: { domain: true } })) !== null;
+    } catch {
+      return true;
+    }
   }
 }
