@@ -110,8 +110,6 @@ interface Entry extends LiveCatalog {
   saveTimer?: NodeJS.Timeout;
   /** When the first change not yet captured by a save was applied (ms); undefined when none is pending. */
   unsavedSince?: number;
-  /** The last save queued or running (saves of one shop run one at a time). */
-  saving?: Promise<void>;
   /** Estimated resident bytes (index + cards), updated after each refresh. */
   bytes: number;
   /** When the last full diff ran (0: never — the next refresh is a full one). */
@@ -167,6 +165,8 @@ export class LiveCatalogs {
   private readonly loading = new Map<string, Promise<Entry>>();
   /** Saves queued or running, of loaded and evicted shops alike (close waits for them). */
   private readonly saves = new Set<Promise<void>>();
+  /** Per shop, the last save queued or running: saves of one shop run one at a time. */
+  private readonly saving = new Map<string, Promise<void>>();
   private subscription?: CatalogSubscription;
 
   private readonly textModelId: string;
@@ -362,7 +362,6 @@ export class LiveCatalogs {
       rebuilding: undefined,
       saveTimer: undefined,
       unsavedSince: undefined,
-      saving: undefined,
       lastFullDiffAt: 0,
       maxRowVersion: 0,
     };
@@ -618,16 +617,18 @@ export class LiveCatalogs {
   save(entry: LiveCatalog): Promise<void> {
     const e = entry as Entry;
     const run = () => this.saveNow(e);
-    const p = (e.saving ?? Promise.resolve()).then(run, run);
+    // Keyed by shop, not entry: an entry evicted with a save pending and its reloaded successor
+    // write the same files.
+    const p = (this.saving.get(e.shop) ?? Promise.resolve()).then(run, run);
     const settled = p.then(
       () => undefined,
       () => undefined,
     );
-    e.saving = settled;
+    this.saving.set(e.shop, settled);
     this.saves.add(settled);
     void settled.then(() => {
       this.saves.delete(settled);
-      if (e.saving === settled) e.saving = undefined;
+      if (this.saving.get(e.shop) === settled) this.saving.delete(e.shop);
     });
     return p;
   }
