@@ -2,7 +2,7 @@
  * Benchmark for app/search/shop-vector-index.server.ts on synthetic clustered vectors.
  *
  *   node --expose-gc --import tsx scripts/bench-index.ts --n 10000 [--dims 1280,52,576]
- *        [--queries 100] [--sweep] [--M 16] [--efc 100] [--ef 64] [--seed 1]
+ *        [--queries 100] [--sweep] [--M 24] [--efc 200] [--ef 64] [--seed 1]
  *        [--noise 1.2] [--clusters 100]   (within-cluster noise; higher = harder)
  *        [--ef-exp 1]   filtered ef = ef / selectivity^exp (planner filteredEfExponent)
  *        [--ef-list 128,256,512]  also print unfiltered recall@10 and ms/query at each of these ef
@@ -61,8 +61,8 @@ function parseArgs(argv: string[]): Args {
     dims,
     queries: Number(get("queries") ?? 100),
     sweep: argv.includes("--sweep"),
-    M: Number(get("M") ?? 16),
-    efc: Number(get("efc") ?? 100),
+    M: Number(get("M") ?? 24), // the index's defaults (shop-vector-index.server.ts)
+    efc: Number(get("efc") ?? 200),
     ef: Number(get("ef") ?? 64),
     seed: Number(get("seed") ?? 1),
     noise: Number(get("noise") ?? 1.2),
@@ -126,7 +126,7 @@ function build(products: SyntheticProduct[], M: number, efc: number, minEf: numb
   const dims = { image: products[0].vectors.image!.length, color: products[0].vectors.color!.length, text: products[0].vectors.text!.length };
   const rss0 = rssMB();
   const t0 = performance.now();
-  const idx = new ShopVectorIndex({ dims, weights, M, efConstruction: efc, initialCapacity: 1024, planner: { minEf, unfilteredMinEf: minEf, filteredEfExponent: efExp } });
+  const idx = new ShopVectorIndex({ dims, weights, M, efConstruction: efc, initialCapacity: 1024, planner: { minEf, unfilteredMinEf: minEf, largeCatalogMinEf: minEf, filteredEfExponent: efExp } });
   for (const p of products) idx.upsert(p.id, p.vectors, p.attrs);
   const buildSeconds = (performance.now() - t0) / 1000;
   const rssDeltaMB = rssMB() - rss0;
@@ -259,7 +259,7 @@ async function mainStreaming(args: Args) {
   const queries: SyntheticProduct["vectors"][] = new Array(args.queries);
   const rss0 = rssMB();
   const t0 = performance.now();
-  const idx = new ShopVectorIndex({ dims: args.dims, weights, M: args.M, efConstruction: args.efc, initialCapacity: 1024, planner: { minEf: 64, unfilteredMinEf: 64, filteredEfExponent: args.efExp } });
+  const idx = new ShopVectorIndex({ dims: args.dims, weights, M: args.M, efConstruction: args.efc, initialCapacity: 1024, planner: { minEf: 64, unfilteredMinEf: 64, largeCatalogMinEf: 64, filteredEfExponent: args.efExp } });
   let i = 0;
   const progress = (what: string, done: number, started: number) => {
     const s = (performance.now() - started) / 1000;
@@ -368,9 +368,11 @@ async function main() {
     const rss0 = rssMB();
     const idx = await ShopVectorIndex.load(args.load);
     if (!idx || idx.size !== products.length) throw new Error(`no index of ${products.length} products in ${args.load}`);
-    const planner = (idx as unknown as { plannerConfig: { filteredEfExponent: number; minEf: number; unfilteredMinEf: number } }).plannerConfig;
+    const planner = (idx as unknown as { plannerConfig: { filteredEfExponent: number; minEf: number; unfilteredMinEf: number; largeCatalogMinEf: number } }).plannerConfig;
     planner.filteredEfExponent = args.efExp;
-    planner.unfilteredMinEf = args.ef; // --ef is the unfiltered ef here (production: unfilteredMinEf = 128)
+    // --ef is the unfiltered ef here (production: 128, and 256 above 100k products)
+    planner.unfilteredMinEf = args.ef;
+    planner.largeCatalogMinEf = args.ef;
     planner.minEf = Math.min(args.ef, 64); // base of the filtered ef (production: minEf = 64)
     if (JSON.stringify(idx.weights) !== JSON.stringify(weights)) throw new Error(`index weights ${JSON.stringify(idx.weights)} differ from the bench's`);
     built = { idx, buildSeconds: NaN, rssDeltaMB: rssMB() - rss0 };

@@ -26,6 +26,13 @@ describe("planSearch", () => {
     expect(p).toMatchObject({ kind: "hnsw", matches: 9_999, kAsk: 101, ef: 129 });
   });
 
+  it("searches a catalog above largeCatalogSize with a larger ef (recall holds as the graph grows)", () => {
+    const big = { ...base, liveCount: 300_000 };
+    expect(planSearch({ ...big, k: 10 })).toMatchObject({ kind: "hnsw", ef: 256 });
+    expect(planSearch({ ...big, k: 10, config: { largeCatalogSize: 400_000 } })).toMatchObject({ kind: "hnsw", ef: 128 });
+    expect(planSearch({ ...big, k: 10, efSearch: 500 })).toMatchObject({ ef: 500 });
+  });
+
   it("scans exactly when few products match", () => {
     const p = planSearch({ ...base, k: 10, filter: { minPrice: 0, maxPrice: 4 } }); // 5%
     expect(p.kind).toBe("exact");

@@ -19,6 +19,14 @@ export interface PlannerConfig {
    * 0.949 and ef 96 0.956 (scripts/bench-index.ts --n 100000; 10k reaches 1.000 at 64).
    */
   unfilteredMinEf: number;
+  /** Live products above which an unfiltered search uses `largeCatalogMinEf` instead. */
+  largeCatalogSize: number;
+  /**
+   * Minimum ef of an unfiltered search in a catalog above `largeCatalogSize`. 256: at 300k ×
+   * 1,844-d with M 24 / efConstruction 200, recall@10 0.972 at ef 128 and 0.998 at ef 256
+   * (scripts/bench-index.ts --n 300000 --M 24 --efc 200 --ef-list …; docs/benchmarks.md).
+   */
+  largeCatalogMinEf: number;
   /** Upper bound for the ef of a filtered HNSW search. */
   maxFilteredEf: number;
   /**
@@ -34,6 +42,8 @@ export const DEFAULT_PLANNER_CONFIG: PlannerConfig = {
   exactScanMaxSelectivity: 0.05,
   minEf: 64,
   unfilteredMinEf: 128,
+  largeCatalogSize: 100_000,
+  largeCatalogMinEf: 256,
   maxFilteredEf: 2_048,
   // 1/√selectivity: at 100k × 1,844-d (scripts/bench-index.ts) the same recall@10 (1.000 at 10%,
   // 0.998 at 50%) as the full 1/selectivity scaling, at ~0.6× its time at 10% selectivity.
@@ -75,7 +85,7 @@ export function planSearch(input: PlanInput): SearchPlan {
     return {
       kind: "hnsw",
       matches: Math.max(0, matches),
-      ef: Math.max(baseEf, cfg.unfilteredMinEf) + (input.excludeLabel !== undefined ? 1 : 0),
+      ef: Math.max(baseEf, input.liveCount > cfg.largeCatalogSize ? cfg.largeCatalogMinEf : cfg.unfilteredMinEf) + (input.excludeLabel !== undefined ? 1 : 0),
       kAsk: k + (input.excludeLabel !== undefined ? 1 : 0),
       excludeLabel: input.excludeLabel,
     };

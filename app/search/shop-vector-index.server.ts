@@ -98,9 +98,15 @@ export type ExecutedPlan = SearchPlan["kind"] | "exact-fallback";
 
 export const MAX_K = 1_000;
 const COMPACT_DELETED_FRACTION = 0.2;
-const DEFAULT_M = 16;
-/** M=16/efC=100: recall@10 ≥ 0.98 at ef ≥ 16 in scripts/bench-index.ts (10k × 1,840-d). */
-const DEFAULT_EF_CONSTRUCTION = 100;
+/**
+ * Graph density. M 16 / efConstruction 100 reached recall@10 1.000 at 10k and 100k, but at 300k ×
+ * 1,844-d recall stopped at 0.978 however large ef was (true neighbours unreachable in the graph);
+ * M 24 / efConstruction 200 reaches 0.998 at ef 256 and 1.000 at ef 1024 there, for 1.31× the
+ * build time and ~1% more memory (scripts/bench-index.ts; docs/benchmarks.md, "300,000 products").
+ * An index keeps the M and efConstruction it was built with (saved in its meta).
+ */
+const DEFAULT_M = 24;
+const DEFAULT_EF_CONSTRUCTION = 200;
 const DEFAULT_INITIAL_CAPACITY = 1_024;
 const META_VERSION = 1;
 /** Products per piece of a saved meta JSON (~125 KB, ~1–2 ms of JSON.stringify each). */
