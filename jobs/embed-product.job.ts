@@ -32,7 +32,9 @@ export function createNotifier(deps: Pick<EmbedJobDeps, "db" | "publisher">, onE
 export function createEmbedProcessor(deps: EmbedJobDeps) {
   return async function processEmbedJob(job: Job<EmbedJobData>): Promise<EmbedProductResult> {
     const { shop, productId, runId } = job.data;
-    const result = await embedProduct(deps, shop, productId);
+    // attemptsMade counts the attempts that failed before this one.
+    const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const result = await embedProduct(deps, shop, productId, { finalAttempt });
     if (result.status !== "skipped" || result.reason !== "product no longer exists") deps.notifier.catalogChanged(shop);
     if (runId) deps.notifier.runItem(runId, result.status !== "failed");
     return result;

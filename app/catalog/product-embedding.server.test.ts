@@ -115,6 +115,17 @@ describe.each(await databaseKinds())("per-photo image vectors on %s", (kind) => 
       }
       expect(await embedProduct(deps(), shop, "3")).toMatchObject({ status: "embedded", images: 1 });
 
+      // One photo of two fails for a moment: the job retries while attempts remain; the last
+      // attempt embeds the product from the photo that came, naming the other.
+      await upsertProduct(db, shop, node("5", [photos[1], `${base}/flaky.png`]), "import");
+      requests = 0;
+      const partial = await embedProduct(deps(), shop, "5", { finalAttempt: false }).then(() => null, (e: unknown) => e);
+      expect(partial).toBeInstanceOf(ImageFetchError);
+      expect(await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "5" } } })).toMatchObject({ embedState: "pending" });
+      requests = 0;
+      expect(await embedProduct(deps(), shop, "5", { finalAttempt: true })).toMatchObject({ status: "embedded", images: 1 });
+      expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: "5" } } })).embedError).toMatch(/some images skipped: .*flaky\.png/);
+
       await upsertProduct(db, shop, node("4", [`${base}/missing.png`]), "shopify");
       expect(await embedProduct(deps(), shop, "4")).toMatchObject({ status: "failed", reason: expect.stringMatching(/no usable product image .*HTTP 404/) });
     } finally {

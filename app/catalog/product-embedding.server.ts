@@ -34,7 +34,17 @@ export function meanVector(vectors: Float32Array[]): Float32Array {
   return l2normalize(out);
 }
 
-export async function embedProduct(deps: EmbedProductDeps, shop: string, productId: string): Promise<EmbedProductResult> {
+export interface EmbedProductOptions {
+  /**
+   * The job's last attempt: a photo that failed only for a moment (network, 5xx) no longer makes
+   * it retry; the product is embedded from the photos that came (the others named in embedError).
+   * Default true (a caller without retries).
+   */
+  finalAttempt?: boolean;
+}
+
+export async function embedProduct(deps: EmbedProductDeps, shop: string, productId: string, opts: EmbedProductOptions = {}): Promise<EmbedProductResult> {
+  const finalAttempt = opts.finalAttempt ?? true;
   const { db } = deps;
   const row = await db.product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id: productId } } });
   if (!row) return { status: "skipped", reason: "product no longer exists" };
@@ -73,6 +83,9 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
     // product's fault. The job retries (with backoff); only when its attempts are spent is the
     // product marked failed (jobs/embed-product.job.ts › recordFinalFailure).
     if (urls.length > 0 && prepared.length === 0 && transient) throw transient;
+    // Some photos came and one failed for a moment: retry while attempts remain, so the product is
+    // not searchable for good without that photo (its vectors change only when its photos do).
+    if (transient && !finalAttempt) throw transient;
     if (urls.length > 0 && prepared.length === 0) {
       const reason = `no usable product image (${imageErrors.join("; ")})`.slice(0, 1_000);
       await db.product.updateMany({
