@@ -45,6 +45,19 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     });
   }, 60_000);
 
+  /** A shop of `count` embedded products with ids first, first+1, … at `price`. */
+  async function seedShop(domain: string, first: number, count: number, price: number): Promise<void> {
+    await db.shop.create({ data: { domain, catalogVersion: 1 } });
+    const now = new Date();
+    await db.product.createMany({
+      data: Array.from({ length: count }, (_, i) => ({
+        shopDomain: domain, id: String(first + i), handle: `h-${first + i}`, title: `Product ${first + i}`, price, priceText: `${price}.00`, imageUrls: "[]",
+        shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
+        imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
+      })),
+    });
+  }
+
   afterAll(async () => {
     await db?.$disconnect();
     await database?.drop();
@@ -99,15 +112,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     const busy = "busy.myshopify.com";
     const busyDir = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-busy-"));
     try {
-      await db.shop.create({ data: { domain: busy, catalogVersion: 1 } });
-      const now = new Date();
-      await db.product.createMany({
-        data: Array.from({ length: 3 }, (_, i) => ({
-          shopDomain: busy, id: String(200 + i), handle: `b-${i}`, title: `Busy ${i}`, price: 5, priceText: "5.00", imageUrls: "[]",
-          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
-          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
-        })),
-      });
+      await seedShop(busy, 200, 3, 5);
       // Changes every ~50 ms never leave 500 ms of quiet: only the maximum wait gets a snapshot written.
       const catalogs = new LiveCatalogs({ db, dataDir: busyDir, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 500, saveMaxWaitMs: 1_000 });
       await catalogs.get(busy);
@@ -135,15 +140,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     const shop4 = "redacted-before-save.myshopify.com";
     const dir4 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-redact-"));
     try {
-      await db.shop.create({ data: { domain: shop4, catalogVersion: 1 } });
-      const now = new Date();
-      await db.product.createMany({
-        data: Array.from({ length: 3 }, (_, i) => ({
-          shopDomain: shop4, id: String(400 + i), handle: `r-${i}`, title: `Private ${i}`, price: 5, priceText: "5.00", imageUrls: "[]",
-          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
-          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
-        })),
-      });
+      await seedShop(shop4, 400, 3, 5);
       const catalogs = new LiveCatalogs({ db, dataDir: dir4, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
       const catalog = await catalogs.get(shop4);
       const snapshotDir = path.join(dir4, "indexes", shop4);
@@ -166,15 +163,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     const shop3 = "saving.myshopify.com";
     const dir3 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-saving-"));
     try {
-      await db.shop.create({ data: { domain: shop3, catalogVersion: 1 } });
-      const now = new Date();
-      await db.product.createMany({
-        data: Array.from({ length: 4 }, (_, i) => ({
-          shopDomain: shop3, id: String(300 + i), handle: `s-${i}`, title: `Saved ${i}`, price: 7, priceText: "7.00", imageUrls: "[]",
-          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: "m",
-          imageVector: vec(IMAGE_DIM, i), colorVector: vec(COLOR_DIM, i), textVector: vec(TEXT_DIM, i),
-        })),
-      });
+      await seedShop(shop3, 300, 4, 7);
       const catalogs = new LiveCatalogs({ db, dataDir: dir3, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
       const catalog = await catalogs.get(shop3);
       const snapshotDir = path.join(dir3, "indexes", shop3);
