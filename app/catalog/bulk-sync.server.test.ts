@@ -86,7 +86,7 @@ const run = (runId: string) => db.syncRun.findUniqueOrThrow({ where: { id: runId
 describe("bulk operation ends that fail the run at once", () => {
   it.each<[string, BulkOutcome, string]>([
     ["FAILED (ACCESS_DENIED)", { status: "FAILED", errorCode: "ACCESS_DENIED" }, "Shopify's bulk operation ended FAILED (ACCESS_DENIED): the app may not read the products; reinstall it to grant access, then start the sync again"],
-    ["FAILED (TIMEOUT)", { status: "FAILED", errorCode: "TIMEOUT" }, "Shopify's bulk operation ended FAILED (TIMEOUT); start the sync again"],
+    ["FAILED (TIMEOUT)", { status: "FAILED", errorCode: "TIMEOUT" }, "Shopify's bulk operation ended FAILED (TIMEOUT): Shopify's query timed out while reading the catalog; start the sync again later, and if it times out again, contact support"],
     ["CANCELED", "CANCELED", "Shopify's bulk operation ended CANCELED; start the sync again"],
   ])("%s: no new bulk operation; the run fails with the reason", async (_name, outcome, message) => {
     fake.faults.bulkOutcomes = [outcome];

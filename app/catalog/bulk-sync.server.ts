@@ -97,7 +97,11 @@ export async function runBulkSyncStep(deps: BulkSyncDeps, runId: string): Promis
       const message =
         op.errorCode === "ACCESS_DENIED"
           ? `${ended}: the app may not read the products; reinstall it to grant access, then start the sync again`
-          : `${ended}; start the sync again`;
+          : op.errorCode === "TIMEOUT"
+            ? // Shopify: the query timed out during execution (fewer fields can avoid it) — ours is fixed,
+              // so an immediate restart would likely time out again.
+              `${ended}: Shopify's query timed out while reading the catalog; start the sync again later, and if it times out again, contact support`
+            : `${ended}; start the sync again`;
       await heartbeat(deps.db, runId, { phase: "failed", message, finishedAt: new Date() });
       return { next: "done" };
     }
