@@ -2,7 +2,7 @@
  * Mixed-load soak of the production processes (server.ts + worker) on a 20k-product shop:
  * similar 80 %, photo search 15 %, signed products/update webhooks 5 %, for --seconds (default 600).
  *
- *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
+ *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8 | --rate R] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
  *        [--web-node-args "--trace-gc"] [--web-log FILE]   extra node flags for the web process; its whole output, written to FILE at the end
  *        [--cpu-prof DIR]   the web process writes a V8 CPU profile to DIR when it stops
  *        [--server-build PATH]  the Remix server build server.ts serves (default build/server/index.js):
@@ -57,6 +57,13 @@ const arg = (name: string, def: string) => {
 };
 const seconds = Number(arg("seconds", "600"));
 const clients = Number(arg("clients", "8"));
+/**
+ * --rate R: open loop instead of the closed loop of --clients: R requests a second are started on a
+ * fixed schedule whatever the answers do (at most 256 in flight; a request that would exceed it is
+ * counted as skipped), so the load stays below the machine's capacity instead of saturating it.
+ */
+const rate = Number(arg("rate", "0"));
+const MAX_IN_FLIGHT = 256;
 const n = Number(arg("n", "20000"));
 /** Percentages of similar, photo and webhook requests. */
 const [mixSimilar, mixPhoto] = arg("mix", "80,15,5").split(",").map((x) => Number(x) / 100);
@@ -254,7 +261,7 @@ async function run(): Promise<void> {
     const t0 = performance.now();
     const first = await fetch(`${base}/proxy/similar?${sign({ product_id: idOf(0) })}`);
     if (first.status !== 200) throw new Error(`warm-up answered ${first.status}: ${await first.text()}`);
-    console.log(`web ready, first search ${(performance.now() - t0).toFixed(0)} ms; soak: ${seconds} s, ${clients} clients, ${n} products, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    console.log(`web ready, first search ${(performance.now() - t0).toFixed(0)} ms; soak: ${seconds} s, ${rate > 0 ? `open loop at ${rate} requests/s` : `${clients} clients`}, ${n} products, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
     const images = await photos();
     const lat: Record<Kind, number[]> = { similar: [], photo: [], webhook: [] };
@@ -325,7 +332,27 @@ async function run(): Promise<void> {
       );
       lastTotal = total;
     }, 10_000);
-    await Promise.all(Array.from({ length: clients }, loop));
+    let skipped = 0;
+    const openLoop = async () => {
+      const inFlight = new Set<Promise<void>>();
+      for (let i = 0; ; i++) {
+        const due = started + (i * 1000) / rate;
+        if (due >= until) break;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (inFlight.size >= MAX_IN_FLIGHT) {
+          skipped++;
+          continue;
+        }
+        const p: Promise<void> = one()
+          .catch(() => void errors++)
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await Promise.all(inFlight);
+    };
+    if (rate > 0) await openLoop();
+    else await Promise.all(Array.from({ length: clients }, loop));
     clearInterval(sampler);
     clearInterval(progress);
 
@@ -358,7 +385,8 @@ async function run(): Promise<void> {
     const webTrend = trend(rss.web);
     const workerTrend = trend(rss.worker);
     const embedded = (worker.output().match(/embed .* failed/g) ?? []).length;
-    console.log(`\nsoak: ${elapsed.toFixed(0)} s, ${clients} clients, ${n} products; load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    const loadShape = rate > 0 ? `open loop at ${rate} requests/s (${skipped} skipped at ${MAX_IN_FLIGHT} in flight)` : `${clients} clients`;
+    console.log(`\nsoak: ${elapsed.toFixed(0)} s, ${loadShape}, ${n} products; load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
     for (const k of kinds) console.log(`  ${k.kind.padEnd(8)} ${String(k.count).padStart(7)} requests  p50 ${k.p50} ms  p99 ${k.p99} ms  max ${k.max} ms`);
     console.log(`  statuses ${JSON.stringify(status)}; 5xx ${fiveXX}; network errors ${errors}; failed embed jobs logged ${embedded}`);
     const fmt = (t: ReturnType<typeof trend>) => `slope ${t.slopeMBPerMin.toFixed(2)} MB/min, first minute ${t.firstMinMB.toFixed(0)} MB, last minute ${t.lastMinMB.toFixed(0)} MB, max ${t.maxMB.toFixed(0)} MB`;
@@ -382,7 +410,7 @@ async function run(): Promise<void> {
     console.log(`  event loop (control, per 5 s): ${loopLine(controlLoops)}  (an idle process: CPU starvation alone)`);
     console.log(
       "BENCH_JSON " +
-        JSON.stringify({ seconds: elapsed, clients, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, cores, eventLoop: { perInterval: loops, intervals: loops.length, stalls: stalls.map((s) => s.max), cpuMsPerS: perSecond(loops, "cpu"), runqWaitMsPerS: perSecond(loops, "wait") }, controlEventLoop: { perInterval: controlLoops, intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max), runqWaitMsPerS: perSecond(controlLoops, "wait") } }),
+        JSON.stringify({ seconds: elapsed, clients, rate, skipped, n, loadavg: os.loadavg(), kinds, status, fiveXX, errors, rss: { web: webTrend, worker: workerTrend, webSecondHalf: half(rss.web), workerSecondHalf: half(rss.worker) }, cores, eventLoop: { perInterval: loops, intervals: loops.length, stalls: stalls.map((s) => s.max), cpuMsPerS: perSecond(loops, "cpu"), runqWaitMsPerS: perSecond(loops, "wait") }, controlEventLoop: { perInterval: controlLoops, intervals: controlLoops.length, stalls: controlLoops.filter((l) => l.max > 100).map((l) => l.max), runqWaitMsPerS: perSecond(controlLoops, "wait") } }),
     );
     if (fiveXX > 0) process.exitCode = 1;
   } finally {
