@@ -18,7 +18,7 @@
  * loads them and refreshes only the difference. A
  * missing or corrupt file means a rebuild from the database, and so does a snapshot made with
  * another image or text model, or other channel dimensions. A save is no long stretch on the
- * event loop (20k products × 1,844-d: longest block ~15–40 ms, was ~300–800 ms;
+ * event loop (20k products × 1,844-d: longest block 13–51 ms, was 177–757 ms, side by side;
  * scripts/bench-save.ts): the native index and the int8 store are written on libuv's thread pool
  * from the live memory, so while that write runs an index is `busy` and refuses changes — a
  * refresh waits for it before it changes either index (writable), searches go on. Saves of one
@@ -59,8 +59,8 @@ export const SAVE_DELAY_MS = 5_000;
  * ...but at the latest this long after the first change not yet in a snapshot, even if changes keep
  * coming (a steady stream of product webhooks would otherwise postpone the save for ever). A save
  * of a 20k-product shop writes ~400 MB (graph, int8 store, photo index) and hashes it; every 60 s
- * under the soak's load it added 7 event-loop intervals over 100 ms in 10 minutes and the web's RSS
- * grew (docs/benchmarks.md, soak of the third session). What a late save costs is bounded anyway:
+ * under the soak's load it raised p99 by 16–40 ms and gave 10 event-loop intervals over 100 ms in
+ * 10 minutes instead of 7 (docs/benchmarks.md, soak of the third session). What a late save costs is bounded anyway:
  * a restart loads the snapshot and then only the rows changed since, in short steps.
  */
 export const SAVE_MAX_WAIT_MS = 10 * 60_000;
@@ -167,9 +167,10 @@ export class LiveCatalogs {
   private readonly entries = new Map<string, Entry>();
   readonly evictions: { shop: string; at: number }[] = [];
   private readonly loading = new Map<string, Promise<Entry>>();
-  /** Saves queued or running, of loaded and evicted shops alike (close waits for them). */
-  private readonly saves = new Set<Promise<void>>();
-  /** Per shop, the last save queued or running: saves of one shop run one at a time. */
+  /**
+   * Per shop (loaded or evicted), the last save queued or running: saves of one shop run one at a
+   * time, each after the one before, so waiting for these waits for every save (close).
+   */
   private readonly saving = new Map<string, Promise<void>>();
   private subscription?: CatalogSubscription;
 
@@ -260,7 +261,7 @@ export class LiveCatalogs {
   async close(): Promise<void> {
     await this.subscription?.close();
     for (const e of this.entries.values()) clearTimeout(e.saveTimer);
-    await Promise.allSettled([...this.saves]);
+    await Promise.allSettled([...this.saving.values()]);
   }
 
   private dir(shop: string): string {
@@ -629,9 +630,7 @@ export class LiveCatalogs {
       () => undefined,
     );
     this.saving.set(e.shop, settled);
-    this.saves.add(settled);
     void settled.then(() => {
-      this.saves.delete(settled);
       if (this.saving.get(e.shop) === settled) this.saving.delete(e.shop);
     });
     return p;
