@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../../test/support/databases";
 import { bumpCatalogVersion, deleteProduct } from "../catalog/product-repository.server";
 import { createPrismaClient, type Db } from "../db.server";
@@ -135,6 +135,37 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       rmSync(busyDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("a save that fails (the snapshot directory cannot be made) is tried again later without waiting for another change", async () => {
+    const shop5 = "save-fails.myshopify.com";
+    const dir5 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-fail-"));
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      await seedShop(shop5, 500, 3, 5);
+      // A plain file where the shop's snapshot directory goes: every write under it fails.
+      const snapshotDir = path.join(dir5, "indexes", shop5);
+      mkdirSync(path.dirname(snapshotDir), { recursive: true });
+      writeFileSync(snapshotDir, "not a directory");
+      const catalogs = new LiveCatalogs({ db, dataDir: dir5, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 100, saveMaxWaitMs: 10_000 });
+      await catalogs.get(shop5); // loaded from the database: a save is due
+      for (const deadline = Date.now() + 5_000; warn.mock.calls.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      expect(String(warn.mock.calls[0]?.[0])).toContain(`could not save the index snapshot of ${shop5}`);
+
+      // The disk is fixed; no product changes from now on.
+      rmSync(snapshotDir, { force: true });
+      const sidecar = path.join(snapshotDir, SIDECAR_FILE); // written last by a save
+      for (const deadline = Date.now() + 5_000; !existsSync(sidecar) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(sidecar)).toBe(true);
+      await catalogs.close();
+
+      // The snapshot is complete: a restart serves the shop from it.
+      const reloaded = await ShopVectorIndex.load(snapshotDir);
+      expect([...reloaded!.ids()].sort()).toEqual(["500", "501", "502"]);
+    } finally {
+      warn.mockRestore();
+      rmSync(dir5, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   it("a save that runs after the shop was redacted (say in another web process, before it heard) leaves no file of the shop on disk", async () => {
     const shop4 = "redacted-before-save.myshopify.com";

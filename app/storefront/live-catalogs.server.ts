@@ -114,6 +114,10 @@ interface Entry extends LiveCatalog {
   saveTimer?: NodeJS.Timeout;
   /** When the first change not yet captured by a save was applied (ms); undefined when none is pending. */
   unsavedSince?: number;
+  /** Saves that failed in a row (a full disk, a directory made read-only); reset by a save that succeeds. */
+  saveFailures: number;
+  /** After a failed save, no attempt before this time (ms): the retry backs off, changes do not hurry it. */
+  saveRetryAt?: number;
   /** Estimated resident bytes (index + cards), updated after each refresh. */
   bytes: number;
   /** When the last full diff ran (0: never — the next refresh is a full one). */
@@ -173,6 +177,7 @@ export class LiveCatalogs {
    */
   private readonly saving = new Map<string, Promise<void>>();
   private subscription?: CatalogSubscription;
+  private closed = false;
 
   private readonly textModelId: string;
   private readonly textDim: number;
@@ -259,6 +264,7 @@ export class LiveCatalogs {
 
   /** Stops listening and cancels pending saves; resolves once the saves already running are done. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.subscription?.close();
     for (const e of this.entries.values()) clearTimeout(e.saveTimer);
     await Promise.allSettled([...this.saving.values()]);
@@ -288,7 +294,7 @@ export class LiveCatalogs {
     const entry: Entry = {
       shop, index, images: this.emptyImages(), imageMean: null, facets: NO_FACETS, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
       installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
-      lastFullDiffAt: 0, maxRowVersion: 0,
+      lastFullDiffAt: 0, maxRowVersion: 0, saveFailures: 0,
     };
     const loaded = await this.loadFromDisk(shop);
     if (loaded) Object.assign(entry, loaded, { weightsKey: weightsKeyOf(loaded.index.weights) });
@@ -367,6 +373,7 @@ export class LiveCatalogs {
       rebuilding: undefined,
       saveTimer: undefined,
       unsavedSince: undefined,
+      saveFailures: 0,
       lastFullDiffAt: 0,
       maxRowVersion: 0,
     };
@@ -600,7 +607,8 @@ export class LiveCatalogs {
   private scheduleSave(entry: Entry): void {
     const now = Date.now();
     entry.unsavedSince ??= now;
-    const delay = Math.min(this.opts.saveDelayMs ?? SAVE_DELAY_MS, Math.max(0, entry.unsavedSince + (this.opts.saveMaxWaitMs ?? SAVE_MAX_WAIT_MS) - now));
+    let delay = Math.min(this.opts.saveDelayMs ?? SAVE_DELAY_MS, Math.max(0, entry.unsavedSince + (this.opts.saveMaxWaitMs ?? SAVE_MAX_WAIT_MS) - now));
+    if (entry.saveRetryAt !== undefined) delay = Math.max(delay, entry.saveRetryAt - now);
     clearTimeout(entry.saveTimer);
     entry.saveTimer = setTimeout(() => {
       entry.saveTimer = undefined;
@@ -645,9 +653,34 @@ export class LiveCatalogs {
    */
   private async saveNow(e: Entry): Promise<void> {
     // What follows captures every change so far: no other save is due for them.
+    const pendingSince = e.unsavedSince ?? Date.now();
     clearTimeout(e.saveTimer);
     e.saveTimer = undefined;
     e.unsavedSince = undefined;
+    try {
+      await this.writeSnapshot(e);
+      e.saveFailures = 0;
+      e.saveRetryAt = undefined;
+    } catch (err) {
+      // The changes are still only in memory (and in the database): try again, later each time, as
+      // long as this process serves the shop. An evicted entry is not retried: its next load
+      // rebuilds from the database what the snapshot lacks.
+      e.saveFailures++;
+      const backoff = Math.min(this.opts.saveMaxWaitMs ?? SAVE_MAX_WAIT_MS, (this.opts.saveDelayMs ?? SAVE_DELAY_MS) * 2 ** (e.saveFailures - 1));
+      const retrying = !this.closed && this.entries.get(e.shop) === e;
+      console.warn(
+        `[lookalike] could not save the index snapshot of ${e.shop} (failure ${e.saveFailures} in a row)${retrying ? `; next try in ${Math.round(backoff / 1000)} s` : ""}: ${errorSummary(err)}`,
+      );
+      if (retrying) {
+        e.saveRetryAt = Date.now() + backoff;
+        e.unsavedSince = Math.min(e.unsavedSince ?? pendingSince, pendingSince);
+        this.scheduleSave(e);
+      }
+      throw err;
+    }
+  }
+
+  private async writeSnapshot(e: Entry): Promise<void> {
     // The indexes with the statistics they were built with (a rebuild may swap in new ones meanwhile).
     const { index, images } = e;
     const ids = Array.from(e.cards.keys());
