@@ -11,7 +11,7 @@
  * its attributes) and `excludeIds` is translated to point ids.
  */
 import type { ProductAttributes, ProductFilter } from "./filters";
-import { MAX_K, ShopVectorIndex, type SearchHit, type ShopVectorIndexStats } from "./shop-vector-index.server";
+import { MAX_K, ShopVectorIndex, type GraphParams, type SearchHit, type ShopVectorIndexStats } from "./shop-vector-index.server";
 
 const SEP = "#";
 
@@ -35,10 +35,15 @@ export class ProductImageIndex {
     }
   }
 
-  static create(dim: number, initialCapacity?: number): ProductImageIndex {
+  static create(dim: number, initialCapacity?: number, graph?: GraphParams): ProductImageIndex {
     return new ProductImageIndex(
-      new ShopVectorIndex({ dims: { image: dim, color: 0, text: 0 }, weights: { image: 1, color: 0, text: 0 }, initialCapacity }),
+      new ShopVectorIndex({ dims: { image: dim, color: 0, text: 0 }, weights: { image: 1, color: 0, text: 0 }, initialCapacity, ...graph }),
     );
+  }
+
+  /** The points index's graph density. */
+  get graph(): GraphParams {
+    return this.points.graph;
   }
 
   get dim(): number {

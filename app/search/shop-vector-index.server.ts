@@ -93,6 +93,12 @@ export interface ShopVectorIndexStats {
   memory: { hnswBytes: number; quantizedBytes: number; attributesBytes: number; totalBytes: number; usedBytes: number };
 }
 
+/** HNSW graph density: links per node and the candidate list's size while inserting. */
+export interface GraphParams {
+  M: number;
+  efConstruction: number;
+}
+
 /** Plan kind used by the last search (exposed for tests and benchmarks). */
 export type ExecutedPlan = SearchPlan["kind"] | "exact-fallback";
 
@@ -103,10 +109,13 @@ const COMPACT_DELETED_FRACTION = 0.2;
  * 1,844-d recall stopped at 0.978 however large ef was (true neighbours unreachable in the graph);
  * M 24 / efConstruction 200 reaches 0.998 at ef 256 and 1.000 at ef 1024 there, for 1.31× the
  * build time and ~1% more memory (scripts/bench-index.ts; docs/benchmarks.md, "300,000 products").
- * An index keeps the M and efConstruction it was built with (saved in its meta).
+ * An index keeps the M and efConstruction it was built with (saved in its meta); LiveCatalogs
+ * rebuilds, in the background, a loaded index whose density differs from the one it builds.
  */
 const DEFAULT_M = 24;
 const DEFAULT_EF_CONSTRUCTION = 200;
+/** The graph density new indexes get unless told otherwise. */
+export const DEFAULT_GRAPH: GraphParams = { M: DEFAULT_M, efConstruction: DEFAULT_EF_CONSTRUCTION };
 const DEFAULT_INITIAL_CAPACITY = 1_024;
 const META_VERSION = 1;
 /** Products per piece of a saved meta JSON (~125 KB, ~1–2 ms of JSON.stringify each). */
@@ -156,6 +165,11 @@ export class ShopVectorIndex {
       throw new RangeError(`efConstruction must be a positive integer (got ${this.efConstruction})`);
     }
     this.reset(this.initialCapacity);
+  }
+
+  /** The graph density this index was built with (a loaded index keeps the one it was saved with). */
+  get graph(): GraphParams {
+    return { M: this.M, efConstruction: this.efConstruction };
   }
 
   private reset(capacity: number) {

@@ -8,7 +8,8 @@ import { createPrismaClient, type Db } from "../db.server";
 import { COLOR_DIM } from "../embedding/color-signature.server";
 import { TEXT_DIM } from "../embedding/text-vector";
 import { toBytes } from "../embedding/vector-codec";
-import { ShopVectorIndex } from "../search/shop-vector-index.server";
+import { ProductImageIndex } from "../search/product-image-index.server";
+import { DEFAULT_GRAPH, ShopVectorIndex } from "../search/shop-vector-index.server";
 import { SIDECAR_FILE } from "./catalog-sidecar.server";
 import { LiveCatalogs } from "./live-catalogs.server";
 
@@ -166,6 +167,42 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       rmSync(dir5, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it("a snapshot built with another graph density (an older release's) is served, rebuilt with the current one and saved", async () => {
+    const shop6 = "old-graph.myshopify.com";
+    const dir6 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-graph-"));
+    try {
+      await seedShop(shop6, 600, 5, 9);
+      const snapshotDir = path.join(dir6, "indexes", shop6);
+      const old = new LiveCatalogs({ db, dataDir: dir6, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000, graph: { M: 8, efConstruction: 40 } });
+      await old.save(await old.get(shop6));
+      await old.close();
+      expect((await ShopVectorIndex.load(snapshotDir))!.graph).toEqual({ M: 8, efConstruction: 40 });
+
+      // This release builds denser graphs: it serves the old snapshot at once, then replaces it.
+      const catalogs = new LiveCatalogs({ db, dataDir: dir6, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 50 });
+      const catalog = await catalogs.get(shop6);
+      expect(catalog.index.searchByProduct("600", { k: 10 }).map((h) => h.id).sort()).toEqual(["601", "602", "603", "604"]);
+      for (const deadline = Date.now() + 10_000; catalog.index.graph.M !== DEFAULT_GRAPH.M && Date.now() < deadline; ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(catalog.index.graph).toEqual(DEFAULT_GRAPH);
+      expect(catalog.images.graph).toEqual(DEFAULT_GRAPH);
+      expect([...catalog.cards.keys()].sort()).toEqual(["600", "601", "602", "603", "604"]);
+      expect(catalog.index.searchByProduct("600", { k: 10 }).map((h) => h.id).sort()).toEqual(["601", "602", "603", "604"]);
+
+      // ...and the rebuilt graph is what the next start loads.
+      for (let deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        if ((await ShopVectorIndex.load(snapshotDir))?.graph.M === DEFAULT_GRAPH.M) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await catalogs.close();
+      expect((await ShopVectorIndex.load(snapshotDir))!.graph).toEqual(DEFAULT_GRAPH);
+      expect((await ProductImageIndex.load(path.join(snapshotDir, "images")))!.graph).toEqual(DEFAULT_GRAPH);
+    } finally {
+      rmSync(dir6, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("a save that runs after the shop was redacted (say in another web process, before it heard) leaves no file of the shop on disk", async () => {
     const shop4 = "redacted-before-save.myshopify.com";

@@ -44,7 +44,7 @@ import { fromBytes, unpackVectors } from "../embedding/vector-codec";
 import { subscribeCatalogChanges, type CatalogSubscription } from "../catalog/catalog-events.server";
 import type { ProductAttributes } from "../search/filters";
 import { ProductImageIndex } from "../search/product-image-index.server";
-import { ShopVectorIndex, type ChannelVectors, type ChannelWeights } from "../search/shop-vector-index.server";
+import { DEFAULT_GRAPH, ShopVectorIndex, type ChannelVectors, type ChannelWeights, type GraphParams } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
 import { readSidecar, writeSidecar, type SidecarColumns, type SidecarHeader } from "./catalog-sidecar.server";
 import { cardFromRow, type ProductCard } from "./product-card";
@@ -148,6 +148,11 @@ export interface LiveCatalogsOptions {
   saveDelayMs?: number;
   /** Longest wait from the first unsaved change to its save (default SAVE_MAX_WAIT_MS). */
   saveMaxWaitMs?: number;
+  /**
+   * Graph density of the indexes this process builds (default DEFAULT_GRAPH). A snapshot built with
+   * another one (an older release's default, say) is served as it is and rebuilt in the background.
+   */
+  graph?: GraphParams;
 }
 
 export function memoryBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -278,11 +283,22 @@ export class LiveCatalogs {
     return new ShopVectorIndex({
       dims: { image: this.opts.imageDim, color: COLOR_DIM, text: textChannelDim(this.textDim) },
       weights,
+      ...this.graph,
     });
   }
 
   private emptyImages(): ProductImageIndex {
-    return ProductImageIndex.create(this.opts.imageDim);
+    return ProductImageIndex.create(this.opts.imageDim, undefined, this.graph);
+  }
+
+  private get graph(): GraphParams {
+    return this.opts.graph ?? DEFAULT_GRAPH;
+  }
+
+  /** Whether either index was built with another graph density than this process builds. */
+  private graphOutdated(entry: Entry): boolean {
+    const want = this.graph;
+    return [entry.index.graph, entry.images.graph].some((g) => g.M !== want.M || g.efConstruction !== want.efConstruction);
   }
 
   private imagesDir(shop: string): string {
@@ -593,7 +609,9 @@ export class LiveCatalogs {
       }
     }
     // The statistics no longer describe the catalog (it grew or shrank a lot): rebuild with new ones.
-    const stale = meanIsStale(entry.imageMean?.count ?? 0, entry.images.size) || facetsAreStale(entry.facets, entry.index.size);
+    // So does a snapshot built with another graph density (M 16 / efConstruction 100 before; recall
+    // at 300k products stopped at 0.978 with it, docs/benchmarks.md).
+    const stale = meanIsStale(entry.imageMean?.count ?? 0, entry.images.size) || facetsAreStale(entry.facets, entry.index.size) || this.graphOutdated(entry);
     if (!entry.rebuilding && stale) this.rebuildWithWeights(entry, entry.index.weights);
     entry.maxRowVersion = maxVersion;
     if (full) entry.lastFullDiffAt = startedAt;
