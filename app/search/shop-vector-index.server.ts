@@ -19,15 +19,18 @@
  * adding locking.
  *
  * Labels are assigned sequentially and never reused; deleted labels are only
- * marked (markDelete). When marked-deleted elements exceed 20% of capacity the
- * index is compacted (rebuilt from the stored points with fresh labels).
+ * marked (markDelete); a replaced product gets a new label. When marked-deleted
+ * elements exceed 20% of capacity the index is compacted in the background
+ * (rebuilt from the stored points with fresh labels, a few ms at a time, while it
+ * serves and changes; compactInBackground).
  * When full, capacity doubles (resizeIndex).
  *
  * Cost note: `getPoint` returns one JS Number per dimension (~130 µs at 1,840-d),
  * so it is used only for the query of a by-product search and for the final
  * re-scoring of an exact scan; an HNSW hit's score is hnswlib's own distance and
- * its per-channel split comes from the int8 copy (see scoreFromDistances). Compaction is synchronous and rebuilds the graph
- * (~1 ms per product at 1,840-d) — it blocks the event loop while it runs.
+ * its per-channel split comes from the int8 copy (see scoreFromDistances). A compaction
+ * costs an insert per live product (~4 ms at 1,844-d and M 24): an explicit compact() blocks for
+ * all of it, the automatic one runs in slices.
  */
 import hnswlib from "hnswlib-node";
 import type { HierarchicalNSW as NativeIndex } from "hnswlib-node";
@@ -104,6 +107,8 @@ export type ExecutedPlan = SearchPlan["kind"] | "exact-fallback";
 
 export const MAX_K = 1_000;
 const COMPACT_DELETED_FRACTION = 0.2;
+/** Longest stretch of a background compaction before it hands the event loop back (ms). */
+const COMPACT_SLICE_MS = 8;
 /**
  * Graph density. M 16 / efConstruction 100 reached recall@10 1.000 at 10k and 100k, but at 300k ×
  * 1,844-d recall stopped at 0.978 however large ef was (true neighbours unreachable in the graph);
@@ -148,6 +153,10 @@ export class ShopVectorIndex {
   private normByLabel: (NormalizedAttributes | undefined)[] = [];
   private readonly attrs = new Map<string, ProductAttributes>();
   private saveChain: Promise<void> = Promise.resolve();
+  /** The background compaction under way, if any (maybeCompact). */
+  private compacting: Promise<void> | undefined;
+  /** Bumped whenever labels are reassigned (compact, reset): a background compaction begun before stops. */
+  private generation = 0;
   /** Set while a save's native/int8 write reads this index's memory (see `busy`). */
   private writing: Promise<void> | undefined;
 
@@ -173,6 +182,7 @@ export class ShopVectorIndex {
   }
 
   private reset(capacity: number) {
+    this.generation++;
     this.native = new HierarchicalNSW("ip", this.layout.total);
     this.native.initIndex({ maxElements: capacity, m: this.M, efConstruction: this.efConstruction, randomSeed: 100 });
     this.quant = new QuantizedStore(this.layout, capacity);
@@ -301,12 +311,111 @@ export class ShopVectorIndex {
   }
 
   private maybeCompact() {
-    if (this.deleted > COMPACT_DELETED_FRACTION * this.capacity) this.compact();
+    if (this.compacting || this.deleted <= COMPACT_DELETED_FRACTION * this.capacity) return;
+    this.compacting = this.compactInBackground()
+      .catch((err) => console.error("[lookalike] index compaction failed; the index goes on as it was", err))
+      .finally(() => {
+        this.compacting = undefined;
+      });
   }
 
-  /** Rebuilds the graph from the live points with fresh, dense labels. */
+  /** True while a compaction rebuilds the graph in the background (see compactInBackground). */
+  get compactingNow(): boolean {
+    return this.compacting !== undefined;
+  }
+
+  /** Resolves once no background compaction runs (at once when none does). Never rejects. */
+  async whenCompacted(): Promise<void> {
+    while (this.compacting) await this.compacting;
+  }
+
+  /**
+   * What compact() does, a few ms at a time, so that an index with many replaced or removed
+   * products is rebuilt without holding the event loop (at M 24 / efConstruction 200 and 1,844-d a
+   * product costs 1.5–4 ms: tens of seconds for 20k products, which compact() spends in one block).
+   *
+   * The index keeps serving and changing meanwhile; the new graph is built beside it from the live
+   * points as they were when each was copied, then, in one synchronous step once no save is writing
+   * the index, every product changed, added or removed since is brought up to date and the new
+   * graph takes over. Until then the old graph and the new one are both in memory. A synchronous
+   * compact() or a load in between abandons it.
+   */
+  private async compactInBackground(): Promise<void> {
+    const generation = this.generation;
+    await nextTurn(); // not inside the mutation that asked for it
+    const live: number[] = [];
+    for (let l = 0; l < this.nextLabel; l++) if (this.labelToId[l] !== undefined) live.push(l);
+    let capacity = Math.max(this.initialCapacity, Math.ceil(live.length * 1.5), 1);
+    const native = new HierarchicalNSW("ip", this.layout.total);
+    native.initIndex({ maxElements: capacity, m: this.M, efConstruction: this.efConstruction, randomSeed: 100 });
+    const quant = new QuantizedStore(this.layout, capacity);
+    /** new label → the old label it was copied from */
+    const source: number[] = [];
+    const newLabelOf = new Map<string, number>();
+    let next = 0;
+    const add = (fromLabel: number, id: string) => {
+      if (next >= capacity) {
+        capacity *= 2;
+        native.resizeIndex(capacity);
+        quant.grow(capacity);
+      }
+      native.addPoint(this.native.getPoint(fromLabel), next);
+      quant.copyRow(this.quant, fromLabel, next);
+      source[next] = fromLabel;
+      newLabelOf.set(id, next);
+      next++;
+    };
+
+    let slice = performance.now();
+    for (const label of live) {
+      if (performance.now() - slice > COMPACT_SLICE_MS) {
+        await nextTurn();
+        if (generation !== this.generation) return;
+        slice = performance.now();
+      }
+      const id = this.labelToId[label];
+      if (id !== undefined) add(label, id); // else removed or replaced meanwhile: caught up below
+    }
+    // A save may be writing the old graph from another thread: take over once it is done, with no
+    // await between the catch-up and the swap.
+    while (this.writing) await this.whenWritable();
+    if (generation !== this.generation) return;
+
+    let deleted = 0;
+    const labelToId: (string | undefined)[] = [];
+    const normByLabel: (NormalizedAttributes | undefined)[] = [];
+    for (const [id, newLabel] of newLabelOf) {
+      const current = this.idToLabel.get(id);
+      if (current !== undefined && current === source[newLabel]) {
+        labelToId[newLabel] = id;
+        normByLabel[newLabel] = this.normByLabel[current];
+      } else {
+        native.markDelete(newLabel); // removed, or replaced by a newer point, since it was copied
+        newLabelOf.delete(id);
+        deleted++;
+      }
+    }
+    for (const [id, current] of this.idToLabel) {
+      if (newLabelOf.has(id)) continue;
+      add(current, id); // added or replaced since the copy started
+      labelToId[next - 1] = id;
+      normByLabel[next - 1] = this.normByLabel[current];
+    }
+    for (const [id, label] of newLabelOf) this.idToLabel.set(id, label);
+    this.native = native;
+    this.quant = quant;
+    this.labelToId = labelToId;
+    this.normByLabel = normByLabel;
+    this.capacity = capacity;
+    this.nextLabel = next;
+    this.deleted = deleted;
+    this.generation++;
+  }
+
+  /** Rebuilds the graph from the live points with fresh, dense labels, in one synchronous block. */
   compact(): void {
     this.assertWritable();
+    this.generation++; // a background compaction under way is abandoned
     const live: number[] = [];
     for (let l = 0; l < this.nextLabel; l++) if (this.labelToId[l] !== undefined) live.push(l);
     const newCapacity = Math.max(this.initialCapacity, Math.ceil(live.length * 1.5), 1);
