@@ -35,7 +35,8 @@ const similarIds = async () => {
 
 beforeAll(async () => {
   database = await createTestDatabase("sqlite");
-  app = await appEnv(database.url, { SEARCH_CACHE: "0" });
+  // One photo search at a time per process: a burst must be refused, not queued (admission.server.ts).
+  app = await appEnv(database.url, { SEARCH_CACHE: "0", PHOTO_SEARCH_MAX_IN_FLIGHT: "1" });
   const file = await generateCatalog(path.join(app.dataDir, "catalog"));
   firstId = "9100000001";
   [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
@@ -74,6 +75,25 @@ describe("bad photo uploads get a clear 4xx and change nothing", () => {
     expect(ok.status).toBe(200);
     expect(web.child.exitCode).toBeNull();
   });
+});
+
+describe("a burst of photo searches beyond the process's limit", () => {
+  it("is answered at once with 503 busy and Retry-After for the surplus; the others and later ones are served", async () => {
+    // A 2,000 × 2,000 photo takes tens of ms to decode and prepare: the burst overlaps it.
+    const big = await sharp({ create: { width: 2000, height: 2000, channels: 3, background: "#888", noise: { type: "gaussian", mean: 128, sigma: 40 } } }).jpeg().toBuffer();
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => upload(form(big), { "X-Forwarded-For": `203.0.113.${i + 10}` })),
+    );
+    const bodies = await Promise.all(responses.map(async (r) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), body: (await r.json()) as { error?: { code: string }; products?: unknown[] } })));
+    const busy = bodies.filter((b) => b.status === 503);
+    expect(bodies.every((b) => b.status === 200 || b.status === 503)).toBe(true);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(busy.every((b) => b.body.error?.code === "busy" && b.retryAfter === "1")).toBe(true);
+    expect(bodies.some((b) => b.status === 200 && Array.isArray(b.body.products))).toBe(true);
+    // Nothing stays taken: photo searches one after the other are all served.
+    for (let i = 0; i < 3; i++) expect((await upload(form(big), { "X-Forwarded-For": `203.0.113.${i + 30}` })).status).toBe(200);
+    expect(web.child.exitCode).toBeNull();
+  }, 60_000);
 });
 
 describe("damaged index files", () => {

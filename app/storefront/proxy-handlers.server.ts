@@ -9,6 +9,7 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { db } from "../db.server";
 import { webServices } from "../web-services.server";
+import { photoSearchAdmission } from "./admission.server";
 import { readPhotoUpload } from "./photo-upload.server";
 import { authenticateProxy, authenticateProxyParams } from "./proxy-auth.server";
 import { errorResponse, jsonResponse, ProxyError } from "./proxy-errors.server";
@@ -163,9 +164,12 @@ export function visualSearchHandler(request: Request): Promise<Response> {
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
     const embedder = await webServices().embedder;
-    const image = await readPhotoUpload(request, embedder.spec);
-    const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(db(), shop)) : [];
-    return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
+    // Bounded: past the limit a photo is refused at once (503, Retry-After), before it is read.
+    return photoSearchAdmission().run(request, async () => {
+      const image = await readPhotoUpload(request, embedder.spec);
+      const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(db(), shop)) : [];
+      return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
+    });
   });
 }
 
