@@ -21,12 +21,15 @@ describe("planSearch", () => {
   };
 
   it("uses plain HNSW without a filter, asking one extra for self-exclusion", () => {
-    expect(planSearch({ ...base, k: 10 })).toEqual({ kind: "hnsw", matches: 10_000, ef: 128, kAsk: 10, excludeLabel: undefined });
+    expect(planSearch({ ...base, k: 10 })).toEqual({ kind: "hnsw", matches: 10_000, ef: 64, kAsk: 10, excludeLabel: undefined });
     const p = planSearch({ ...base, k: 100, excludeLabel: 5, efSearch: 20, filter: {} });
-    expect(p).toMatchObject({ kind: "hnsw", matches: 9_999, kAsk: 101, ef: 129 });
+    expect(p).toMatchObject({ kind: "hnsw", matches: 9_999, kAsk: 101, ef: 101 });
   });
 
-  it("searches a catalog above largeCatalogSize with a larger ef (recall holds as the graph grows)", () => {
+  it("grows the unfiltered ef with the catalog: 64 up to smallCatalogSize, 128, then 256 above largeCatalogSize", () => {
+    expect(planSearch({ ...base, liveCount: 50_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 64 });
+    expect(planSearch({ ...base, liveCount: 50_001, k: 10 })).toMatchObject({ kind: "hnsw", ef: 128 });
+    expect(planSearch({ ...base, liveCount: 100_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 128 });
     const big = { ...base, liveCount: 300_000 };
     expect(planSearch({ ...big, k: 10 })).toMatchObject({ kind: "hnsw", ef: 256 });
     expect(planSearch({ ...big, k: 10, config: { largeCatalogSize: 400_000 } })).toMatchObject({ kind: "hnsw", ef: 128 });

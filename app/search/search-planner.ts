@@ -15,10 +15,20 @@ export interface PlannerConfig {
   /** Minimum ef for any HNSW search (and the base of the filtered ef). */
   minEf: number;
   /**
-   * Minimum ef of an unfiltered search. 128: recall@10 1.000 at 100k × 1,844-d, where ef 64 gave
+   * Minimum ef of an unfiltered search between `smallCatalogSize` and `largeCatalogSize` products. 128: recall@10 1.000 at 100k × 1,844-d (M 16), where ef 64 gave
    * 0.949 and ef 96 0.956 (scripts/bench-index.ts --n 100000; 10k reaches 1.000 at 64).
    */
   unfilteredMinEf: number;
+  /** Live products up to which an unfiltered search uses `smallCatalogMinEf` instead. */
+  smallCatalogSize: number;
+  /**
+   * Minimum ef of an unfiltered search in a catalog of at most `smallCatalogSize` products. 64:
+   * with M 24 / efConstruction 200 at 1,908-d, recall@10 0.9995 at 20k and 0.9985 at 50k (1.000 at
+   * ef 128) for 0.66× and 0.76× of ef 128's time (scripts/bench-index.ts --stream --ef-list;
+   * docs/benchmarks.md) — the similar-products search is the largest item of a web process's
+   * main-thread time in the soak.
+   */
+  smallCatalogMinEf: number;
   /** Live products above which an unfiltered search uses `largeCatalogMinEf` instead. */
   largeCatalogSize: number;
   /**
@@ -42,6 +52,8 @@ export const DEFAULT_PLANNER_CONFIG: PlannerConfig = {
   exactScanMaxSelectivity: 0.05,
   minEf: 64,
   unfilteredMinEf: 128,
+  smallCatalogSize: 50_000,
+  smallCatalogMinEf: 64,
   largeCatalogSize: 100_000,
   largeCatalogMinEf: 256,
   maxFilteredEf: 2_048,
@@ -75,6 +87,13 @@ export interface PlanInput {
   config?: Partial<PlannerConfig>;
 }
 
+/** The smallest ef an unfiltered search of a catalog of `live` products uses: it grows with the catalog. */
+function unfilteredMinEf(cfg: PlannerConfig, live: number): number {
+  if (live > cfg.largeCatalogSize) return cfg.largeCatalogMinEf;
+  if (live <= cfg.smallCatalogSize) return cfg.smallCatalogMinEf;
+  return cfg.unfilteredMinEf;
+}
+
 export function planSearch(input: PlanInput): SearchPlan {
   const cfg = { ...DEFAULT_PLANNER_CONFIG, ...input.config };
   const k = input.k;
@@ -85,7 +104,7 @@ export function planSearch(input: PlanInput): SearchPlan {
     return {
       kind: "hnsw",
       matches: Math.max(0, matches),
-      ef: Math.max(baseEf, input.liveCount > cfg.largeCatalogSize ? cfg.largeCatalogMinEf : cfg.unfilteredMinEf) + (input.excludeLabel !== undefined ? 1 : 0),
+      ef: Math.max(baseEf, unfilteredMinEf(cfg, input.liveCount)) + (input.excludeLabel !== undefined ? 1 : 0),
       kAsk: k + (input.excludeLabel !== undefined ? 1 : 0),
       excludeLabel: input.excludeLabel,
     };
