@@ -58,7 +58,17 @@ export const MAX_BATCH = 16;
 /** 0 = opportunistic batching (see MicroBatcher): no waiting window for a lone photo-search query. */
 export const MAX_WAIT_MS = 0;
 
-/** Session options used everywhere (embedder and benchmark), so they are compared like for like. */
+/**
+ * Session options used everywhere (embedder and benchmark), so they are compared like for like.
+ *
+ * `session.x64quantprecision`: on x86 CPUs without VNNI (AVX2, AVX-512 before Cascade Lake, AMD
+ * before Zen 4) onnxruntime's fast u8s8 kernel sums pairs of products in saturating 16-bit
+ * integers, so the int8 MobileNetV2 computes different — worse — features than on a CPU with VNNI.
+ * On this project's AMD EPYC (AVX2 only) luma-dev photo R@1 was 0.92 and photo leaf P@R 0.803 with
+ * the default, against 0.95 and 0.856 measured on another machine with the same code; the option
+ * makes onnxruntime use exact u8u8 arithmetic there (slower), and changes nothing on VNNI CPUs
+ * (docs/quality.md, "Same code, another CPU").
+ */
 export function sessionOptions(intraOpThreads?: number): ort.InferenceSession.SessionOptions {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return {
@@ -69,6 +79,7 @@ export function sessionOptions(intraOpThreads?: number): ort.InferenceSession.Se
     interOpNumThreads: 1,
     enableCpuMemArena: true,
     enableMemPattern: true,
+    extra: { session: { x64quantprecision: "1" } },
   };
 }
 

@@ -15,8 +15,11 @@ export const TEXT_VECTOR_VERSION = "t2";
  * i3: the same photos' regional descriptors (`Product.localFeatures`) for the photo search's local
  * re-rank; and photos up to 768 px decoded at their own size (no resample before the fit to 224),
  * which changes the model's view and the colour signature of the same photo slightly.
+ * i4: the int8 model run without the u8s8 saturation of x86 CPUs that lack VNNI (sessionOptions,
+ * `session.x64quantprecision`): on such a CPU the vectors change (for the better), elsewhere they
+ * are the same and the re-embed is only a cost.
  */
-export const IMAGE_VECTOR_VERSION = "i3";
+export const IMAGE_VECTOR_VERSION = "i4";
 
 /** Model id of the built-in hashed text vector (text-vector.ts): the default text recipe. */
 export const HASHED_TEXT_MODEL_ID = `hashed-text-${TEXT_VECTOR_VERSION}`;
