@@ -1,6 +1,8 @@
 /**
  * Embedding throughput / latency benchmark on real photos (luma-dev).
- *   tsx scripts/bench-embedding.ts [--models-dir DIR] [--mirror DIR] [--dataset DIR] [--images N] [--threads N] [--rounds N]
+ *   tsx scripts/bench-embedding.ts [--models-dir DIR] [--mirror DIR] [--dataset DIR] [--images N] [--threads N] [--rounds N] [--saturating-int8]
+ * --saturating-int8: onnxruntime's default int8 kernels (which saturate on x86 CPUs without VNNI)
+ *   instead of the exact ones the product uses, for both the embedder and raw ORT: what exactness costs.
  * Prints a compact table and a JSON line. Throughput figures are medians of --rounds (default 3)
  * rounds, each measuring every row once, with raw ORT right after the pipeline it is compared with.
  *   - pipeline: prepareImage (decode, trim, resize, colour) + embed, at batch 1 and 16
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     dataset: { type: "string" },
     images: { type: "string", default: "96" },
     threads: { type: "string" },
+    "saturating-int8": { type: "boolean", default: false },
     rounds: { type: "string", default: "3" },
   },
 });
@@ -59,8 +62,9 @@ const now = () => performance.now();
 const pct = (xs: number[], p: number) => { const s = xs.slice().sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const chunks = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-const embedder = await createImageEmbedder({ modelsDir, intraOpThreads: threads });
-const raw = await ort.InferenceSession.create(path.join(modelsDir, spec.fileName), sessionOptions(threads));
+const exactInt8 = !values["saturating-int8"];
+const embedder = await createImageEmbedder({ modelsDir, intraOpThreads: threads, exactInt8 });
+const raw = await ort.InferenceSession.create(path.join(modelsDir, spec.fileName), sessionOptions(threads, exactInt8));
 
 // Warm-up.
 const warm = await Promise.all(photos.slice(0, 16).map((b) => prepareImage(b)));

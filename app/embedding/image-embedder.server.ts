@@ -51,6 +51,8 @@ export interface CreateImageEmbedderOptions {
   maxWaitMs?: number;
   /** Run the model on a worker thread, not the calling thread (keeps a server's event loop free). */
   offMainThread?: boolean;
+  /** Exact int8 arithmetic on x86 CPUs without VNNI (default true; see sessionOptions). False only to measure what it costs. */
+  exactInt8?: boolean;
 }
 
 export const COLOR_FALLBACK_MODEL_ID = "color-fallback";
@@ -69,7 +71,7 @@ export const MAX_WAIT_MS = 0;
  * makes onnxruntime use exact u8u8 arithmetic there (slower), and changes nothing on VNNI CPUs
  * (docs/quality.md, "Same code, another CPU").
  */
-export function sessionOptions(intraOpThreads?: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(intraOpThreads?: number, exactInt8 = true): ort.InferenceSession.SessionOptions {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return {
     executionProviders: ["cpu"],
@@ -79,7 +81,7 @@ export function sessionOptions(intraOpThreads?: number): ort.InferenceSession.Se
     interOpNumThreads: 1,
     enableCpuMemArena: true,
     enableMemPattern: true,
-    extra: { session: { x64quantprecision: "1" } },
+    extra: { session: { x64quantprecision: exactInt8 ? "1" : "0" } },
   };
 }
 
@@ -91,7 +93,7 @@ export async function createImageEmbedder(opts: CreateImageEmbedderOptions): Pro
   const spec = getModelSpec(opts.modelId ?? DEFAULT_IMAGE_MODEL_ID);
   const file = modelPath(opts.modelsDir, spec);
   if (!existsSync(file)) return createColorFallbackEmbedder();
-  const options = sessionOptions(opts.intraOpThreads);
+  const options = sessionOptions(opts.intraOpThreads, opts.exactInt8);
   // The embedding, and the regional descriptors when the model has them.
   const outputNames = spec.localOutputName ? [spec.outputName, spec.localOutputName] : [spec.outputName];
   let model: ModelRunner;
