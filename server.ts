@@ -189,7 +189,13 @@ if (statsEvery > 0) {
     const cpu = sched && now ? ` main-thread cpu ${ms(now[0] - sched[0])} ms runq-wait ${ms(now[1] - sched[1])} ms` : "";
     sched = now;
     const late = (ns: number) => ms(Math.max(0, ns - RESOLUTION_MS * 1e6));
-    console.log(`[lookalike] event-loop max ${late(delay.max)} ms p99 ${late(delay.percentile(99))} ms rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB${cpu}`);
+    // Where the resident memory is: V8's heap (used / reserved), memory V8 tracks outside it
+    // (Buffers, typed arrays), and the rest is native (hnswlib's graphs, onnxruntime, libvips, malloc).
+    const m = process.memoryUsage();
+    const mb = (b: number) => Math.round(b / 2 ** 20);
+    console.log(
+      `[lookalike] event-loop max ${late(delay.max)} ms p99 ${late(delay.percentile(99))} ms rss ${mb(m.rss)} MB heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB external ${mb(m.external)} MB${cpu}`,
+    );
     delay.reset();
   }, statsEvery).unref();
 }

@@ -355,7 +355,7 @@ export class ShopVectorIndex {
    * points as they were when each was copied, then, in one synchronous step once no save is writing
    * the index, every product changed, added or removed since is brought up to date and the new
    * graph takes over. Until then the old graph and the new one are both in memory. A synchronous
-   * compact() or a load in between abandons it.
+   * compact() in between abandons it. The catch-up is as long as the changes made meanwhile.
    */
   private async compactInBackground(): Promise<void> {
     const generation = this.generation;
