@@ -6,8 +6,9 @@
  * short of a core: photo p50 30 s, p99 44 s), long after the shopper's page had given up, while
  * the backlog also slowed every other storefront request.
  *
- * The limit is per process (`PHOTO_SEARCH_MAX_IN_FLIGHT`, default 16: ~1 s of the model's work on
- * 2 cores); rate limits per shop and per client IP (rate-limits.server.ts) come first.
+ * The limit is per process (`PHOTO_SEARCH_MAX_IN_FLIGHT`, default 16: 0.3–1.2 s of the model's work
+ * on 2 cores, at 20–72 ms a query depending on the CPU's int8 speed); rate limits per shop and per
+ * client IP (rate-limits.server.ts) come first.
  */
 import { ProxyError } from "./proxy-errors.server";
 
@@ -15,10 +16,6 @@ export class Admission {
   private inFlight = 0;
 
   constructor(readonly limit: number) {}
-
-  get running(): number {
-    return this.inFlight;
-  }
 
   /**
    * Runs `work` if fewer than `limit` are running, else throws a 503 ProxyError with Retry-After.
