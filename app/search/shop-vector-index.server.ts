@@ -360,12 +360,9 @@ export class ShopVectorIndex {
   private async compactInBackground(): Promise<void> {
     const generation = this.generation;
     await nextTurn(); // not inside the mutation that asked for it
-    const live: number[] = [];
-    for (let l = 0; l < this.nextLabel; l++) if (this.labelToId[l] !== undefined) live.push(l);
-    let capacity = Math.max(this.initialCapacity, Math.ceil(live.length * 1.5), 1);
-    const native = new HierarchicalNSW("ip", this.layout.total);
-    native.initIndex({ maxElements: capacity, m: this.M, efConstruction: this.efConstruction, randomSeed: 100 });
-    const quant = new QuantizedStore(this.layout, capacity);
+    const fresh = this.compactionTarget();
+    const { live, native, quant } = fresh;
+    let capacity = fresh.capacity;
     /** new label → the old label it was copied from */
     const source: number[] = [];
     const newLabelOf = new Map<string, number>();
@@ -429,17 +426,21 @@ export class ShopVectorIndex {
     this.generation++;
   }
 
+  /** The live labels in order, and an empty graph and int8 store with room for them and half as many again. */
+  private compactionTarget(): { live: number[]; capacity: number; native: NativeIndex; quant: QuantizedStore } {
+    const live: number[] = [];
+    for (let l = 0; l < this.nextLabel; l++) if (this.labelToId[l] !== undefined) live.push(l);
+    const capacity = Math.max(this.initialCapacity, Math.ceil(live.length * 1.5), 1);
+    const native = new HierarchicalNSW("ip", this.layout.total);
+    native.initIndex({ maxElements: capacity, m: this.M, efConstruction: this.efConstruction, randomSeed: 100 });
+    return { live, capacity, native, quant: new QuantizedStore(this.layout, capacity) };
+  }
+
   /** Rebuilds the graph from the live points with fresh, dense labels, in one synchronous block. */
   compact(): void {
     this.assertWritable();
     this.generation++; // a background compaction under way is abandoned
-    const live: number[] = [];
-    for (let l = 0; l < this.nextLabel; l++) if (this.labelToId[l] !== undefined) live.push(l);
-    const newCapacity = Math.max(this.initialCapacity, Math.ceil(live.length * 1.5), 1);
-
-    const native = new HierarchicalNSW("ip", this.layout.total);
-    native.initIndex({ maxElements: newCapacity, m: this.M, efConstruction: this.efConstruction, randomSeed: 100 });
-    const quant = new QuantizedStore(this.layout, newCapacity);
+    const { live, capacity: newCapacity, native, quant } = this.compactionTarget();
     const labelToId: (string | undefined)[] = [];
     const normByLabel: (NormalizedAttributes | undefined)[] = [];
     live.forEach((oldLabel, newLabel) => {
