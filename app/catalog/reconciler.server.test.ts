@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from "../../test/support/databa
 import { createEmbedQueue, createSyncQueue, embedJobId } from "../../jobs/queues.server";
 import { createPrismaClient, type Db } from "../db.server";
 import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
-import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
+import { IMAGE_VECTOR_VERSION, TEXT_VECTOR_VERSION, imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import { parseProductNode } from "./product-node";
 import { ensureShop, upsertProduct } from "./product-repository.server";
 import { reconcile } from "./reconciler.server";
@@ -71,8 +71,11 @@ describe("reconcile", () => {
     const ids = (await embedQueue.getJobs(["waiting"])).map((j) => j.id).sort();
     expect(ids).toEqual(all.map((p) => embedJobId(shop, p.id, p.textHash, p.imageHash, minilm)).sort());
     expect(ids).not.toContain(embedJobId(shop, all[0].id, all[0].textHash, all[0].imageHash));
-    // Default models keep the job ids they always had (the image recipe is part of them: i3 since issue 4).
-    expect(embedJobId(shop, "1", "a".repeat(40), "b".repeat(40), { imageModelId: DEFAULT_IMAGE_MODEL_ID })).toBe(`embed|${shop}|1|aaaaaaaaaaaa|bbbbbbbbbbbb|t2|i3`);
+    // Default models add no model id to the job id: only the hashes and the recipes (the image recipe
+    // changes when the stored vectors do, so a recipe change re-embeds under new ids).
+    expect(embedJobId(shop, "1", "a".repeat(40), "b".repeat(40), { imageModelId: DEFAULT_IMAGE_MODEL_ID })).toBe(
+      `embed|${shop}|1|aaaaaaaaaaaa|bbbbbbbbbbbb|${TEXT_VECTOR_VERSION}|${IMAGE_VECTOR_VERSION}`,
+    );
 
     // Rows the MiniLM worker embedded are current for it; a CLIP image worker redoes them.
     for (const p of all) {
