@@ -83,10 +83,12 @@ describe("catalog sync of 5,000 products on sqlite", () => {
     const started = Date.now();
     await ensureDemoShop(db, SHOP, ["read_products"]);
     await db.session.update({ where: { id: `offline_${SHOP}` }, data: { accessToken: TOKEN } });
+    // Counted before the sync is queued: the worker may start the bulk operation before or after
+    // the CLI has returned (it did either, depending on the machine's speed).
+    const runsBefore = fake.log.filter((l) => l.kind === "run").length;
     const res = await runCli(["scripts/catalog-sync.ts", "--shop", SHOP], app.env);
     expect(res.code, res.stderr).toBe(0);
     const runId = JSON.parse(res.stdout.trim()).runId as string;
-    const runsBefore = fake.log.filter((l) => l.kind === "run").length;
     // Progress every 10 s, printed at the end (where the minutes went on a shared machine).
     const timeline: string[] = [];
     const sampler = setInterval(() => {
@@ -98,7 +100,9 @@ describe("catalog sync of 5,000 products on sqlite", () => {
     const snapshots: Map<string, number | undefined>[] = [];
     const kills: { embedded: number; phase: string; seconds: number }[] = [];
     for (const threshold of [500, 2_500]) {
-      await until(`${threshold} products embedded`, async () => (await embedded()) >= threshold, 180_000);
+      // Generous: on a CPU without VNNI the model embeds ~35 photos/s on both cores (docs/benchmarks.md),
+      // and CI runs other test files beside this one.
+      await until(`${threshold} products embedded`, async () => (await embedded()) >= threshold, 420_000);
       await killWorker();
       const snapshot = await writtenAt();
       snapshots.push(snapshot);
@@ -106,7 +110,7 @@ describe("catalog sync of 5,000 products on sqlite", () => {
       expect(snapshot.size).toBeLessThan(PRODUCTS);
       worker = await startWorker(app);
     }
-    await until("sync done", async () => (await db.syncRun.findUniqueOrThrow({ where: { id: runId } })).phase === "done", 300_000, 500);
+    await until("sync done", async () => (await db.syncRun.findUniqueOrThrow({ where: { id: runId } })).phase === "done", 600_000, 500);
     clearInterval(sampler);
     console.log(`[sync-kill-5k] ${timeline.join(" | ")}`);
     console.log(`[sync-kill-5k] kills at ${JSON.stringify(kills)}; run done after ${Math.round((Date.now() - started) / 1000)} s`);
@@ -120,7 +124,7 @@ describe("catalog sync of 5,000 products on sqlite", () => {
     expect(rows.filter((r) => r.embedError)).toEqual([]);
     const run = await db.syncRun.findUniqueOrThrow({ where: { id: runId } });
     expect(run).toMatchObject({ phase: "done", total: PRODUCTS, done: PRODUCTS, failed: 0, bulkOperations: 1, message: null });
-    expect(fake.log.filter((l) => l.kind === "run").length - runsBefore).toBe(0); // the one bulk operation, not a new one per restart
+    expect(fake.log.filter((l) => l.kind === "run").length - runsBefore).toBe(1); // the one bulk operation, not a new one per restart
     // A job may fail an attempt (a photo download reset under load) and be retried; none gives up.
     expect(allOutput()).not.toMatch(/giving up/);
 
@@ -148,5 +152,5 @@ describe("catalog sync of 5,000 products on sqlite", () => {
       expect(products.map((p) => p.id)).not.toContain(productId);
     }
     console.log(`[sync-kill-5k] whole test ${Math.round((Date.now() - started) / 1000)} s`);
-  }, 480_000);
+  }, 1_500_000);
 });
