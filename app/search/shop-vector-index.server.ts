@@ -29,7 +29,7 @@
  * so it is used only for the query of a by-product search and for the final
  * re-scoring of an exact scan; an HNSW hit's score is hnswlib's own distance and
  * its per-channel split comes from the int8 copy (see scoreFromDistances). A compaction
- * costs an insert per live product (~4 ms at 1,844-d and M 24): an explicit compact() blocks for
+ * costs an insert per live product (~5 ms at 1,844-d and M 24): an explicit compact() blocks for
  * all of it, the automatic one runs in slices.
  */
 import hnswlib from "hnswlib-node";
@@ -349,7 +349,7 @@ export class ShopVectorIndex {
   /**
    * What compact() does, a few ms at a time, so that an index with many replaced or removed
    * products is rebuilt without holding the event loop (at M 24 / efConstruction 200 and 1,844-d a
-   * product costs 1.5–4 ms: tens of seconds for 20k products, which compact() spends in one block).
+   * product costs ~5 ms: 105 s for 20k products, which compact() spends in one block; bench-compact.ts).
    *
    * The index keeps serving and changing meanwhile; the new graph is built beside it from the live
    * points as they were when each was copied, then, in one synchronous step once no save is writing
