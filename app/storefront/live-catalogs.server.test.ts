@@ -26,6 +26,11 @@ function vec(dim: number, seed: number): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** Polls `done` every 20 ms until it holds or `ms` have passed (the caller asserts afterwards). */
+async function waitFor(done: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await done()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+}
+
 describe.each(kinds)("LiveCatalogs on %s", (kind) => {
   let database: TestDatabase;
   let db: Db;
@@ -149,13 +154,13 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       writeFileSync(snapshotDir, "not a directory");
       const catalogs = new LiveCatalogs({ db, dataDir: dir5, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 100, saveMaxWaitMs: 10_000 });
       await catalogs.get(shop5); // loaded from the database: a save is due
-      for (const deadline = Date.now() + 5_000; warn.mock.calls.length === 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => warn.mock.calls.length > 0, 5_000);
       expect(String(warn.mock.calls[0]?.[0])).toContain(`could not save the index snapshot of ${shop5}`);
 
       // The disk is fixed; no product changes from now on.
       rmSync(snapshotDir, { force: true });
       const sidecar = path.join(snapshotDir, SIDECAR_FILE); // written last by a save
-      for (const deadline = Date.now() + 5_000; !existsSync(sidecar) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => existsSync(sidecar), 5_000);
       expect(existsSync(sidecar)).toBe(true);
       await catalogs.close();
 
@@ -183,19 +188,14 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       const catalogs = new LiveCatalogs({ db, dataDir: dir6, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 50 });
       const catalog = await catalogs.get(shop6);
       expect(catalog.index.searchByProduct("600", { k: 10 }).map((h) => h.id).sort()).toEqual(["601", "602", "603", "604"]);
-      for (const deadline = Date.now() + 10_000; catalog.index.graph.M !== DEFAULT_GRAPH.M && Date.now() < deadline; ) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(() => catalog.index.graph.M === DEFAULT_GRAPH.M, 10_000);
       expect(catalog.index.graph).toEqual(DEFAULT_GRAPH);
       expect(catalog.images.graph).toEqual(DEFAULT_GRAPH);
       expect([...catalog.cards.keys()].sort()).toEqual(["600", "601", "602", "603", "604"]);
       expect(catalog.index.searchByProduct("600", { k: 10 }).map((h) => h.id).sort()).toEqual(["601", "602", "603", "604"]);
 
       // ...and the rebuilt graph is what the next start loads.
-      for (let deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-        if ((await ShopVectorIndex.load(snapshotDir))?.graph.M === DEFAULT_GRAPH.M) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(async () => (await ShopVectorIndex.load(snapshotDir))?.graph.M === DEFAULT_GRAPH.M, 10_000);
       await catalogs.close();
       expect((await ShopVectorIndex.load(snapshotDir))!.graph).toEqual(DEFAULT_GRAPH);
       expect((await ProductImageIndex.load(path.join(snapshotDir, "images")))!.graph).toEqual(DEFAULT_GRAPH);
