@@ -14,7 +14,8 @@
  * back in. The caller keeps its index unchanged until `released` settles (see SnapshotWrite).
  *
  * Read protocol: any missing file, size or checksum mismatch, or unparsable
- * JSON makes `readSnapshot` return null; it never throws. Checksums are
+ * manifest makes `readSnapshot` return null; it never throws (the meta's bytes are
+ * returned verified, and parsed by the caller a piece at a time). Checksums are
  * verified before the native hnswlib loader ever sees the index file, so a
  * truncated or garbage file cannot reach (and crash) native code.
  */
@@ -26,8 +27,8 @@ import path from "node:path";
 export const MANIFEST_FILE = "manifest.json";
 const FORMAT = "lookalike-shop-vector-index";
 const FORMAT_VERSION = 1;
-/** Largest piece of a file hashed and written in one go (~2 ms of SHA-256). */
-const WRITE_CHUNK_BYTES = 1024 * 1024;
+/** Largest piece of a file hashed and written (or read) in one go (~2 ms of SHA-256). */
+const CHUNK_BYTES = 1024 * 1024;
 
 interface FileEntry {
   name: string;
@@ -68,12 +69,24 @@ export interface SnapshotWrite {
 
 export interface LoadedSnapshot {
   indexPath: string;
-  meta: unknown;
-  quant: Buffer;
+  /** The meta file's bytes, verified; the caller parses them. */
+  meta: Buffer;
+  /**
+   * Reads the int8 store's file into `targets`, in order (their lengths must add up to its size),
+   * straight into the caller's memory on the thread pool a CHUNK_BYTES at a time, hashing as it
+   * goes; false when the size or checksum does not match (the targets then hold garbage).
+   */
+  readQuant(targets: Uint8Array[]): Promise<boolean>;
 }
 
-function sha256(buf: Buffer | string): string {
-  return createHash("sha256").update(buf).digest("hex");
+/** SHA-256 of `buf`, a CHUNK_BYTES at a time with the event loop handed back in between. */
+async function sha256InPieces(buf: Buffer): Promise<string> {
+  const h = createHash("sha256");
+  for (let off = 0; off < buf.length; off += CHUNK_BYTES) {
+    if (off > 0) await new Promise((resolve) => setImmediate(resolve));
+    h.update(buf.subarray(off, off + CHUNK_BYTES));
+  }
+  return h.digest("hex");
 }
 
 async function sha256File(file: string): Promise<string> {
@@ -102,7 +115,7 @@ async function writeAt(fh: FileHandle, buf: Buffer, position: number): Promise<n
 }
 
 /**
- * Writes the pieces one after the other, hashing them as they go, a WRITE_CHUNK_BYTES at a time
+ * Writes the pieces one after the other, hashing them as they go, a CHUNK_BYTES at a time
  * (hashing a 20k-product shop's 37 MB int8 store in one call blocked the loop for ~50 ms);
  * returns the file's size and SHA-256.
  */
@@ -113,8 +126,8 @@ async function writePieces(file: string, pieces: Iterable<string | Buffer>): Pro
   try {
     for (const piece of pieces) {
       const buf = typeof piece === "string" ? Buffer.from(piece) : piece;
-      for (let off = 0; off < buf.length; off += WRITE_CHUNK_BYTES) {
-        const chunk = buf.subarray(off, off + WRITE_CHUNK_BYTES);
+      for (let off = 0; off < buf.length; off += CHUNK_BYTES) {
+        const chunk = buf.subarray(off, off + CHUNK_BYTES);
         hash.update(chunk);
         size += await writeAt(fh, chunk, size);
       }
@@ -229,16 +242,38 @@ export async function readSnapshot(dir: string): Promise<LoadedSnapshot | null> 
     if ((await sha256File(indexPath)) !== index.sha256) return null;
 
     const metaBuf = await readFile(path.join(dir, meta.name));
-    if (metaBuf.length !== meta.size || sha256(metaBuf) !== meta.sha256) return null;
-    // Large files are hashed as they stream in (a few ms at a time), not in one blocking call:
-    // a 20k-product shop's int8 store is ~40 MB, ~100 ms of SHA-256 on this machine.
+    if (metaBuf.length !== meta.size || (await sha256InPieces(metaBuf)) !== meta.sha256) return null;
     const quantPath = path.join(dir, quant.name);
-    if ((await stat(quantPath)).size !== quant.size || (await sha256File(quantPath)) !== quant.sha256) return null;
-    const quantBuf = await readFile(quantPath);
-    if (quantBuf.length !== quant.size) return null;
-
-    return { indexPath, meta: JSON.parse(metaBuf.toString("utf8")), quant: quantBuf };
+    if ((await stat(quantPath)).size !== quant.size) return null;
+    // The int8 store (a 20k-product shop's: ~40 MB) is not read into a buffer of its own and copied:
+    // copying it into the store's fresh pages on the JS thread took ~15 ms a 4 MB (page faults).
+    return { indexPath, meta: metaBuf, readQuant: (targets) => readVerified(quantPath, quant, targets).catch(() => false) };
   } catch {
     return null;
+  }
+}
+
+async function readVerified(file: string, expected: FileEntry, targets: Uint8Array[]): Promise<boolean> {
+  if (targets.reduce((n, t) => n + t.length, 0) !== expected.size) return false;
+  const fh = await open(file, "r");
+  try {
+    if ((await fh.stat()).size !== expected.size) return false;
+    const hash = createHash("sha256");
+    let position = 0;
+    for (const target of targets) {
+      for (let off = 0; off < target.length; off += CHUNK_BYTES) {
+        const chunk = target.subarray(off, off + CHUNK_BYTES);
+        for (let got = 0; got < chunk.length; ) {
+          const { bytesRead } = await fh.read(chunk, got, chunk.length - got, position + got);
+          if (bytesRead === 0) return false; // shorter than its size said
+          got += bytesRead;
+        }
+        hash.update(chunk);
+        position += chunk.length;
+      }
+    }
+    return hash.digest("hex") === expected.sha256;
+  } finally {
+    await fh.close();
   }
 }

@@ -10,10 +10,13 @@
  * min(k, matching products) distinct products; filters apply per point (a product's points share
  * its attributes) and `excludeIds` is translated to point ids.
  */
+import { yielder } from "../shared/event-loop-turns";
 import type { ProductAttributes, ProductFilter } from "./filters";
 import { MAX_K, ShopVectorIndex, type GraphParams, type SearchHit, type ShopVectorIndexStats } from "./shop-vector-index.server";
 
 const SEP = "#";
+/** How long a load runs before it hands the event loop back. */
+const LOAD_YIELD_EVERY_MS = 8;
 
 export interface ProductImageSearchOptions {
   k: number;
@@ -26,14 +29,7 @@ export class ProductImageIndex {
   /** Upper bound of any product's point count (only grows; keeps the k·maxPhotos guarantee). */
   private maxPhotos = 1;
 
-  private constructor(private readonly points: ShopVectorIndex) {
-    for (const id of points.ids()) {
-      const product = productOf(id);
-      const n = (this.photoCount.get(product) ?? 0) + 1;
-      this.photoCount.set(product, n);
-      this.maxPhotos = Math.max(this.maxPhotos, n);
-    }
-  }
+  private constructor(private readonly points: ShopVectorIndex) {}
 
   static create(dim: number, initialCapacity?: number, graph?: GraphParams): ProductImageIndex {
     return new ProductImageIndex(
@@ -136,7 +132,17 @@ export class ProductImageIndex {
   /** Loads a saved index; null when missing or corrupt. */
   static async load(dir: string): Promise<ProductImageIndex | null> {
     const points = await ShopVectorIndex.load(dir);
-    return points ? new ProductImageIndex(points) : null;
+    if (!points) return null;
+    const index = new ProductImageIndex(points);
+    const pause = yielder(LOAD_YIELD_EVERY_MS); // 40k photos: ~10 ms of counting
+    for (const id of points.ids()) {
+      await pause();
+      const product = productOf(id);
+      const n = (index.photoCount.get(product) ?? 0) + 1;
+      index.photoCount.set(product, n);
+      index.maxPhotos = Math.max(index.maxPhotos, n);
+    }
+    return index;
   }
 }
 

@@ -12,10 +12,8 @@
  * Quantisation: per product and per channel segment, code = round(x / s) with
  * s = max|x| / 127.
  */
-import { nextTurn } from "../shared/event-loop-turns";
 import type { Layout } from "./combined-vector";
 
-const COPY_CHUNK_BYTES = 4 * 1024 * 1024;
 
 export class QuantizedStore {
   codes: Int8Array;
@@ -136,48 +134,17 @@ export class QuantizedStore {
   }
 
   /**
-   * The bytes `toBuffer(rows)` returns, as two views of the live arrays (scales, then codes) — no
-   * copy: a 20k-product shop's store is ~37 MB, and copying it into fresh pages blocked the event
-   * loop for 150–300 ms. The views show later writes to rows [0, rows): write them out before the
-   * store changes again (snapshots do so while the index holds off mutations; see
-   * ShopVectorIndex.save).
+   * Rows [0, rows) as two byte views of the live arrays (scales, then codes): what a snapshot
+   * writes, and what a load reads the file back into — no copy either way: a 20k-product shop's
+   * store is ~37 MB, and copying it into fresh pages blocked the event loop for 150–300 ms. The
+   * views show later writes to those rows: write them out before the store changes again
+   * (snapshots do so while the index holds off mutations; see ShopVectorIndex.save).
    */
   views(rows: number): [scales: Buffer, codes: Buffer] {
     return [
       Buffer.from(this.scales.buffer, this.scales.byteOffset, rows * 3 * 4),
       Buffer.from(this.codes.buffer, this.codes.byteOffset, rows * this.layout.total),
     ];
-  }
-
-  /** Serialises rows [0, rows) as one buffer: scales then codes. */
-  toBuffer(rows: number): Buffer {
-    const D = this.layout.total;
-    const sBytes = rows * 3 * 4;
-    const buf = Buffer.allocUnsafe(sBytes + rows * D);
-    Buffer.from(this.scales.buffer, this.scales.byteOffset, sBytes).copy(buf, 0);
-    Buffer.from(this.codes.buffer, this.codes.byteOffset, rows * D).copy(buf, sBytes);
-    return buf;
-  }
-
-  /**
-   * The store `toBuffer` wrote. The codes are copied a few MB at a time with the event loop handed
-   * back in between (a 20k-product shop's store is ~40 MB: one copy into fresh pages blocked a
-   * serving web process for ~100 ms).
-   */
-  static async fromBuffer(layout: Layout, buf: Buffer, rows: number, capacity: number): Promise<QuantizedStore> {
-    const D = layout.total;
-    const sBytes = rows * 3 * 4;
-    if (buf.length !== sBytes + rows * D) throw new Error("quantized store size mismatch");
-    const store = new QuantizedStore(layout, Math.max(capacity, rows));
-    const scales = new Float32Array(rows * 3);
-    new Uint8Array(scales.buffer).set(buf.subarray(0, sBytes));
-    store.scales.set(scales);
-    const codes = new Int8Array(buf.buffer, buf.byteOffset + sBytes, rows * D);
-    for (let off = 0; off < codes.length; off += COPY_CHUNK_BYTES) {
-      if (off > 0) await nextTurn();
-      store.codes.set(codes.subarray(off, off + COPY_CHUNK_BYTES), off);
-    }
-    return store;
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -370,6 +371,47 @@ describe("ShopVectorIndex persistence", () => {
 
     const f = await save("ok");
     expect(await ShopVectorIndex.load(f.d)).not.toBeNull();
+  });
+
+  /** Replaces a saved snapshot's meta file with `text`, manifest updated (size and checksum match). */
+  async function rewriteMeta(d: string, edit: (lines: string[]) => string): Promise<void> {
+    const manifest = JSON.parse(await readFile(path.join(d, "manifest.json"), "utf8"));
+    const metaPath = path.join(d, manifest.files.meta.name);
+    const text = edit((await readFile(metaPath, "utf8")).split("\n").filter(Boolean));
+    await writeFile(metaPath, text);
+    manifest.files.meta.size = Buffer.byteLength(text);
+    manifest.files.meta.sha256 = createHash("sha256").update(text).digest("hex");
+    await writeFile(path.join(d, "manifest.json"), JSON.stringify(manifest));
+  }
+
+  it("reads the previous release's meta (one JSON document) with the same results, and refuses a meta missing a piece", async () => {
+    const idx = build(products, { initialCapacity: 1024 }); // 800 products: two pieces of rows
+    for (let i = 0; i < 30; i++) idx.remove(products[i].id);
+    const legacy = path.join(dir, "legacy-meta");
+    await idx.save(legacy);
+    await rewriteMeta(legacy, ([head, ...pieces]) => {
+      expect(pieces.length).toBeGreaterThan(1);
+      const rows = pieces.flatMap((line) => JSON.parse(line));
+      return JSON.stringify({ ...JSON.parse(head), version: 1, products: rows });
+    });
+    const loaded = await ShopVectorIndex.load(legacy);
+    expect(loaded).not.toBeNull();
+    expect(loaded!.size).toBe(770);
+    expect(loaded!.stats()).toEqual(idx.stats());
+    for (let i = 0; i < 10; i++) {
+      const q = syntheticQuery(products[i * 31].vectors, i);
+      expect(loaded!.searchByVectors(q, { k: 10, filter: { tags: ["p10"] } })).toEqual(idx.searchByVectors(q, { k: 10, filter: { tags: ["p10"] } }));
+    }
+
+    const short = path.join(dir, "meta-missing-piece");
+    await idx.save(short);
+    await rewriteMeta(short, ([head, ...pieces]) => [head, ...pieces.slice(1)].join("\n"));
+    expect(await ShopVectorIndex.load(short)).toBeNull();
+
+    const doubled = path.join(dir, "meta-doubled-piece");
+    await idx.save(doubled);
+    await rewriteMeta(doubled, ([head, ...pieces]) => [head, pieces[0], ...pieces].join("\n"));
+    expect(await ShopVectorIndex.load(doubled)).toBeNull();
   });
 
   it("writes in the background: searches run meanwhile, a change waits for the write and is in the next snapshot", async () => {

@@ -44,7 +44,7 @@ import {
   type ChannelWeights,
   type Layout,
 } from "./combined-vector";
-import { nextTurn } from "../shared/event-loop-turns";
+import { nextTurn, yielder } from "../shared/event-loop-turns";
 import { normalizeAttributes, type NormalizedAttributes, type ProductAttributes, type ProductFilter } from "./filters";
 import { readSnapshot, writeSnapshot } from "./index-persistence.server";
 import { QuantizedStore } from "./quantized-store";
@@ -122,9 +122,16 @@ const DEFAULT_EF_CONSTRUCTION = 200;
 /** The graph density new indexes get unless told otherwise. */
 export const DEFAULT_GRAPH: GraphParams = { M: DEFAULT_M, efConstruction: DEFAULT_EF_CONSTRUCTION };
 const DEFAULT_INITIAL_CAPACITY = 1_024;
-const META_VERSION = 1;
-/** Products per piece of a saved meta JSON (~125 KB, ~1–2 ms of JSON.stringify each). */
+/**
+ * 2: JSON lines — the head, then one line per piece of products — so a load parses, checks and
+ * indexes them a piece at a time. 1 (one JSON document) is still read, in one go.
+ */
+const META_VERSION = 2;
+const LEGACY_META_VERSION = 1;
+/** Products per piece (line) of a saved meta (~125 KB, ~1–2 ms of JSON.stringify or JSON.parse each). */
 const META_PRODUCTS_PER_PIECE = 500;
+/** How long a load runs before it hands the event loop back. */
+const LOAD_YIELD_EVERY_MS = 8;
 const { HierarchicalNSW } = hnswlib;
 
 interface Candidate {
@@ -695,10 +702,10 @@ export class ShopVectorIndex {
     try {
       const snap = await readSnapshot(dir);
       if (!snap) return null;
-      // A big shop's meta is parsed, checked and indexed in three stretches of tens of ms each,
-      // with the event loop handed back in between (a web process may be serving other shops).
-      await nextTurn();
-      const meta = parseMeta(snap.meta);
+      // A big shop's meta (20k products: ~5 MB) is parsed, checked and indexed a piece at a time,
+      // with the event loop handed back every few ms (a web process may be serving other shops).
+      const pause = yielder(LOAD_YIELD_EVERY_MS);
+      const meta = await parseMeta(snap.meta, pause);
       if (!meta) return null;
       await nextTurn();
 
@@ -721,11 +728,14 @@ export class ShopVectorIndex {
         return null;
       }
       idx.native = native;
-      idx.quant = await QuantizedStore.fromBuffer(idx.layout, snap.quant, meta.nextLabel, meta.capacity);
+      const quant = new QuantizedStore(idx.layout, meta.capacity);
+      if (!(await snap.readQuant(quant.views(meta.nextLabel)))) return null;
+      idx.quant = quant;
       idx.capacity = meta.capacity;
       idx.nextLabel = meta.nextLabel;
       idx.deleted = meta.deleted;
       for (const [label, id, attrs] of meta.products) {
+        await pause();
         idx.idToLabel.set(id, label);
         idx.labelToId[label] = id;
         idx.normByLabel[label] = normalizeAttributes(attrs);
@@ -759,50 +769,77 @@ interface PersistedMeta {
   products: [number, string, ProductAttributes][];
 }
 
-/** `head` (a JSON object) with a `products` array of the live labels' [label, id, attributes], in pieces. */
+/**
+ * The saved meta as JSON lines: `head` (a JSON object) with `products` = how many rows follow, then
+ * the live labels' [label, id, attributes] as JSON arrays of up to META_PRODUCTS_PER_PIECE rows, one
+ * per line.
+ */
 function* metaJsonPieces(head: string, n: number, ids: (string | undefined)[], attrs: (ProductAttributes | undefined)[]): Generator<string> {
-  yield `${head.slice(0, -1)},"products":[`;
-  let first = true;
+  let count = 0;
+  for (let l = 0; l < n; l++) if (ids[l] !== undefined) count++;
+  yield `${head.slice(0, -1)},"products":${count}}\n`;
   for (let start = 0; start < n; start += META_PRODUCTS_PER_PIECE) {
     const rows: [number, string, ProductAttributes][] = [];
     for (let l = start; l < Math.min(n, start + META_PRODUCTS_PER_PIECE); l++) {
       const id = ids[l];
       if (id !== undefined) rows.push([l, id, attrs[l]!]);
     }
-    if (rows.length === 0) continue;
-    const json = JSON.stringify(rows).slice(1, -1);
-    yield first ? json : `,${json}`;
-    first = false;
+    if (rows.length > 0) yield `${JSON.stringify(rows)}\n`;
   }
-  yield "]}";
 }
 
-function parseMeta(raw: unknown): PersistedMeta | null {
-  const m = raw as PersistedMeta;
+/**
+ * Parses and checks a saved meta (either version), handing the event loop back through `pause`
+ * between pieces; null when anything is missing, malformed or inconsistent.
+ */
+async function parseMeta(raw: Buffer, pause: () => Promise<void>): Promise<PersistedMeta | null> {
   const isInt = (x: unknown, min = 0) => Number.isInteger(x) && (x as number) >= min;
-  if (!m || m.version !== META_VERSION) return null;
+  let end = raw.indexOf(10);
+  if (end < 0) end = raw.length;
+  const m = JSON.parse(raw.toString("utf8", 0, end)) as Omit<PersistedMeta, "products"> & { products: unknown };
+  if (!m || (m.version !== META_VERSION && m.version !== LEGACY_META_VERSION)) return null;
   for (const c of CHANNELS) {
     if (!isInt(m.dims?.[c]) || typeof m.weights?.[c] !== "number") return null;
   }
   if (!isInt(m.M, 2) || !isInt(m.efConstruction, 1) || !isInt(m.initialCapacity, 1)) return null;
   if (!isInt(m.capacity, 1) || !isInt(m.nextLabel) || !isInt(m.deleted) || m.nextLabel > m.capacity) return null;
-  if (!Array.isArray(m.products) || m.products.length + m.deleted !== m.nextLabel) return null;
+  const count = m.version === LEGACY_META_VERSION ? (Array.isArray(m.products) ? m.products.length : -1) : m.products;
+  if (!isInt(count) || (count as number) + m.deleted !== m.nextLabel) return null;
+
+  const products: PersistedMeta["products"] = [];
   const seenLabels = new Set<number>();
   const seenIds = new Set<string>();
-  for (const p of m.products) {
-    if (!Array.isArray(p) || p.length !== 3) return null;
-    const [label, id, attrs] = p;
-    if (!isInt(label) || label >= m.nextLabel || seenLabels.has(label)) return null;
-    if (typeof id !== "string" || !id || seenIds.has(id)) return null;
-    try {
-      validateAttributes(attrs);
-    } catch {
-      return null;
+  const take = (rows: unknown): boolean => {
+    if (!Array.isArray(rows)) return false;
+    for (const p of rows) {
+      if (!Array.isArray(p) || p.length !== 3) return false;
+      const [label, id, attrs] = p as [unknown, unknown, ProductAttributes];
+      if (!isInt(label) || (label as number) >= m.nextLabel || seenLabels.has(label as number)) return false;
+      if (typeof id !== "string" || !id || seenIds.has(id)) return false;
+      try {
+        validateAttributes(attrs);
+      } catch {
+        return false;
+      }
+      seenLabels.add(label as number);
+      seenIds.add(id);
+      products.push([label as number, id, attrs]);
     }
-    seenLabels.add(label);
-    seenIds.add(id);
+    return true;
+  };
+  if (m.version === LEGACY_META_VERSION) {
+    if (!take(m.products)) return null;
+  } else {
+    for (let start = end + 1; start < raw.length; ) {
+      await pause();
+      let stop = raw.indexOf(10, start);
+      if (stop < 0) stop = raw.length;
+      if (!take(JSON.parse(raw.toString("utf8", start, stop)))) return null;
+      start = stop + 1;
+    }
   }
-  return m;
+  if (products.length !== count) return null;
+  return { ...m, products };
 }
 
 function validateAttributes(a: ProductAttributes): void {

@@ -341,16 +341,27 @@ export class LiveCatalogs {
       if (!images || images.dim !== this.opts.imageDim) return null;
       const cards = new Map<string, LiveCard>();
       const rowVersions = new Map<string, number>();
+      const pause = yielder(YIELD_EVERY_MS); // each pass below: ~10 ms at 20k products
       for (const [id, version, card] of sidecar.rows) {
+        await pause();
         if (!index.has(id)) continue;
         cards.set(id, card);
         rowVersions.set(id, version);
       }
-      for (const id of [...index.ids()]) if (!cards.has(id)) index.remove(id);
+      for (const id of [...index.ids()]) {
+        await pause();
+        if (!cards.has(id)) index.remove(id);
+      }
       // A product whose photos are missing from the image index is loaded again from the database.
       // (The two indexes are saved one after the other, so they may differ by a few products.)
-      for (const id of [...images.productIds()]) if (!cards.has(id)) images.removeProduct(id);
-      for (const id of [...cards.keys()]) if (!images.has(id)) rowVersions.delete(id);
+      for (const id of [...images.productIds()]) {
+        await pause();
+        if (!cards.has(id)) images.removeProduct(id);
+      }
+      for (const id of [...cards.keys()]) {
+        await pause();
+        if (!images.has(id)) rowVersions.delete(id);
+      }
       return { index, images, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount, sidecar.facetShares), cards, rowVersions };
     } catch {
       return null; // missing or unreadable: rebuild from the database

@@ -1,0 +1,62 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readSnapshot, writeSnapshot } from "./index-persistence.server";
+
+describe("index snapshot files", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "lookalike-snapshot-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // Two pieces, 2.5 MB in all: several read chunks, and a piece boundary inside one of them.
+  const scales = randomBytes(300_001);
+  const codes = randomBytes(2_200_000);
+  const meta = ['{"version":2,"products":1}\n', '[[0,"a",{}]]\n'];
+
+  async function saved(name: string): Promise<string> {
+    const d = path.join(dir, name);
+    const write = writeSnapshot(d, { writeIndex: (file) => writeFile(file, "native index bytes"), quant: [scales, codes], meta });
+    await write.done;
+    return d;
+  }
+
+  it("reads the int8 store back into the caller's memory, split any way, byte for byte", async () => {
+    const snap = await readSnapshot(await saved("ok"));
+    expect(snap).not.toBeNull();
+    expect(snap!.meta.toString()).toBe(meta.join(""));
+    expect(await readFile(snap!.indexPath, "utf8")).toBe("native index bytes");
+
+    const whole = Buffer.concat([scales, codes]);
+    for (const cut of [scales.length, 1, 1024 * 1024, whole.length - 7]) {
+      const target = Buffer.alloc(whole.length);
+      expect(await snap!.readQuant([target.subarray(0, cut), target.subarray(cut)])).toBe(true);
+      expect(target.equals(whole)).toBe(true);
+    }
+  });
+
+  it("refuses a store whose bytes or size differ from the manifest, and targets of the wrong size", async () => {
+    const d = await saved("flipped");
+    const manifest = JSON.parse(await readFile(path.join(d, "manifest.json"), "utf8"));
+    const snap = await readSnapshot(d);
+    const fh = await open(path.join(d, manifest.files.quant.name), "r+");
+    await fh.write(Buffer.from([codes[2_000_000] ^ 1]), 0, 1, scales.length + 2_000_000); // one bit, in the last chunk
+    await fh.close();
+    const size = scales.length + codes.length;
+    expect(await snap!.readQuant([Buffer.alloc(size)])).toBe(false);
+    expect(await snap!.readQuant([Buffer.alloc(size - 1)])).toBe(false);
+
+    const good = await readSnapshot(await saved("sizes"));
+    expect(await good!.readQuant([Buffer.alloc(size + 1)])).toBe(false);
+    expect(await good!.readQuant([Buffer.alloc(size)])).toBe(true);
+
+    const short = await saved("short");
+    await writeFile(path.join(short, JSON.parse(await readFile(path.join(short, "manifest.json"), "utf8")).files.quant.name), codes);
+    expect(await readSnapshot(short)).toBeNull(); // size differs from the manifest's: refused before any read
+  });
+});
