@@ -206,7 +206,8 @@ if (statsEvery > 0) {
  * `Connection: close`, and after SHUTDOWN_IDLE_MS (default 1 s) close the connections that stayed
  * idle; exit 0 once none is left. Closing an idle connection at the very moment its client sends on
  * it loses that request (HTTP/1.1 clients retry it, RFC 9112 §9.3.1): letting busy clients get a
- * `Connection: close` answer first keeps that window small. A request still running after
+ * `Connection: close` answer first keeps that window small. Then an index snapshot being written
+ * is let finish (a few seconds for a big shop). A request or save still running after
  * SHUTDOWN_GRACE_MS (default 10 s) is cut and the process exits 1, saying so.
  */
 function shutdown(signal: string): void {
@@ -215,7 +216,17 @@ function shutdown(signal: string): void {
   console.log(`[lookalike] web stopping on ${signal} (finishing ${active.size} request(s) in flight)`);
   for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
   // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections at once.
-  net.Server.prototype.close.call(server, () => process.exit(0));
+  // Once the last connection is gone, snapshot saves being written are let finish (web-services.server.ts).
+  net.Server.prototype.close.call(server, () => {
+    const finishing = globalThis.__lookalikeWebShutdown?.() ?? Promise.resolve();
+    finishing.then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`[lookalike] web stopped; finishing index saves failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  });
   const idleMs = Number(process.env.SHUTDOWN_IDLE_MS ?? 1_000);
   setTimeout(() => {
     server.closeIdleConnections();
@@ -223,7 +234,7 @@ function shutdown(signal: string): void {
   }, idleMs).unref();
   const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
   setTimeout(() => {
-    console.error(`[lookalike] web stopped after ${grace} ms with ${active.size} request(s) unfinished`);
+    console.error(`[lookalike] web stopped after ${grace} ms with ${active.size} request(s) unfinished${active.size ? "" : " (an index save was still being written)"}`);
     process.exit(1);
   }, grace).unref();
 }

@@ -8,8 +8,9 @@
  *
  * Point it at a prepared soak fixture (`scripts/soak.ts --prepare-only --dir D` → DATA_DIR = D/data).
  * `--resave` first opens the shop once and saves it (an older release's snapshot is then written in
- * the current format), unmeasured. Each open uses a fresh LiveCatalogs (nothing shared but the OS page cache). A 1 ms interval probe
- * reports the longest stretch the loop was blocked, the stretches over 50 ms, and the wall time.
+ * the current format), unmeasured. Each open uses a fresh LiveCatalogs (nothing shared but the OS
+ * page cache). A 1 ms interval probe reports the longest stretch the loop was blocked, the
+ * stretches over 50 ms, and the wall time.
  * Run with `node --cpu-prof --import tsx` and `scripts/profile-long-tasks.ts` to see what they were.
  */
 import { parseArgs } from "node:util";
@@ -24,11 +25,10 @@ const { values } = parseArgs({
     shop: { type: "string", default: "soak-shop.myshopify.com" },
     opens: { type: "string", default: "3" },
     resave: { type: "boolean", default: false },
-    resave: { type: "boolean", default: false },
   },
 });
 if (!values["database-url"] || !values.dir) {
-  console.error("usage: npx tsx scripts/bench-open.ts --database-url URL --dir DATA_DIR [--shop S] [--opens 3]");
+  console.error("usage: npx tsx scripts/bench-open.ts --database-url URL --dir DATA_DIR [--shop S] [--opens 3] [--resave]");
   process.exit(2);
 }
 const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
@@ -59,11 +59,6 @@ async function probe(work: () => Promise<void>): Promise<{ worstMs: number; over
 
 try {
   await db.$connect();
-  if (values.resave) {
-    const catalogs = new LiveCatalogs({ db, dataDir: values.dir, imageModelId: spec.id, imageDim: spec.dim });
-    await catalogs.save(await catalogs.get(values.shop));
-    await catalogs.close();
-  }
   if (values.resave) {
     const catalogs = new LiveCatalogs({ db, dataDir: values.dir, imageModelId: spec.id, imageDim: spec.dim });
     await catalogs.save(await catalogs.get(values.shop));

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSnapshot, writeSnapshot } from "./index-persistence.server";
+import { readSnapshot, STALE_TMP_MS, writeSnapshot } from "./index-persistence.server";
 
 describe("index snapshot files", () => {
   let dir: string;
@@ -58,5 +58,24 @@ describe("index snapshot files", () => {
     const short = await saved("short");
     await writeFile(path.join(short, JSON.parse(await readFile(path.join(short, "manifest.json"), "utf8")).files.quant.name), codes);
     expect(await readSnapshot(short)).toBeNull(); // size differs from the manifest's: refused before any read
+  });
+
+  it("a save removes what a write cut off long ago left behind, and nothing a write in progress may still be writing", async () => {
+    const d = path.join(dir, "leftovers");
+    await mkdir(d, { recursive: true });
+    const old = (Date.now() - STALE_TMP_MS - 60_000) / 1000;
+    for (const name of ["index-killed.hnsw.tmp", "meta-killed.json.tmp", "catalog.jsonl.4242.tmp"]) {
+      await writeFile(path.join(d, name), "half a file");
+      await utimes(path.join(d, name), old, old);
+    }
+    await writeFile(path.join(d, "index-running.hnsw.tmp"), "being written right now");
+    await writeFile(path.join(d, "notes.txt"), "not ours to remove");
+    await utimes(path.join(d, "notes.txt"), old, old);
+
+    await writeSnapshot(d, { writeIndex: (file) => writeFile(file, "native index bytes"), quant: [scales, codes], meta }).done;
+    const files = (await readdir(d)).sort();
+    expect(files.filter((f) => f.endsWith(".tmp"))).toEqual(["index-running.hnsw.tmp"]);
+    expect(files).toContain("notes.txt");
+    expect(await readSnapshot(d)).not.toBeNull();
   });
 });

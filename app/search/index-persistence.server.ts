@@ -21,12 +21,19 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, mkdirSync } from "node:fs";
-import { open, readFile, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { open, readdir, readFile, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 
 export const MANIFEST_FILE = "manifest.json";
 const FORMAT = "lookalike-shop-vector-index";
 const FORMAT_VERSION = 1;
+/**
+ * A temporary file (`*.tmp`) not written for this long is what a write left when its process was
+ * killed mid-save: the next save in the directory removes it (a snapshot's files are hundreds of
+ * MB). A write in progress — this process's or another's sharing the directory — touches its file
+ * far more often than that.
+ */
+export const STALE_TMP_MS = 30 * 60_000;
 /** Largest piece of a file hashed and written (or read) in one go (~2 ms of SHA-256). */
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -221,6 +228,7 @@ export function writeSnapshot(dir: string, snap: SnapshotInput): SnapshotWrite {
           if (!Object.values(names).includes(f.name)) await rm(fin(f.name), { force: true });
         }
       }
+      await removeStaleTemporaries(dir);
     } catch (err) {
       await released; // never remove a file the thread pool is still writing
       for (const n of Object.values(names)) await rm(tmp(n), { force: true }).catch(() => {});
@@ -228,6 +236,15 @@ export function writeSnapshot(dir: string, snap: SnapshotInput): SnapshotWrite {
     }
   })();
   return { released, done };
+}
+
+async function removeStaleTemporaries(dir: string): Promise<void> {
+  const now = Date.now();
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith(".tmp")) continue;
+    const st = await stat(path.join(dir, name)).catch(() => null);
+    if (st?.isFile() && now - st.mtimeMs > STALE_TMP_MS) await rm(path.join(dir, name), { force: true });
+  }
 }
 
 /** Reads and verifies a snapshot; null when missing, truncated or corrupt. */

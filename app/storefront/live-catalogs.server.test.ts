@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -226,6 +226,43 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       rmSync(dir4, { recursive: true, force: true });
     }
   });
+
+  it("close() waits for a snapshot being written: a stop leaves no half-written file behind", async () => {
+    const shop7 = "closing.myshopify.com";
+    const dir7 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-closing-"));
+    try {
+      await seedShop(shop7, 400, 4, 7);
+      const catalogs = new LiveCatalogs({ db, dataDir: dir7, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
+      const catalog = await catalogs.get(shop7);
+      const snapshotDir = path.join(dir7, "indexes", shop7);
+      const native = (catalog.index as unknown as { native: { writeIndex(file: string): Promise<boolean> } }).native;
+      const writeIndex = native.writeIndex.bind(native);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      Object.defineProperty(native, "writeIndex", {
+        configurable: true,
+        value: async (file: string) => {
+          await gate;
+          return writeIndex(file);
+        },
+      });
+      const saving = catalogs.save(catalog);
+      for (const deadline = Date.now() + 5_000; !catalog.index.busy && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+      expect(catalog.index.busy).toBe(true);
+
+      let closed = false;
+      const closing = catalogs.close().then(() => (closed = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(closed).toBe(false); // still writing
+      release();
+      await closing;
+      await saving;
+      expect(readdirSync(snapshotDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      expect((await ShopVectorIndex.load(snapshotDir))?.size).toBe(4);
+    } finally {
+      rmSync(dir7, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("applies a catalog change that arrives while a save writes the index after the write, and saves it next", async () => {
     const shop3 = "saving.myshopify.com";
