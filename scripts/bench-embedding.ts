@@ -1,8 +1,10 @@
 /**
  * Embedding throughput / latency benchmark on real photos (luma-dev).
- *   tsx scripts/bench-embedding.ts [--models-dir DIR] [--mirror DIR] [--dataset DIR] [--images N] [--threads N] [--rounds N] [--saturating-int8]
- * --saturating-int8: onnxruntime's default int8 kernels (which saturate on x86 CPUs without VNNI)
- *   instead of the exact ones the product uses, for both the embedder and raw ORT: what exactness costs.
+ *   tsx scripts/bench-embedding.ts [--models-dir DIR] [--mirror DIR] [--dataset DIR] [--images N] [--threads N] [--rounds N] [--saturating-int8 | --u8u8]
+ * The int8 kernel, for both the embedder and raw ORT: by default what the product picks for this CPU
+ * (int8-kernel.server.ts: `session.x64quantprecision` only on x86-64 without VNNI). --saturating-int8:
+ * onnxruntime's default kernel everywhere (saturating on x86 CPUs without VNNI); --u8u8: the exact
+ * u8u8 kernel everywhere (what it costs on a CPU with VNNI).
  * Prints a compact table and a JSON line. Throughput figures are medians of --rounds (default 3)
  * rounds, each measuring every row once, with raw ORT right after the pipeline it is compared with.
  *   - pipeline: prepareImage (decode, trim, resize, colour) + embed, at batch 1 and 16
@@ -21,6 +23,7 @@ import { createImageEmbedder, sessionOptions } from "../app/embedding/image-embe
 import { prepareImage, type PreparedImage } from "../app/embedding/image-preprocess.server.js";
 import { ensureImageModel } from "../app/embedding/model-files.server.js";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry.js";
+import { int8KernelSaturates } from "../app/embedding/int8-kernel.server.js";
 import { dot } from "../app/embedding/vector-codec.js";
 import { DEFAULT_PHOTO_SEARCH, embedPhoto } from "../app/storefront/storefront-search.server.js";
 
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     images: { type: "string", default: "96" },
     threads: { type: "string" },
     "saturating-int8": { type: "boolean", default: false },
+    u8u8: { type: "boolean", default: false },
     rounds: { type: "string", default: "3" },
   },
 });
@@ -62,7 +66,7 @@ const now = () => performance.now();
 const pct = (xs: number[], p: number) => { const s = xs.slice().sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const chunks = <T>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-const exactInt8 = !values["saturating-int8"];
+const exactInt8 = values["saturating-int8"] ? false : values.u8u8 ? true : int8KernelSaturates();
 const embedder = await createImageEmbedder({ modelsDir, intraOpThreads: threads, exactInt8 });
 const raw = await ort.InferenceSession.create(path.join(modelsDir, spec.fileName), sessionOptions(threads, exactInt8));
 
@@ -149,7 +153,7 @@ for (const l of queries) {
 }
 
 const f = (x: number) => x.toFixed(1);
-console.log(`machine: ${os.availableParallelism?.() ?? os.cpus().length} cores, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${photos.length} photos, model ${spec.id}, median of ${rounds} interleaved rounds`);
+console.log(`machine: ${os.availableParallelism?.() ?? os.cpus().length} cores, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${photos.length} photos, model ${spec.id}, median of ${rounds} interleaved rounds, int8 kernel ${exactInt8 ? "exact u8u8 (x64quantprecision)" : "onnxruntime's default"}`);
 console.log("images/s             batch 1   batch 16");
 console.log(`prepare+embed        ${f(pipe1).padStart(7)}   ${f(pipe16).padStart(8)}`);
 console.log(`  pipelined (b16)            ${f(pipe16p).padStart(8)}  (next batch prepared during inference)`);

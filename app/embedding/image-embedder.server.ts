@@ -17,6 +17,7 @@ import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { COLOR_DIM } from "./color-signature.server.js";
 import { createThreadSession } from "./ort-thread.server.js";
+import { int8KernelSaturates } from "./int8-kernel.server.js";
 import type { PreparedImage } from "./image-preprocess.server.js";
 import { MicroBatcher } from "./micro-batcher.js";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
@@ -51,7 +52,10 @@ export interface CreateImageEmbedderOptions {
   maxWaitMs?: number;
   /** Run the model on a worker thread, not the calling thread (keeps a server's event loop free). */
   offMainThread?: boolean;
-  /** Exact int8 arithmetic on x86 CPUs without VNNI (default true; see sessionOptions). False only to measure what it costs. */
+  /**
+   * Ask onnxruntime for exact int8 arithmetic (`session.x64quantprecision`). Default: where its
+   * default kernel saturates (int8KernelSaturates). True or false only to measure.
+   */
   exactInt8?: boolean;
 }
 
@@ -62,16 +66,10 @@ export const MAX_WAIT_MS = 0;
 
 /**
  * Session options used everywhere (embedder and benchmark), so they are compared like for like.
- *
- * `session.x64quantprecision`: on x86 CPUs without VNNI (AVX2, AVX-512 before Cascade Lake, AMD
- * before Zen 4) onnxruntime's fast u8s8 kernel sums pairs of products in saturating 16-bit
- * integers, so the int8 MobileNetV2 computes different — worse — features than on a CPU with VNNI.
- * On this project's AMD EPYC (AVX2 only) luma-dev photo R@1 was 0.92 and photo leaf P@R 0.803 with
- * the default, against 0.95 and 0.856 measured on another machine with the same code; the option
- * makes onnxruntime use exact u8u8 arithmetic there (slower), and changes nothing on VNNI CPUs
- * (docs/quality.md, "Same code, another CPU").
+ * `exactInt8` (default: int8KernelSaturates()) sets `session.x64quantprecision`, exact u8u8
+ * arithmetic instead of x86's saturating u8s8 kernel on CPUs without VNNI (int8-kernel.server.ts).
  */
-export function sessionOptions(intraOpThreads?: number, exactInt8 = true): ort.InferenceSession.SessionOptions {
+export function sessionOptions(intraOpThreads?: number, exactInt8: boolean = int8KernelSaturates()): ort.InferenceSession.SessionOptions {
   const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   return {
     executionProviders: ["cpu"],

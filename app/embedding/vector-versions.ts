@@ -16,8 +16,8 @@ export const TEXT_VECTOR_VERSION = "t2";
  * re-rank; and photos up to 768 px decoded at their own size (no resample before the fit to 224),
  * which changes the model's view and the colour signature of the same photo slightly.
  * i4: the int8 model run without the u8s8 saturation of x86 CPUs that lack VNNI (sessionOptions,
- * `session.x64quantprecision`): on such a CPU the vectors change (for the better), elsewhere they
- * are the same and the re-embed is only a cost.
+ * `session.x64quantprecision`, int8-kernel.server.ts): on such a CPU the vectors change (for the
+ * better), elsewhere they are the same and the re-embed is only a cost.
  */
 export const IMAGE_VECTOR_VERSION = "i4";
 
