@@ -59,6 +59,8 @@ const WORK_SIZE = 384;
 const INPUT_SIZE = 224;
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
 
+const HEIC_MESSAGE = "HEIC photos cannot be read here. Please upload a JPEG, PNG, WebP or AVIF photo (on an iPhone: Settings › Camera › Formats › Most Compatible).";
+
 /** Raster formats we accept, as reported by sharp metadata. (AVIF reports "heif".) */
 const ACCEPTED_FORMATS = new Set(["jpeg", "png", "webp", "gif", "tiff", "heif", "avif"]);
 
@@ -112,6 +114,9 @@ export async function decodePhoto(input: Buffer, opts: PrepareImageOptions = {})
     throw mapSharpError(e);
   }
   if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) throw new ImageInputError("unsupported_format");
+  // HEIC (HEIF with HEVC, what iPhones save) is a well-formed photo sharp's libvips cannot decode
+  // (no HEVC decoder is built in, for patent reasons): say so instead of calling it damaged.
+  if (meta.format === "heif" && meta.compression === "hevc") throw new ImageInputError("unsupported_format", HEIC_MESSAGE);
   const w = meta.width ?? 0;
   const h = meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : (meta.height ?? 0);
   if (w <= 0 || h <= 0) throw new ImageInputError("corrupt");

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { COLOR_DIM } from "./color-signature.server.js";
@@ -63,6 +64,12 @@ describe("prepareImage: refusals", () => {
   it("HTML -> unsupported_format", () =>
     expectCode(Buffer.from("<!doctype html><html><body><img src=x onerror=alert(1)></body></html>"), "unsupported_format"));
 
+  it("HEIC (an iPhone's HEVC-coded HEIF) -> unsupported_format naming HEIC, not 'damaged'", async () => {
+    const heic = readFileSync(new URL("./test-fixtures/red-96x64.heic", import.meta.url));
+    await expectCode(heic, "unsupported_format");
+    await expect(prepareImage(heic)).rejects.toThrow(/HEIC photos cannot be read.*JPEG, PNG, WebP or AVIF/);
+  });
+
   it("decompression bomb (30000x30000 PNG, ~110 kB) -> too_many_pixels, quickly", async () => {
     const bomb = pngBomb(30_000);
     expect(bomb.length).toBeLessThan(2_000_000);
@@ -95,6 +102,14 @@ describe("prepareImage: accepted inputs", () => {
     near(px(p.tensor, 112, 10), [255, 255, 255], 5); // bar above
     near(px(p.tensor, 112, 214), [255, 255, 255], 5); // bar below
     near(px(p.tensor, 20, 112), [255, 0, 0]);
+  });
+
+  it("reads AVIF (the other HEIF flavour)", async () => {
+    const avif = await solid(120, 80, { r: 30, g: 90, b: 200 }).avif({ quality: 70 }).toBuffer();
+    const p = await prepareImage(avif);
+    expect(p.tensor.length).toBe(3 * 224 * 224);
+    const [r, g, b] = px(p.tensor, 112, 112);
+    near([r, g, b], [30, 90, 200]);
   });
 
   it("honours EXIF orientation", async () => {
