@@ -3,6 +3,7 @@
  * updates, creates and deletes reach the storefront API; duplicates, reordering, forgeries and
  * uninstalled shops change nothing they should not.
  */
+import { createHmac, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { existsSync, readFileSync } from "node:fs";
 import { Redis } from "ioredis";
@@ -10,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../app/db.server";
 import { generateCatalog } from "../scripts/lib/generated-catalog";
-import { appEnv, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
+import { appEnv, runCli, startWeb, startWorker, TEST_API_SECRET, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";
 import { restProduct, sendWebhook } from "./support/webhook-client";
@@ -126,6 +127,50 @@ describe.each(kinds)("webhooks on %s", (kind) => {
     expect(forged.status).toBe(401);
     const after = await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: String(id) } } });
     expect([after.title, after.priceText]).toEqual([before.title, before.priceText]);
+  });
+
+  it("refuses a wrong topic header and a malformed body with 400; another shop's product id in a payload touches only the sending shop's rows", async () => {
+    const id = Number(ids[5]);
+    const row = () => db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: String(id) } } });
+    const before = await row();
+    const hacked = restProduct({ id, title: "Hacked", price: "0.01", updatedAt: "2027-01-01T00:00:00Z" });
+
+    // A correctly signed delivery whose topic header is not the route's.
+    const wrongTopic = await sendWebhook(app.baseUrl, { topic: "orders/create", path: "/webhooks/products/update", shop, payload: hacked });
+    expect(wrongTopic.status).toBe(400);
+    expect(await wrongTopic.text()).toMatch(/unexpected topic ORDERS_CREATE/); // the library names topics in GraphQL enum form
+
+    // A correctly signed body that is not JSON.
+    const body = '{"id": 1, "title": ';
+    const malformed = await fetch(`${app.baseUrl}/webhooks/products/update`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "products/update",
+        "X-Shopify-Hmac-Sha256": createHmac("sha256", TEST_API_SECRET).update(body).digest("base64"),
+        "X-Shopify-Shop-Domain": shop,
+        "X-Shopify-Webhook-Id": randomUUID(),
+        "X-Shopify-API-Version": "2026-01",
+      },
+      body,
+    });
+    expect(malformed.status).toBe(400);
+
+    // An installed shop's delivery carrying this shop's product id: rows are keyed by (shop, id).
+    const other = "other-installed.myshopify.com";
+    await db.shop.upsert({ where: { domain: other }, create: { domain: other }, update: { uninstalledAt: null } });
+    const cross = await sendWebhook(app.baseUrl, { topic: "products/update", shop: other, payload: hacked });
+    expect(cross.status).toBe(200);
+
+    const after = await row();
+    expect([after.title, after.priceText, after.updatedAt.toISOString()]).toEqual([before.title, before.priceText, before.updatedAt.toISOString()]);
+    const served = await similar({ product_id: ids[6], limit: "40" });
+    expect(served.status).toBe(200);
+    expect(served.products.map((p) => p.title)).not.toContain("Hacked");
+    const theirs = await db.product.findMany({ where: { shopDomain: other }, select: { id: true, title: true } });
+    expect(theirs.every((p) => p.title === "Hacked")).toBe(true); // only ever in the sender's own catalog
+    const alive = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: ids[0] }));
+    expect(alive.status).toBe(200);
   });
 
   it("ignores product webhooks for a shop that never installed the app", async () => {

@@ -227,6 +227,25 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     }
   });
 
+  /** Starts a save of `catalog` whose native index write (on the thread pool) waits until `release()`. */
+  async function saveHeldOpen(catalogs: LiveCatalogs, catalog: Awaited<ReturnType<LiveCatalogs["get"]>>) {
+    const native = (catalog.index as unknown as { native: { writeIndex(file: string): Promise<boolean> } }).native;
+    const writeIndex = native.writeIndex.bind(native);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    Object.defineProperty(native, "writeIndex", {
+      configurable: true,
+      value: async (file: string) => {
+        await gate;
+        return writeIndex(file);
+      },
+    });
+    const saving = catalogs.save(catalog);
+    for (const deadline = Date.now() + 5_000; !catalog.index.busy && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
+    expect(catalog.index.busy).toBe(true);
+    return { saving, release, native };
+  }
+
   it("close() waits for a snapshot being written: a stop leaves no half-written file behind", async () => {
     const shop7 = "closing.myshopify.com";
     const dir7 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-closing-"));
@@ -235,20 +254,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       const catalogs = new LiveCatalogs({ db, dataDir: dir7, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
       const catalog = await catalogs.get(shop7);
       const snapshotDir = path.join(dir7, "indexes", shop7);
-      const native = (catalog.index as unknown as { native: { writeIndex(file: string): Promise<boolean> } }).native;
-      const writeIndex = native.writeIndex.bind(native);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      Object.defineProperty(native, "writeIndex", {
-        configurable: true,
-        value: async (file: string) => {
-          await gate;
-          return writeIndex(file);
-        },
-      });
-      const saving = catalogs.save(catalog);
-      for (const deadline = Date.now() + 5_000; !catalog.index.busy && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
-      expect(catalog.index.busy).toBe(true);
+      const { saving, release } = await saveHeldOpen(catalogs, catalog);
 
       let closed = false;
       const closing = catalogs.close().then(() => (closed = true));
@@ -273,21 +279,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       const catalog = await catalogs.get(shop3);
       const snapshotDir = path.join(dir3, "indexes", shop3);
 
-      // Hold the combined index's native write (on the thread pool) open until released.
-      const native = (catalog.index as unknown as { native: { writeIndex(file: string): Promise<boolean> } }).native;
-      const writeIndex = native.writeIndex.bind(native);
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => (release = resolve));
-      Object.defineProperty(native, "writeIndex", {
-        configurable: true,
-        value: async (file: string) => {
-          await gate;
-          return writeIndex(file);
-        },
-      });
-      const saving = catalogs.save(catalog);
-      for (const deadline = Date.now() + 5_000; !catalog.index.busy && Date.now() < deadline; ) await new Promise((r) => setImmediate(r));
-      expect(catalog.index.busy).toBe(true);
+      const { saving, release, native } = await saveHeldOpen(catalogs, catalog);
 
       // A change arrives meanwhile: its refresh waits for the write (searches go on from memory).
       await db.product.update({ where: { shopDomain_id: { shopDomain: shop3, id: "300" } }, data: { price: 99, priceText: "99.00" } });

@@ -11,7 +11,11 @@ let lastUnavailableLog = 0;
 export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) => Promise<WebhookOutcome>, topics: string[]) {
   return async ({ request }: ActionFunctionArgs) => {
     try {
-      const { shop, topic, payload, webhookId } = await authenticate.webhook(request);
+      const { shop, topic, payload, webhookId } = await authenticate.webhook(request).catch((err: unknown) => {
+        // Signed, but not JSON: the library's JSON.parse throws after the HMAC check (was a 500).
+        if (err instanceof SyntaxError) throw new Response("malformed JSON body", { status: 400 });
+        throw err;
+      });
       if (!topics.includes(topic)) return new Response(`unexpected topic ${topic}`, { status: 400 });
       const outcome = await handler(webhookDeps(), { shop, topic, payload, webhookId });
       return new Response(outcome.note, { status: outcome.status });
