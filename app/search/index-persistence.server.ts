@@ -23,6 +23,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, mkdirSync } from "node:fs";
 import { open, readdir, readFile, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
+import { nextTurn } from "../shared/event-loop-turns";
 
 export const MANIFEST_FILE = "manifest.json";
 const FORMAT = "lookalike-shop-vector-index";
@@ -90,7 +91,7 @@ export interface LoadedSnapshot {
 async function sha256InPieces(buf: Buffer): Promise<string> {
   const h = createHash("sha256");
   for (let off = 0; off < buf.length; off += CHUNK_BYTES) {
-    if (off > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (off > 0) await nextTurn();
     h.update(buf.subarray(off, off + CHUNK_BYTES));
   }
   return h.digest("hex");
