@@ -26,6 +26,7 @@ import { blendedScore, type ChannelDims, type ChannelWeights } from "../app/sear
 import { matchesFilter, type ProductFilter } from "../app/search/filters";
 import { ShopVectorIndex, type SearchHit } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog, syntheticProducts, syntheticQuery, type SyntheticProduct } from "../app/search/synthetic-catalog";
+import type { PlannerConfig } from "../app/search/search-planner";
 
 interface Args {
   n: number;
@@ -126,7 +127,7 @@ function build(products: SyntheticProduct[], M: number, efc: number, minEf: numb
   const dims = { image: products[0].vectors.image!.length, color: products[0].vectors.color!.length, text: products[0].vectors.text!.length };
   const rss0 = rssMB();
   const t0 = performance.now();
-  const idx = new ShopVectorIndex({ dims, weights, M, efConstruction: efc, initialCapacity: 1024, planner: { minEf, unfilteredMinEf: minEf, smallCatalogMinEf: minEf, largeCatalogMinEf: minEf, filteredEfExponent: efExp } });
+  const idx = new ShopVectorIndex({ dims, weights, M, efConstruction: efc, initialCapacity: 1024, planner: { minEf, unfilteredEfBySize: [{ maxLive: Infinity, ef: minEf }], filteredEfExponent: efExp } });
   for (const p of products) idx.upsert(p.id, p.vectors, p.attrs);
   const buildSeconds = (performance.now() - t0) / 1000;
   const rssDeltaMB = rssMB() - rss0;
@@ -259,7 +260,7 @@ async function mainStreaming(args: Args) {
   const queries: SyntheticProduct["vectors"][] = new Array(args.queries);
   const rss0 = rssMB();
   const t0 = performance.now();
-  const idx = new ShopVectorIndex({ dims: args.dims, weights, M: args.M, efConstruction: args.efc, initialCapacity: 1024, planner: { minEf: 64, unfilteredMinEf: 64, smallCatalogMinEf: 64, largeCatalogMinEf: 64, filteredEfExponent: args.efExp } });
+  const idx = new ShopVectorIndex({ dims: args.dims, weights, M: args.M, efConstruction: args.efc, initialCapacity: 1024, planner: { minEf: 64, unfilteredEfBySize: [{ maxLive: Infinity, ef: 64 }], filteredEfExponent: args.efExp } });
   let i = 0;
   const progress = (what: string, done: number, started: number) => {
     const s = (performance.now() - started) / 1000;
@@ -368,12 +369,10 @@ async function main() {
     const rss0 = rssMB();
     const idx = await ShopVectorIndex.load(args.load);
     if (!idx || idx.size !== products.length) throw new Error(`no index of ${products.length} products in ${args.load}`);
-    const planner = (idx as unknown as { plannerConfig: { filteredEfExponent: number; minEf: number; unfilteredMinEf: number; smallCatalogMinEf: number; largeCatalogMinEf: number } }).plannerConfig;
+    const planner = (idx as unknown as { plannerConfig: PlannerConfig }).plannerConfig;
     planner.filteredEfExponent = args.efExp;
-    // --ef is the unfiltered ef here (production: 64 up to 50k products, 128, and 256 above 100k)
-    planner.unfilteredMinEf = args.ef;
-    planner.smallCatalogMinEf = args.ef;
-    planner.largeCatalogMinEf = args.ef;
+    // --ef is the unfiltered ef here (production: 64 up to 50k products, 128 up to 100k, 256 up to 500k, then 512)
+    planner.unfilteredEfBySize = [{ maxLive: Infinity, ef: args.ef }];
     planner.minEf = Math.min(args.ef, 64); // base of the filtered ef (production: minEf = 64)
     if (JSON.stringify(idx.weights) !== JSON.stringify(weights)) throw new Error(`index weights ${JSON.stringify(idx.weights)} differ from the bench's`);
     built = { idx, buildSeconds: NaN, rssDeltaMB: rssMB() - rss0 };

@@ -26,14 +26,20 @@ describe("planSearch", () => {
     expect(p).toMatchObject({ kind: "hnsw", matches: 9_999, kAsk: 101, ef: 101 });
   });
 
-  it("grows the unfiltered ef with the catalog: 64 up to smallCatalogSize, 128, then 256 above largeCatalogSize", () => {
+  it("grows the unfiltered ef with the catalog: 64 up to 50k, 128 up to 100k, 256 up to 500k, then 512", () => {
     expect(planSearch({ ...base, liveCount: 50_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 64 });
     expect(planSearch({ ...base, liveCount: 50_001, k: 10 })).toMatchObject({ kind: "hnsw", ef: 128 });
     expect(planSearch({ ...base, liveCount: 100_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 128 });
     const big = { ...base, liveCount: 300_000 };
     expect(planSearch({ ...big, k: 10 })).toMatchObject({ kind: "hnsw", ef: 256 });
-    expect(planSearch({ ...big, k: 10, config: { largeCatalogSize: 400_000 } })).toMatchObject({ kind: "hnsw", ef: 128 });
+    expect(planSearch({ ...base, liveCount: 500_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 256 });
+    expect(planSearch({ ...base, liveCount: 500_001, k: 10 })).toMatchObject({ kind: "hnsw", ef: 512 });
+    expect(planSearch({ ...base, liveCount: 1_000_000, k: 10, excludeLabel: 3 })).toMatchObject({ kind: "hnsw", ef: 513, kAsk: 11 });
     expect(planSearch({ ...big, k: 10, efSearch: 500 })).toMatchObject({ ef: 500 });
+    expect(planSearch({ ...big, k: 10, efSearch: 700 })).toMatchObject({ ef: 700 });
+    const custom = { unfilteredEfBySize: [{ maxLive: 400_000, ef: 128 }, { maxLive: Infinity, ef: 300 }] };
+    expect(planSearch({ ...big, k: 10, config: custom })).toMatchObject({ kind: "hnsw", ef: 128 });
+    expect(planSearch({ ...base, liveCount: 400_001, k: 10, config: custom })).toMatchObject({ kind: "hnsw", ef: 300 });
   });
 
   it("scans exactly when few products match", () => {

@@ -15,28 +15,17 @@ export interface PlannerConfig {
   /** Minimum ef for any HNSW search (and the base of the filtered ef). */
   minEf: number;
   /**
-   * Minimum ef of an unfiltered search between `smallCatalogSize` and `largeCatalogSize` products. 128: recall@10 1.000 at 100k × 1,844-d (M 16), where ef 64 gave
-   * 0.949 and ef 96 0.956 (scripts/bench-index.ts --n 100000; 10k reaches 1.000 at 64).
+   * The smallest ef of an unfiltered search, by catalog size: the first tier whose `maxLive` is at
+   * least the number of live products applies. Measured with scripts/bench-index.ts on generated
+   * 1,844-d catalogs (docs/benchmarks.md, "Search"), recall@10 against an exact scan:
+   * - ≤ 50k → 64: with M 24 / efConstruction 200, 0.9995 at 20k and 0.9985 at 50k for 0.66× and
+   *   0.76× of ef 128's time (the similar-products search is the largest item of a web process's
+   *   main-thread time in the soak);
+   * - ≤ 100k → 128: 1.000 at 100k, where ef 64 gave 0.949 and ef 96 0.956;
+   * - ≤ 500k → 256: at 300k ef 128 gave 0.972, ef 256 0.998;
+   * - above → 512: at 1M ef 256 gave 0.972, ef 512 1.000 (12.4 against 9.8 ms a query).
    */
-  unfilteredMinEf: number;
-  /** Live products up to which an unfiltered search uses `smallCatalogMinEf` instead. */
-  smallCatalogSize: number;
-  /**
-   * Minimum ef of an unfiltered search in a catalog of at most `smallCatalogSize` products. 64:
-   * with M 24 / efConstruction 200 at 1,908-d, recall@10 0.9995 at 20k and 0.9985 at 50k (1.000 at
-   * ef 128) for 0.66× and 0.76× of ef 128's time (scripts/bench-index.ts --stream --ef-list;
-   * docs/benchmarks.md) — the similar-products search is the largest item of a web process's
-   * main-thread time in the soak.
-   */
-  smallCatalogMinEf: number;
-  /** Live products above which an unfiltered search uses `largeCatalogMinEf` instead. */
-  largeCatalogSize: number;
-  /**
-   * Minimum ef of an unfiltered search in a catalog above `largeCatalogSize`. 256: at 300k ×
-   * 1,844-d with M 24 / efConstruction 200, recall@10 0.972 at ef 128 and 0.998 at ef 256
-   * (scripts/bench-index.ts --n 300000 --M 24 --efc 200 --ef-list …; docs/benchmarks.md).
-   */
-  largeCatalogMinEf: number;
+  unfilteredEfBySize: ReadonlyArray<{ maxLive: number; ef: number }>;
   /** Upper bound for the ef of a filtered HNSW search. */
   maxFilteredEf: number;
   /**
@@ -51,11 +40,12 @@ export const DEFAULT_PLANNER_CONFIG: PlannerConfig = {
   exactScanMaxMatches: 2_000,
   exactScanMaxSelectivity: 0.05,
   minEf: 64,
-  unfilteredMinEf: 128,
-  smallCatalogSize: 50_000,
-  smallCatalogMinEf: 64,
-  largeCatalogSize: 100_000,
-  largeCatalogMinEf: 256,
+  unfilteredEfBySize: [
+    { maxLive: 50_000, ef: 64 },
+    { maxLive: 100_000, ef: 128 },
+    { maxLive: 500_000, ef: 256 },
+    { maxLive: Infinity, ef: 512 },
+  ],
   maxFilteredEf: 2_048,
   // 1/√selectivity: at 100k × 1,844-d (scripts/bench-index.ts) the same recall@10 (1.000 at 10%,
   // 0.998 at 50%) as the full 1/selectivity scaling, at ~0.6× its time at 10% selectivity.
@@ -89,9 +79,9 @@ export interface PlanInput {
 
 /** The smallest ef an unfiltered search of a catalog of `live` products uses: it grows with the catalog. */
 function unfilteredMinEf(cfg: PlannerConfig, live: number): number {
-  if (live > cfg.largeCatalogSize) return cfg.largeCatalogMinEf;
-  if (live <= cfg.smallCatalogSize) return cfg.smallCatalogMinEf;
-  return cfg.unfilteredMinEf;
+  const tiers = cfg.unfilteredEfBySize;
+  for (const tier of tiers) if (live <= tier.maxLive) return tier.ef;
+  return tiers.length > 0 ? tiers[tiers.length - 1].ef : cfg.minEf;
 }
 
 export function planSearch(input: PlanInput): SearchPlan {
