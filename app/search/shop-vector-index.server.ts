@@ -45,6 +45,7 @@ import {
   type Layout,
 } from "./combined-vector";
 import { nextTurn, yielder } from "../shared/event-loop-turns";
+import { jsonLines } from "../shared/json-lines";
 import { normalizeAttributes, type NormalizedAttributes, type ProductAttributes, type ProductFilter } from "./filters";
 import { readSnapshot, writeSnapshot } from "./index-persistence.server";
 import { QuantizedStore } from "./quantized-store";
@@ -794,9 +795,8 @@ function* metaJsonPieces(head: string, n: number, ids: (string | undefined)[], a
  */
 async function parseMeta(raw: Buffer, pause: () => Promise<void>): Promise<PersistedMeta | null> {
   const isInt = (x: unknown, min = 0) => Number.isInteger(x) && (x as number) >= min;
-  let end = raw.indexOf(10);
-  if (end < 0) end = raw.length;
-  const m = JSON.parse(raw.toString("utf8", 0, end)) as Omit<PersistedMeta, "products"> & { products: unknown };
+  const lines = jsonLines(raw, pause);
+  const m = (await lines.next()).value as (Omit<PersistedMeta, "products"> & { products: unknown }) | undefined;
   if (!m || (m.version !== META_VERSION && m.version !== LEGACY_META_VERSION)) return null;
   for (const c of CHANNELS) {
     if (!isInt(m.dims?.[c]) || typeof m.weights?.[c] !== "number") return null;
@@ -830,13 +830,7 @@ async function parseMeta(raw: Buffer, pause: () => Promise<void>): Promise<Persi
   if (m.version === LEGACY_META_VERSION) {
     if (!take(m.products)) return null;
   } else {
-    for (let start = end + 1; start < raw.length; ) {
-      await pause();
-      let stop = raw.indexOf(10, start);
-      if (stop < 0) stop = raw.length;
-      if (!take(JSON.parse(raw.toString("utf8", start, stop)))) return null;
-      start = stop + 1;
-    }
+    for await (const rows of lines) if (!take(rows)) return null;
   }
   if (products.length !== count) return null;
   return { ...m, products };

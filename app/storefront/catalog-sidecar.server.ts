@@ -11,6 +11,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { yielder } from "../shared/event-loop-turns";
+import { jsonLines } from "../shared/json-lines";
 
 export const SIDECAR_FILE = "catalog.jsonl";
 const FORMAT = "lookalike-catalog-sidecar";
@@ -80,22 +81,12 @@ export async function readSidecar<Card>(dir: string): Promise<Sidecar<Card> | nu
   }
   try {
     // Decoded and parsed a line at a time (a 20k-product shop's sidecar is ~5 MB).
-    const lineEnd = (from: number) => {
-      const i = raw.indexOf(10, from);
-      return i < 0 ? raw.length : i;
-    };
-    let end = lineEnd(0);
-    const head = JSON.parse(raw.toString("utf8", 0, end)) as SidecarHeader & { format?: string; formatVersion?: number; rowCount?: number };
-    if (head.format !== FORMAT || head.formatVersion !== FORMAT_VERSION || !Number.isInteger(head.rowCount)) return null;
+    const lines = jsonLines(raw, yielder(YIELD_EVERY_MS));
+    const head = (await lines.next()).value as (SidecarHeader & { format?: string; formatVersion?: number; rowCount?: number }) | undefined;
+    if (head?.format !== FORMAT || head.formatVersion !== FORMAT_VERSION || !Number.isInteger(head.rowCount)) return null;
     if (!Array.isArray(head.facets) || !Array.isArray(head.facetShares) || head.imageMean === undefined) return null;
-    const pause = yielder(YIELD_EVERY_MS);
     const rows: SidecarRow<Card>[] = [];
-    for (let start = end + 1; start < raw.length; start = end + 1) {
-      end = lineEnd(start);
-      if (end === start) break;
-      await pause();
-      for (const row of JSON.parse(raw.toString("utf8", start, end)) as SidecarRow<Card>[]) rows.push(row);
-    }
+    for await (const line of lines) for (const row of line as SidecarRow<Card>[]) rows.push(row);
     if (rows.length !== head.rowCount) return null; // truncated
     const { format: _format, formatVersion: _version, rowCount: _count, ...header } = head;
     return { ...header, rows };
