@@ -6,7 +6,7 @@
  *   npx tsx scripts/bench-http.ts prepare --n 100000 --dir /tmp/lookalike-bench
  *   # 2. the run (builds nothing; needs `npm run build` and Redis)
  *   npx tsx scripts/bench-http.ts run --dir /tmp/lookalike-bench [--connections 64] [--seconds 10]
- *        [--entry server|remix-serve] [--hot 1000]
+ *        [--entry server|remix-serve] [--hot 1000] [--app-node-args "--max-semi-space-size=32"]
  *
  * prepare: a migrated SQLite database in DIR/bench.db with one shop (bench-shop.myshopify.com)
  * and N ACTIVE, embedded product rows *without vectors* (cards and attributes only), and the
@@ -22,7 +22,8 @@
  *   rate, evictions, latency of get + rankSimilar (p50/p99/max) and RSS.
  *
  * run: starts a bare node:http server (child process) serving the app's own response bytes and
- * the app's production entry, then runs autocannon against each: bare, app with the result cache
+ * the app's production entry, then runs autocannon against each, the bare server right before each
+ * app run (ratios compare adjacent runs on a noisy machine): app with the result cache
  * off (SEARCH_CACHE=0, every request a search; product ids spread over the whole catalog) and app
  * with the cache on (ids drawn from --hot products, cache warmed first). Prints one table and a
  * "BENCH_JSON " line.
@@ -222,42 +223,53 @@ async function run() {
     entry === "remix-serve"
       ? [path.join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), path.join(ROOT, "build/server/index.js")]
       : ["--import", "tsx", "server.ts"]; // = npm run start
+  // Extra node flags for the app process only (e.g. "--max-semi-space-size=32"), to measure a setting.
+  const appNodeArgs = (arg("app-node-args", "") ?? "").split(" ").filter(Boolean);
+  args.unshift(...appNodeArgs);
   const results = [];
   const stepTimes: Record<string, unknown> = {};
   const ids = (count: number) => Array.from({ length: count }, (_, i) => String(100000 + ((i * 7919) % n)));
 
-  for (const cache of ["0", "1"]) {
-    const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1" }, /listening|\[remix-serve\]/);
-    try {
-      const t0 = performance.now();
-      const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
-      const body = Buffer.from(await first.arrayBuffer());
-      console.log(`app (${entry}, SEARCH_CACHE=${cache}) first request ${first.status} in ${(performance.now() - t0).toFixed(0)} ms, ${body.length} bytes`);
-      if (first.status !== 200) throw new Error(body.toString());
-      if (cache === "0") {
-        // The bare server: same bytes, same headers, separate process, measured in the same run.
-        const barePort = await freePort();
-        const bareSrc = `const http=require("node:http");const b=Buffer.from(${JSON.stringify(body.toString("base64"))},"base64");` +
-          `http.createServer((q,s)=>{s.writeHead(200,{"Content-Type":"application/json; charset=utf-8","Cache-Control":"private, max-age=30","Content-Length":b.length});s.end(b)})` +
-          `.listen(${barePort},"127.0.0.1",()=>console.log("listening"))`;
-        const bare = await startProcess(["-e", bareSrc], process.env, /listening/);
-        const paths = ids(2000).map(signedPath);
-        stepTimes.cacheOff = await steps(port, paths.slice(0, 500));
-        results.push({ ...(await cannon("bare node:http (same JSON)", barePort, paths, connections, seconds)), cache: "-" });
-        await bare.stop();
-        results.push({ ...(await cannon(`app ${entry}, cache off`, port, paths, connections, seconds)), cache: "off" });
-      } else {
-        const paths = ids(hot).map(signedPath);
-        for (const p of paths) await fetch(`http://127.0.0.1:${port}${p}`).then((r) => r.arrayBuffer());
-        stepTimes.cacheOn = await steps(port, paths.slice(0, 500));
-        results.push({ ...(await cannon(`app ${entry}, cache on (${hot} hot)`, port, paths, connections, seconds)), cache: "on" });
+  // The bare server: the app's own response bytes and headers, in its own process, started once the
+  // app has answered and measured right before each app run, so each ratio compares adjacent runs.
+  let bare: { port: number; stop: () => Promise<void> } | undefined;
+  const ratios: string[] = [];
+  try {
+    for (const cache of ["0", "1"]) {
+      const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1" }, /listening|\[remix-serve\]/);
+      try {
+        const t0 = performance.now();
+        const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
+        const body = Buffer.from(await first.arrayBuffer());
+        console.log(`app (${entry}, SEARCH_CACHE=${cache}) first request ${first.status} in ${(performance.now() - t0).toFixed(0)} ms, ${body.length} bytes`);
+        if (first.status !== 200) throw new Error(body.toString());
+        if (!bare) {
+          const barePort = await freePort();
+          const bareSrc = `const http=require("node:http");const b=Buffer.from(${JSON.stringify(body.toString("base64"))},"base64");` +
+            `http.createServer((q,s)=>{s.writeHead(200,{"Content-Type":"application/json; charset=utf-8","Cache-Control":"private, max-age=30","Content-Length":b.length});s.end(b)})` +
+            `.listen(${barePort},"127.0.0.1",()=>console.log("listening"))`;
+          bare = { port: barePort, ...(await startProcess(["-e", bareSrc], process.env, /listening/)) };
+        }
+        const paths = cache === "0" ? ids(2000).map(signedPath) : ids(hot).map(signedPath);
+        if (cache === "0") {
+          stepTimes.cacheOff = await steps(port, paths.slice(0, 500));
+        } else {
+          for (const p of paths) await fetch(`http://127.0.0.1:${port}${p}`).then((r) => r.arrayBuffer());
+          stepTimes.cacheOn = await steps(port, paths.slice(0, 500));
+        }
+        const b = { ...(await cannon(`bare node:http (same JSON), before cache ${cache === "0" ? "off" : "on"}`, bare.port, paths, connections, seconds)), cache: "-" };
+        const title = cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`;
+        const a = { ...(await cannon(title, port, paths, connections, seconds)), cache: cache === "0" ? "off" : "on" };
+        results.push(b, a);
+        ratios.push(`  ${a.title}: ${(a.rps / b.rps).toFixed(2)}× the bare server's throughput just before (${b.rps} req/s, p99 ${b.p99} ms), p99 ${a.p99} ms`);
+      } finally {
+        await app.stop();
       }
-    } finally {
-      await app.stop();
     }
+  } finally {
+    await bare?.stop();
   }
-  const bare = results[0].rps;
-  for (const r of results.slice(1)) console.log(`  ${r.title}: ${(r.rps / bare).toFixed(2)}× bare throughput, p99 ${r.p99} ms`);
+  for (const line of ratios) console.log(line);
   console.log("BENCH_JSON " + JSON.stringify({ n, connections, seconds, entry, loadavg: os.loadavg(), steps: stepTimes, results }));
 }
 

@@ -26,10 +26,10 @@ describe("planSearch", () => {
     expect(p).toMatchObject({ kind: "hnsw", matches: 9_999, kAsk: 101, ef: 101 });
   });
 
-  it("grows the unfiltered ef with the catalog: 64 up to 50k, 128 up to 100k, 256 up to 500k, then 512", () => {
+  it("grows the unfiltered ef with the catalog: 64 up to 100k, 256 up to 500k, then 512", () => {
     expect(planSearch({ ...base, liveCount: 50_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 64 });
-    expect(planSearch({ ...base, liveCount: 50_001, k: 10 })).toMatchObject({ kind: "hnsw", ef: 128 });
-    expect(planSearch({ ...base, liveCount: 100_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 128 });
+    expect(planSearch({ ...base, liveCount: 100_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 64 });
+    expect(planSearch({ ...base, liveCount: 100_001, k: 10 })).toMatchObject({ kind: "hnsw", ef: 256 });
     const big = { ...base, liveCount: 300_000 };
     expect(planSearch({ ...big, k: 10 })).toMatchObject({ kind: "hnsw", ef: 256 });
     expect(planSearch({ ...base, liveCount: 500_000, k: 10 })).toMatchObject({ kind: "hnsw", ef: 256 });

@@ -18,12 +18,12 @@ export interface PlannerConfig {
    * The smallest ef of an unfiltered search, by catalog size: the first tier whose `maxLive` is at
    * least the number of live products applies. Measured with scripts/bench-index.ts on generated
    * 1,844-d catalogs (docs/benchmarks.md, "Search"), recall@10 against an exact scan:
-   * - ≤ 50k → 64: with M 24 / efConstruction 200, 0.9995 at 20k and 0.9985 at 50k for 0.66× and
-   *   0.76× of ef 128's time (the similar-products search is the largest item of a web process's
-   *   main-thread time in the soak);
-   * - ≤ 100k → 128: 1.000 at 100k, where ef 64 gave 0.949 and ef 96 0.956;
+   * - ≤ 100k → 64: with M 24 / efConstruction 200, 0.9995 at 20k, 0.9985 at 50k and 0.996 at 100k
+   *   (ef 128: 1.000) for 0.66×, 0.76× and 0.86× of ef 128's time (the similar-products search is
+   *   the largest item of a web process's main-thread time in the soak, and all of a cache miss);
    * - ≤ 500k → 256: at 300k ef 128 gave 0.972, ef 256 0.998;
    * - above → 512: at 1M ef 256 gave 0.972, ef 512 1.000 (12.4 against 9.8 ms a query).
+   * (With the older M 16 / efConstruction 100 graph, 100k needed ef 128: 64 gave 0.949.)
    */
   unfilteredEfBySize: ReadonlyArray<{ maxLive: number; ef: number }>;
   /** Upper bound for the ef of a filtered HNSW search. */
@@ -41,8 +41,7 @@ export const DEFAULT_PLANNER_CONFIG: PlannerConfig = {
   exactScanMaxSelectivity: 0.05,
   minEf: 64,
   unfilteredEfBySize: [
-    { maxLive: 50_000, ef: 64 },
-    { maxLive: 100_000, ef: 128 },
+    { maxLive: 100_000, ef: 64 },
     { maxLive: 500_000, ef: 256 },
     { maxLive: Infinity, ef: 512 },
   ],
