@@ -384,6 +384,25 @@ describe("ShopVectorIndex persistence", () => {
     await writeFile(path.join(d, "manifest.json"), JSON.stringify(manifest));
   }
 
+  it("plans with this release's planner after a load, not with the one of the process that saved", async () => {
+    const lowSelectivity = { tags: ["p1"] };
+    const saved = build(products, { initialCapacity: 1024, planner: { exactScanMaxMatches: 0, exactScanMaxSelectivity: 0 } });
+    saved.searchByVectors(products[0].vectors, { k: 10, filter: lowSelectivity });
+    expect(saved.lastPlan).toBe("filtered-hnsw");
+    const target = path.join(dir, "planner-not-pinned");
+    await saved.save(target);
+    // A snapshot of an earlier release carried its planner in the meta's head: ignored too.
+    await rewriteMeta(target, ([head, ...pieces]) =>
+      [JSON.stringify({ ...JSON.parse(head), planner: { exactScanMaxMatches: 0, exactScanMaxSelectivity: 0, unfilteredEfBySize: [{ maxLive: null, ef: 512 }] } }), ...pieces].join("\n") + "\n",
+    );
+    const loaded = (await ShopVectorIndex.load(target))!;
+    loaded.searchByVectors(products[0].vectors, { k: 10, filter: lowSelectivity });
+    expect(loaded.lastPlan).toBe("exact");
+    const custom = (await ShopVectorIndex.load(target, { planner: { exactScanMaxMatches: 0, exactScanMaxSelectivity: 0 } }))!;
+    custom.searchByVectors(products[0].vectors, { k: 10, filter: lowSelectivity });
+    expect(custom.lastPlan).toBe("filtered-hnsw");
+  });
+
   it("reads the previous release's meta (one JSON document) with the same results, and refuses a meta missing a piece", async () => {
     const idx = build(products, { initialCapacity: 1024 }); // 800 products: two pieces of rows
     for (let i = 0; i < 30; i++) idx.remove(products[i].id);

@@ -686,7 +686,6 @@ export class ShopVectorIndex {
       capacity: this.capacity,
       nextLabel: this.nextLabel,
       deleted: this.deleted,
-      planner: this.plannerConfig,
     };
     const n = this.nextLabel;
     const ids = this.labelToId.slice(0, n);
@@ -698,8 +697,13 @@ export class ShopVectorIndex {
     return metaJsonPieces(JSON.stringify(head), n, ids, attrs);
   }
 
-  /** Loads a saved index; null when missing, truncated or corrupt (never throws). */
-  static async load(dir: string): Promise<ShopVectorIndex | null> {
+  /**
+   * Loads a saved index; null when missing, truncated or corrupt (never throws). The snapshot holds
+   * the graph and its build parameters, not the query planner: the loaded index plans with this
+   * release's planner (DEFAULT_PLANNER_CONFIG, or `opts.planner`), so a tuning change reaches
+   * every saved shop on its next load.
+   */
+  static async load(dir: string, opts: { planner?: Partial<PlannerConfig> } = {}): Promise<ShopVectorIndex | null> {
     try {
       const snap = await readSnapshot(dir);
       if (!snap) return null;
@@ -716,7 +720,7 @@ export class ShopVectorIndex {
         M: meta.M,
         efConstruction: meta.efConstruction,
         initialCapacity: 1,
-        planner: meta.planner,
+        planner: opts.planner,
       });
       idx.initialCapacity = meta.initialCapacity;
       const native = new HierarchicalNSW("ip", idx.layout.total);
@@ -766,7 +770,12 @@ interface PersistedMeta {
   capacity: number;
   nextLabel: number;
   deleted: number;
-  planner: PlannerConfig;
+  /**
+   * Written by releases before 2026-12-06 (the planner config of the saving process) and ignored:
+   * a snapshot pinned its planner, so ef tiers tuned later never reached a saved shop, and JSON
+   * turned an `Infinity` tier bound into null.
+   */
+  planner?: unknown;
   products: [number, string, ProductAttributes][];
 }
 
