@@ -1,10 +1,15 @@
 /**
- * Query planner for the shop vector index.
+ * Query planner for the shop vector index: per query, plain HNSW, filtered HNSW or an exact scan
+ * of the matching products.
  *
- * The current implementation counts matching products with an O(n) scan over
- * the in-memory attributes. It is isolated here so a later change can replace
- * it with numeric/tag indexes without touching the search code.
+ * A filter's candidates come from the index's attribute indexes (attribute-postings.ts: price
+ * order, posting lists), so a selective filter costs O(candidates), not a pass over the catalog.
+ * Up to `verifyMaxCandidates` candidates are all checked (exact match count); beyond that a
+ * deterministic sample of them estimates the selectivity, and a clearly unselective filter goes
+ * to filtered HNSW with the predicate as its callback, never materialising the matches — the
+ * index falls back to an exact scan if HNSW then returns fewer than k.
  */
+import type { AttributePostings } from "./attribute-postings";
 import { compileNormalizedFilter, isEmptyFilter, type NormalizedAttributes, type ProductFilter } from "./filters";
 
 export interface PlannerConfig {
@@ -26,6 +31,16 @@ export interface PlannerConfig {
    * (With the older M 16 / efConstruction 100 graph, 100k needed ef 128: 64 gave 0.949.)
    */
   unfilteredEfBySize: ReadonlyArray<{ maxLive: number; ef: number }>;
+  /** A filter's candidates are all checked up to this many; beyond, a sample estimates the selectivity. */
+  verifyMaxCandidates: number;
+  /** Candidates checked to estimate a filter's selectivity (evenly spaced, so the plan is deterministic). */
+  selectivitySample: number;
+  /**
+   * Filtered HNSW on an estimate only when the sample says at least this share of the catalog
+   * matches (2× exactScanMaxSelectivity: a 512 sample's error is ±2–3 points); below, every
+   * candidate is checked and the exact rules decide.
+   */
+  estimateMinSelectivity: number;
   /** Upper bound for the ef of a filtered HNSW search. */
   maxFilteredEf: number;
   /**
@@ -45,6 +60,9 @@ export const DEFAULT_PLANNER_CONFIG: PlannerConfig = {
     { maxLive: 500_000, ef: 256 },
     { maxLive: Infinity, ef: 512 },
   ],
+  verifyMaxCandidates: 20_000,
+  selectivitySample: 512,
+  estimateMinSelectivity: 0.1,
   maxFilteredEf: 2_048,
   // 1/√selectivity: at 100k × 1,844-d (scripts/bench-index.ts) the same recall@10 (1.000 at 10%,
   // 0.998 at 50%) as the full 1/selectivity scaling, at ~0.6× its time at 10% selectivity.
@@ -56,8 +74,12 @@ export type SearchPlan =
   | { kind: "hnsw"; matches: number; ef: number; kAsk: number; excludeLabel?: number }
   /** Exact scan over `labels` (all matching labels). */
   | { kind: "exact"; matches: number; labels: Int32Array }
-  /** HNSW with a filter callback; `allowed[label] === 1` marks matching labels. */
-  | { kind: "filtered-hnsw"; matches: number; ef: number; allowed: Uint8Array; labels: Int32Array };
+  /**
+   * HNSW with a filter callback: `accept(label)` is the filter. `matches` is exact, or an estimate
+   * from a sample when `estimated` (then at least `estimateMinSelectivity` of the catalog);
+   * `matchingLabels()` lists them exactly, for the exact fallback.
+   */
+  | { kind: "filtered-hnsw"; matches: number; estimated: boolean; ef: number; accept: (label: number) => boolean; matchingLabels: () => Int32Array };
 
 export interface PlanInput {
   k: number;
@@ -67,12 +89,14 @@ export interface PlanInput {
   excludeLabel?: number;
   /** number of live (not deleted) products */
   liveCount: number;
-  /** one past the highest label in use (size of the `allowed` bitmap) */
+  /** one past the highest label in use */
   labelBound: number;
   /** label → id, undefined for deleted labels */
   idByLabel: ArrayLike<string | undefined>;
   /** label → normalised attributes, undefined for deleted labels */
   attrsByLabel: ArrayLike<NormalizedAttributes | undefined>;
+  /** The index's attribute indexes; without them every label is a candidate. */
+  postings?: AttributePostings;
   config?: Partial<PlannerConfig>;
 }
 
@@ -99,25 +123,51 @@ export function planSearch(input: PlanInput): SearchPlan {
     };
   }
 
-  const pred = compileNormalizedFilter(input.filter!);
-  const allowed = new Uint8Array(input.labelBound);
-  const matching: number[] = [];
-  const { idByLabel, attrsByLabel } = input;
-  for (let label = 0; label < input.labelBound; label++) {
+  const filter = input.filter!;
+  const pred = compileNormalizedFilter(filter);
+  const { idByLabel, attrsByLabel, excludeLabel, labelBound, liveCount } = input;
+  const accept = (label: number) => {
     const attrs = attrsByLabel[label];
-    if (attrs === undefined || label === input.excludeLabel) continue;
-    if (pred(attrs, idByLabel[label])) {
-      allowed[label] = 1;
-      matching.push(label);
+    return attrs !== undefined && label !== excludeLabel && pred(attrs, idByLabel[label]);
+  };
+  const candidates = input.postings?.candidates(filter, attrsByLabel, labelBound, liveCount)?.labels;
+  const candidateCount = candidates ? candidates.length : labelBound;
+  const candidateAt = candidates ? (i: number) => candidates[i] : (i: number) => i;
+  const matchingLabels = () => {
+    const out: number[] = [];
+    for (let i = 0; i < candidateCount; i++) {
+      const label = candidateAt(i);
+      if (accept(label)) out.push(label);
+    }
+    return candidates ? Int32Array.from(out).sort() : Int32Array.from(out);
+  };
+  const efFor = (selectivity: number) =>
+    Math.max(k, Math.min(Math.max(cfg.maxFilteredEf, k), Math.ceil(baseEf / Math.pow(selectivity, cfg.filteredEfExponent))));
+
+  if (candidateCount > cfg.verifyMaxCandidates && liveCount > 0) {
+    // Many candidates: estimate from an evenly spaced sample of them.
+    const step = candidateCount / Math.min(cfg.selectivitySample, candidateCount);
+    let seen = 0;
+    let hits = 0;
+    for (let x = 0; x < candidateCount; x += step) {
+      const label = candidateAt(Math.floor(x));
+      if (attrsByLabel[label] === undefined) continue;
+      seen++;
+      if (accept(label)) hits++;
+    }
+    const liveCandidates = candidates ? candidateCount : liveCount; // deleted candidates are rare (touched or awaiting a rebuild)
+    const selectivity = seen > 0 ? ((hits / seen) * liveCandidates) / liveCount : 0;
+    const matches = Math.round(selectivity * liveCount);
+    if (selectivity >= cfg.estimateMinSelectivity && matches > cfg.exactScanMaxMatches) {
+      return { kind: "filtered-hnsw", matches, estimated: true, ef: efFor(selectivity), accept, matchingLabels };
     }
   }
-  const labels = Int32Array.from(matching);
-  const matches = labels.length;
-  const selectivity = input.liveCount > 0 ? matches / input.liveCount : 0;
 
+  const labels = matchingLabels();
+  const matches = labels.length;
+  const selectivity = liveCount > 0 ? matches / liveCount : 0;
   if (matches <= cfg.exactScanMaxMatches || selectivity < cfg.exactScanMaxSelectivity) {
     return { kind: "exact", matches, labels };
   }
-  const ef = Math.min(Math.max(cfg.maxFilteredEf, k), Math.ceil(baseEf / Math.pow(selectivity, cfg.filteredEfExponent)));
-  return { kind: "filtered-hnsw", matches, ef: Math.max(ef, k), allowed, labels };
+  return { kind: "filtered-hnsw", matches, estimated: false, ef: efFor(selectivity), accept, matchingLabels: () => labels };
 }

@@ -384,6 +384,33 @@ describe("ShopVectorIndex persistence", () => {
     await writeFile(path.join(d, "manifest.json"), JSON.stringify(manifest));
   }
 
+  it("a filtered search sees an attribute change, an addition and a removal made after the previous filtered search", () => {
+    const idx = build(products.slice(0, 600), { initialCapacity: 1024 });
+    const q = products[10].vectors;
+    const band = { minPrice: 1_000, maxPrice: 2_000 }; // no synthetic product costs that much
+    expect(idx.searchByVectors(q, { k: 5, filter: band })).toEqual([]);
+    idx.upsert(products[10].id, products[10].vectors, { ...products[10].attrs, price: 1_500 }); // attributes only
+    expect(idx.searchByVectors(q, { k: 5, filter: band }).map((h) => h.id)).toEqual([products[10].id]);
+    idx.upsert("new", products[11].vectors, { ...products[11].attrs, price: 1_200, tags: ["fresh"] });
+    expect(idx.searchByVectors(q, { k: 5, filter: band }).map((h) => h.id).sort()).toEqual(["new", products[10].id].sort());
+    expect(idx.searchByVectors(q, { k: 5, filter: { tags: ["FRESH"] } }).map((h) => h.id)).toEqual(["new"]);
+    idx.remove(products[10].id);
+    expect(idx.searchByVectors(q, { k: 5, filter: band }).map((h) => h.id)).toEqual(["new"]);
+    idx.compact();
+    expect(idx.searchByVectors(q, { k: 5, filter: band }).map((h) => h.id)).toEqual(["new"]);
+  });
+
+  it("returns every match when a filter planned on a sampled estimate matches fewer than k", () => {
+    // Forced: every filter is planned on its sample (nothing checked up front), even a rare one.
+    const idx = build(products.slice(0, 600), { initialCapacity: 1024, planner: { verifyMaxCandidates: 0, estimateMinSelectivity: 0, exactScanMaxMatches: 0 } });
+    const rare = products.slice(0, 600).filter((p) => p.attrs.tags.includes("p1"));
+    expect(rare.length).toBeGreaterThan(0);
+    expect(rare.length).toBeLessThan(20);
+    const hits = idx.searchByVectors(products[0].vectors, { k: 20, filter: { tags: ["p1"] } });
+    expect(hits.map((h) => h.id).sort()).toEqual(rare.map((p) => p.id).sort());
+    expect(idx.lastPlan).toBe("exact-fallback");
+  });
+
   it("plans with this release's planner after a load, not with the one of the process that saved", async () => {
     const lowSelectivity = { tags: ["p1"] };
     const saved = build(products, { initialCapacity: 1024, planner: { exactScanMaxMatches: 0, exactScanMaxSelectivity: 0 } });

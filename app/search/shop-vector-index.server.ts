@@ -48,6 +48,7 @@ import { nextTurn, yielder } from "../shared/event-loop-turns";
 import { jsonLines } from "../shared/json-lines";
 import { normalizeAttributes, type NormalizedAttributes, type ProductAttributes, type ProductFilter } from "./filters";
 import { readSnapshot, writeSnapshot } from "./index-persistence.server";
+import { AttributePostings } from "./attribute-postings";
 import { QuantizedStore } from "./quantized-store";
 import { DEFAULT_PLANNER_CONFIG, planSearch, type PlannerConfig, type SearchPlan } from "./search-planner";
 
@@ -159,6 +160,8 @@ export class ShopVectorIndex {
   private labelToId: (string | undefined)[] = [];
   /** label → normalised attributes for the planner (undefined once deleted) */
   private normByLabel: (NormalizedAttributes | undefined)[] = [];
+  /** The planner's price order and posting lists over `normByLabel` (rebuilt when that array is replaced). */
+  private readonly postings = new AttributePostings();
   private readonly attrs = new Map<string, ProductAttributes>();
   /** Estimated bytes of `attrs` (attributeBytes of each entry), kept up to date by setAttrs/deleteAttrs. */
   private attrsBytes = 0;
@@ -276,6 +279,7 @@ export class ShopVectorIndex {
       if (sameVector(stored, combined)) {
         this.setAttrs(id, attrCopy); // attributes-only change: no graph work
         this.normByLabel[existing] = normalizeAttributes(attrCopy);
+        this.postings.touch(existing);
         return;
       }
     }
@@ -287,6 +291,7 @@ export class ShopVectorIndex {
     this.quant.set(label, combined);
     this.labelToId[label] = id;
     this.normByLabel[label] = normalizeAttributes(attrCopy);
+    this.postings.touch(label);
     this.idToLabel.set(id, label);
     this.setAttrs(id, attrCopy);
 
@@ -295,6 +300,7 @@ export class ShopVectorIndex {
       this.native.markDelete(existing);
       this.labelToId[existing] = undefined;
       this.normByLabel[existing] = undefined;
+      this.postings.touch(existing);
       this.deleted++;
       this.maybeCompact();
     }
@@ -309,6 +315,7 @@ export class ShopVectorIndex {
     this.idToLabel.delete(id);
     this.labelToId[label] = undefined;
     this.normByLabel[label] = undefined;
+    this.postings.touch(label);
     this.deleteAttrs(id);
     this.deleted++;
     this.maybeCompact();
@@ -499,9 +506,12 @@ export class ShopVectorIndex {
       labelBound: this.nextLabel,
       idByLabel: this.labelToId,
       attrsByLabel: this.normByLabel,
+      postings: this.postings,
       config: this.plannerConfig,
     });
-    const want = Math.min(k, plan.matches);
+    // An estimated match count is at least a tenth of the catalog: ask for k, and let the exact
+    // fallback below settle a filter that matches fewer.
+    let want = plan.kind === "filtered-hnsw" && plan.estimated ? k : Math.min(k, plan.matches);
     this.lastPlan = plan.kind;
     if (want === 0) return [];
 
@@ -512,8 +522,7 @@ export class ShopVectorIndex {
       candidates = this.toCandidates(res.neighbors, res.distances, excludeLabel);
     } else if (plan.kind === "filtered-hnsw") {
       this.native.setEf(plan.ef);
-      const allowed = plan.allowed;
-      const res = this.native.searchKnn(query, want, (label) => allowed[label] === 1);
+      const res = this.native.searchKnn(query, Math.min(want, this.size), plan.accept);
       candidates = this.toCandidates(res.neighbors, res.distances, excludeLabel);
     }
     if (candidates && candidates.length < want) {
@@ -525,7 +534,9 @@ export class ShopVectorIndex {
     if (candidates) {
       hits = opts.contributions === false ? candidates.map(fromDistance) : this.scoreFromDistances(query, candidates);
     } else {
-      const labels = plan.kind === "hnsw" ? this.liveLabels(excludeLabel) : plan.labels;
+      const labels = plan.kind === "hnsw" ? this.liveLabels(excludeLabel) : plan.kind === "exact" ? plan.labels : plan.matchingLabels();
+      want = Math.min(want, labels.length);
+      if (want === 0) return [];
       hits = this.exactScan(query, labels, want);
     }
     hits.sort(compareHits);
