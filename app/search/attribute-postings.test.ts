@@ -49,6 +49,7 @@ describe("AttributePostings", () => {
     expect(postings.candidates({ minPrice: 10, maxPrice: 20 }, attrs, attrs.length, attrs.length)!.labels.length).toBeLessThan(500);
     expect(postings.candidates({ productTypes: ["Hats"] }, attrs, attrs.length, attrs.length)!.labels).toHaveLength(0);
     expect(postings.rebuilds).toBe(1);
+    expect(postings.bytes).toBeGreaterThan(3_000 * 12); // price order + prices, and the lists
   });
 
   it("has no candidates to offer for a filter of exclusions only", () => {

@@ -32,6 +32,13 @@ export class AttributePostings {
   /** Number of rebuilds so far (for tests and diagnostics). */
   rebuilds = 0;
 
+  /** Estimated bytes held (0 until the first filtered search builds the lists). */
+  get bytes(): number {
+    let b = this.byPrice.byteLength + this.prices.byteLength + this.touched.size * 16;
+    for (const [key, list] of this.lists) b += list.byteLength + 64 + 2 * key.length;
+    return b;
+  }
+
   /** The label's attributes changed (added, updated or deleted) in the array the lists were built from. */
   touch(label: number): void {
     if (this.source) this.touched.add(label);

@@ -629,7 +629,7 @@ export class ShopVectorIndex {
     const hnswUsedBytes = Math.round(this.nextLabel * perSlot + upper + labelMap + fixed);
     // Kept as products change: summing it here walked every product's tags on each call (after
     // every catalog refresh, ~4 ms per index at 20k products in the soak's profile).
-    const attributesBytes = this.attrsBytes + this.labelToId.length * 8;
+    const attributesBytes = this.attrsBytes + this.labelToId.length * 8 + this.postings.bytes;
     const quantizedBytes = this.quant.bytes;
     const quantizedUsedBytes = this.nextLabel * (D + 12);
     return {
