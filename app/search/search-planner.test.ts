@@ -11,15 +11,16 @@ const attrs = (i: number): ProductAttributes => ({
   tags: [],
 });
 
+/** A catalog of n live products p0…p{n-1}, labels 0…n-1, attributes `attrs(i)`. */
+const catalogOf = (n: number) => ({
+  liveCount: n,
+  labelBound: n,
+  idByLabel: Array.from({ length: n }, (_, i) => `p${i}`),
+  attrsByLabel: Array.from({ length: n }, (_, i) => normalizeAttributes(attrs(i))),
+});
 
 describe("planSearch", () => {
-  const n = 10_000;
-  const base = {
-    liveCount: n,
-    labelBound: n,
-    idByLabel: Array.from({ length: n }, (_, i) => `p${i}`),
-    attrsByLabel: Array.from({ length: n }, (_, i) => normalizeAttributes(attrs(i))),
-  };
+  const base = catalogOf(10_000);
 
   it("uses plain HNSW without a filter, asking one extra for self-exclusion", () => {
     expect(planSearch({ ...base, k: 10 })).toEqual({ kind: "hnsw", matches: 10_000, ef: 64, kAsk: 10, excludeLabel: undefined });
@@ -80,13 +81,7 @@ describe("planSearch", () => {
 
   it("estimates the selectivity of a filter with many candidates from a sample, and checks every candidate when the sample says few match", () => {
     const n = 100_000;
-    const big = {
-      liveCount: n,
-      labelBound: n,
-      idByLabel: Array.from({ length: n }, (_, i) => `p${i}`),
-      attrsByLabel: Array.from({ length: n }, (_, i) => normalizeAttributes(attrs(i))),
-      postings: new AttributePostings(),
-    };
+    const big = { ...catalogOf(n), postings: new AttributePostings() };
     // 50% available: 50,000 candidates from the availability list, filtered HNSW on the sample's estimate.
     const half = planSearch({ ...big, k: 10, filter: { available: true } });
     expect(half).toMatchObject({ kind: "filtered-hnsw", estimated: true });
