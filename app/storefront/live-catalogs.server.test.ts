@@ -173,6 +173,25 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     }
   }, 30_000);
 
+  it("opens at most maxConcurrentOpens shops at a time; the others wait their turn, in order", async () => {
+    const shops = ["open-a.myshopify.com", "open-b.myshopify.com", "open-c.myshopify.com"];
+    const dirOpen = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-open-"));
+    try {
+      for (const [i, s] of shops.entries()) await seedShop(s, 700 + 10 * i, 5, 5);
+      for (const [limit, serial] of [[1, true], [3, false]] as const) {
+        const catalogs = new LiveCatalogs({ db, dataDir: dirOpen, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000, maxConcurrentOpens: limit });
+        // How many shops this process holds when each get() resolves, in the order they resolve.
+        const held: [string, number][] = [];
+        await Promise.all(shops.map((s) => catalogs.get(s).then(() => void held.push([s, catalogs.loaded().length]))));
+        if (serial) expect(held).toEqual(shops.map((s, i) => [s, i + 1]));
+        else expect(held.map(([, n]) => n)).toContain(3); // opened side by side: all three were in before the first was done
+        await catalogs.close();
+      }
+    } finally {
+      rmSync(dirOpen, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("a snapshot built with another graph density (an older release's) is served, rebuilt with the current one and saved", async () => {
     const shop6 = "old-graph.myshopify.com";
     const dir6 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-graph-"));

@@ -33,6 +33,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { errorSummary } from "../shared/error-text";
 import { yielder } from "../shared/event-loop-turns";
 import path from "node:path";
+import pLimit from "p-limit";
 import type { Db } from "../db.server";
 import { centre, MeanAccumulator, meanIsStale, type CatalogMean } from "../embedding/catalog-centring";
 import { COLOR_DIM } from "../embedding/color-signature.server";
@@ -142,6 +143,13 @@ export interface LiveCatalogsOptions {
    * reloaded from disk on their next request. Default: LIVE_CATALOGS_MAX_MB (MB), else 4096 MB.
    */
   memoryBudgetBytes?: number;
+  /**
+   * Shops opened (snapshot read and checked, catch-up diff) at the same time; more wait their turn.
+   * Default: LIVE_CATALOGS_MAX_OPENING, else 2. Seven 2k-product shops opened at once blocked the
+   * event loop for 88–140 ms (every ready read, hash and query of seven opens ran in one turn); two
+   * at a time, 46–58 ms in the same wall time (`bench-http.ts budget`, docs/benchmarks.md).
+   */
+  maxConcurrentOpens?: number;
   /** Rows per query of a full diff (default FULL_DIFF_PAGE). */
   fullDiffPageSize?: number;
   /** Quiet time before a snapshot is saved (default SAVE_DELAY_MS). */
@@ -153,6 +161,11 @@ export interface LiveCatalogsOptions {
    * another one (an older release's default, say) is served as it is and rebuilt in the background.
    */
   graph?: GraphParams;
+}
+
+export function maxOpeningFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.LIVE_CATALOGS_MAX_OPENING ?? 2);
+  return Number.isInteger(n) && n > 0 ? n : 2;
 }
 
 export function memoryBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): number {
@@ -176,6 +189,8 @@ export class LiveCatalogs {
   private readonly entries = new Map<string, Entry>();
   readonly evictions: { shop: string; at: number }[] = [];
   private readonly loading = new Map<string, Promise<Entry>>();
+  /** Runs `open` for at most `maxConcurrentOpens` shops at a time. */
+  private readonly opening: ReturnType<typeof pLimit>;
   /**
    * Per shop (loaded or evicted), the last save queued or running: saves of one shop run one at a
    * time, each after the one before, so waiting for these waits for every save (close).
@@ -190,6 +205,7 @@ export class LiveCatalogs {
   constructor(private readonly opts: LiveCatalogsOptions) {
     this.textModelId = opts.textModelId ?? HASHED_TEXT_MODEL_ID;
     this.textDim = opts.textDim ?? TEXT_DIM;
+    this.opening = pLimit(opts.maxConcurrentOpens ?? maxOpeningFromEnv());
   }
 
   subscribe(redisUrl: string): void {
@@ -213,7 +229,7 @@ export class LiveCatalogs {
     } else {
       let pending = this.loading.get(shop);
       if (!pending) {
-        pending = this.open(shop).finally(() => this.loading.delete(shop));
+        pending = this.opening(() => this.open(shop)).finally(() => this.loading.delete(shop));
         this.loading.set(shop, pending);
       }
       entry = await pending;
