@@ -5,6 +5,7 @@
  *   npx tsx scripts/soak.ts [--seconds 600] [--clients 8 | --rate R] [--n 20000] [--dir /tmp/lookalike-soak] [--mix 80,15,5] [--prepare-only]
  *        [--web-node-args "--trace-gc"] [--web-log FILE]   extra node flags for the web process; its whole output, written to FILE at the end
  *        [--cpu-prof DIR]   the web process writes a V8 CPU profile to DIR when it stops
+ *        [--shop-settings '{"hideOutOfStock":true}']   the shop's settings for the run (default: the defaults)
  *        [--server-build PATH]  the Remix server build server.ts serves (default build/server/index.js):
  *                               A/B runs of two builds on the same machine
  *        [--database-url postgresql://…/db]   an existing (empty or prepared) database instead of
@@ -215,6 +216,11 @@ async function photos(): Promise<Buffer[]> {
 }
 
 async function run(): Promise<void> {
+  // --shop-settings JSON: the shop's settings for this run (default "{}", the defaults), e.g.
+  // '{"hideOutOfStock":true}' so that every storefront search carries a filter.
+  const settingsDb = createPrismaClient(dbUrl);
+  await settingsDb.shop.update({ where: { domain: SHOP }, data: { settings: arg("shop-settings", "{}") } });
+  await settingsDb.$disconnect();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
