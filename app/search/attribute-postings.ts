@@ -13,10 +13,37 @@
  */
 import type { NormalizedAttributes, ProductFilter } from "./filters";
 
-/** A filter's candidate labels, or `undefined` from `candidates` when no condition narrows the catalog. */
-export interface Candidates {
-  /** Labels that may match: never misses a matching live label; may hold labels deleted or changed since (the predicate decides); no label twice. */
-  labels: Int32Array;
+/**
+ * A filter's candidate labels: never misses a matching live label; may hold labels deleted or
+ * changed since (the predicate decides); no label twice. A view over the posting lists (nothing is
+ * copied per search): a touched label is skipped where the lists hold it and visited once, last.
+ */
+export class CandidateSet {
+  /** How many labels `at` indexes (an upper bound of the candidates: touched ones count twice). */
+  readonly size: number;
+
+  constructor(
+    private readonly parts: Int32Array[],
+    private readonly touched: Int32Array,
+    private readonly mark: Uint8Array,
+  ) {
+    this.size = parts.reduce((s, p) => s + p.length, 0) + touched.length;
+  }
+
+  /** The label at position i (0 ≤ i < size), or -1 where a touched label's old entry is skipped. */
+  at(i: number): number {
+    for (const p of this.parts) {
+      if (i < p.length) return this.mark[p[i]] === 1 ? -1 : p[i];
+      i -= p.length;
+    }
+    return this.touched[i];
+  }
+
+  forEach(fn: (label: number) => void): void {
+    const mark = this.mark;
+    for (const p of this.parts) for (let i = 0; i < p.length; i++) if (mark[p[i]] !== 1) fn(p[i]);
+    for (let i = 0; i < this.touched.length; i++) fn(this.touched[i]);
+  }
 }
 
 const lower = (xs: string[] | undefined) => (xs?.length ? [...new Set(xs.map((x) => x.trim().toLowerCase()))] : undefined);
@@ -28,20 +55,24 @@ export class AttributePostings {
   private prices = new Float64Array(0);
   private readonly lists = new Map<string, Int32Array>();
   private readonly touched = new Set<number>();
+  /** 1 for the touched labels among those the lists hold (label < the bound they were built at). */
+  private mark = new Uint8Array(0);
 
   /** Number of rebuilds so far (for tests and diagnostics). */
   rebuilds = 0;
 
   /** Estimated bytes held (0 until the first filtered search builds the lists). */
   get bytes(): number {
-    let b = this.byPrice.byteLength + this.prices.byteLength + this.touched.size * 16;
+    let b = this.byPrice.byteLength + this.prices.byteLength + this.mark.byteLength + this.touched.size * 16;
     for (const [key, list] of this.lists) b += list.byteLength + 64 + 2 * key.length;
     return b;
   }
 
   /** The label's attributes changed (added, updated or deleted) in the array the lists were built from. */
   touch(label: number): void {
-    if (this.source) this.touched.add(label);
+    if (!this.source) return;
+    this.touched.add(label);
+    if (label < this.mark.length) this.mark[label] = 1;
   }
 
   /**
@@ -50,7 +81,7 @@ export class AttributePostings {
    * group) plus the labels touched since the last build; `undefined` when the filter has no
    * positive condition (only exclusions), i.e. every label is a candidate.
    */
-  candidates(filter: ProductFilter, attrsByLabel: ArrayLike<NormalizedAttributes | undefined>, labelBound: number, liveCount: number): Candidates | undefined {
+  candidates(filter: ProductFilter, attrsByLabel: ArrayLike<NormalizedAttributes | undefined>, labelBound: number, liveCount: number): CandidateSet | undefined {
     this.sync(attrsByLabel, labelBound, liveCount);
     let best: { count: number; parts: Int32Array[]; mayRepeat: boolean } | undefined;
     const consider = (parts: Int32Array[], mayRepeat: boolean) => {
@@ -73,24 +104,23 @@ export class AttributePostings {
     }
     if (!best) return undefined;
 
-    const { parts, mayRepeat } = best;
-    if (parts.length === 1 && this.touched.size === 0) return { labels: parts[0] };
-    const out = new Int32Array(best.count + this.touched.size);
-    let n = 0;
-    if (!mayRepeat && this.touched.size === 0) {
-      for (const p of parts) (out.set(p, n), (n += p.length));
-      return { labels: out.subarray(0, n) };
+    let { parts } = best;
+    if (best.mayRepeat) {
+      // Several tags' lists (a product may be on two of them): one deduplicated list, this search only.
+      const seen = new Uint8Array(this.builtBound);
+      const out = new Int32Array(best.count);
+      let n = 0;
+      for (const p of parts)
+        for (let i = 0; i < p.length; i++) {
+          if (seen[p[i]] === 0) {
+            seen[p[i]] = 1;
+            out[n++] = p[i];
+          }
+        }
+      parts = [out.subarray(0, n)];
     }
-    const seen = new Uint8Array(Math.max(labelBound, this.builtBound));
-    const add = (l: number) => {
-      if (seen[l] === 0) {
-        seen[l] = 1;
-        out[n++] = l;
-      }
-    };
-    for (const p of parts) for (let i = 0; i < p.length; i++) add(p[i]);
-    for (const l of this.touched) if (l < labelBound) add(l);
-    return { labels: out.subarray(0, n) };
+    const touched = Int32Array.from([...this.touched].filter((l) => l < labelBound));
+    return new CandidateSet(parts, touched, this.mark);
   }
 
   private list(key: string): Int32Array {
@@ -107,6 +137,7 @@ export class AttributePostings {
     this.source = attrsByLabel;
     this.builtBound = labelBound;
     this.touched.clear();
+    this.mark = new Uint8Array(labelBound);
     this.lists.clear();
     const live: number[] = [];
     const grouped = new Map<string, number[]>();

@@ -130,16 +130,20 @@ export function planSearch(input: PlanInput): SearchPlan {
     const attrs = attrsByLabel[label];
     return attrs !== undefined && label !== excludeLabel && pred(attrs, idByLabel[label]);
   };
-  const candidates = input.postings?.candidates(filter, attrsByLabel, labelBound, liveCount)?.labels;
-  const candidateCount = candidates ? candidates.length : labelBound;
-  const candidateAt = candidates ? (i: number) => candidates[i] : (i: number) => i;
+  const candidates = input.postings?.candidates(filter, attrsByLabel, labelBound, liveCount);
+  const candidateCount = candidates ? candidates.size : labelBound;
+  const candidateAt = candidates ? (i: number) => candidates.at(i) : (i: number) => i; // -1: skip
+  const forEachCandidate = candidates
+    ? (fn: (label: number) => void) => candidates.forEach(fn)
+    : (fn: (label: number) => void) => {
+        for (let label = 0; label < labelBound; label++) fn(label);
+      };
   const matchingLabels = () => {
     const out: number[] = [];
-    for (let i = 0; i < candidateCount; i++) {
-      const label = candidateAt(i);
+    forEachCandidate((label) => {
       if (accept(label)) out.push(label);
-    }
-    return candidates ? Int32Array.from(out).sort() : Int32Array.from(out);
+    });
+    return Int32Array.from(out).sort();
   };
   const efFor = (selectivity: number) =>
     Math.max(k, Math.min(Math.max(cfg.maxFilteredEf, k), Math.ceil(baseEf / Math.pow(selectivity, cfg.filteredEfExponent))));
@@ -151,7 +155,7 @@ export function planSearch(input: PlanInput): SearchPlan {
     let hits = 0;
     for (let x = 0; x < candidateCount; x += step) {
       const label = candidateAt(Math.floor(x));
-      if (attrsByLabel[label] === undefined) continue;
+      if (label < 0 || attrsByLabel[label] === undefined) continue;
       seen++;
       if (accept(label)) hits++;
     }
@@ -163,11 +167,19 @@ export function planSearch(input: PlanInput): SearchPlan {
     }
   }
 
-  const labels = matchingLabels();
-  const matches = labels.length;
+  // Every candidate checked, in one pass: the matches are counted, and listed only as far as an
+  // exact plan could use them (no list of thousands for a filter that goes to HNSW).
+  const listCap = Math.max(cfg.exactScanMaxMatches, Math.ceil(cfg.exactScanMaxSelectivity * liveCount));
+  let listed: number[] | undefined = [];
+  let matches = 0;
+  forEachCandidate((label) => {
+    if (!accept(label)) return;
+    matches++;
+    if (listed && listed.push(label) > listCap) listed = undefined;
+  });
   const selectivity = liveCount > 0 ? matches / liveCount : 0;
-  if (matches <= cfg.exactScanMaxMatches || selectivity < cfg.exactScanMaxSelectivity) {
-    return { kind: "exact", matches, labels };
+  if (listed && (matches <= cfg.exactScanMaxMatches || selectivity < cfg.exactScanMaxSelectivity)) {
+    return { kind: "exact", matches, labels: Int32Array.from(listed).sort() };
   }
-  return { kind: "filtered-hnsw", matches, estimated: false, ef: efFor(selectivity), accept, matchingLabels: () => labels };
+  return { kind: "filtered-hnsw", matches, estimated: false, ef: efFor(selectivity), accept, matchingLabels };
 }
