@@ -145,9 +145,10 @@ export interface LiveCatalogsOptions {
   memoryBudgetBytes?: number;
   /**
    * Shops opened (snapshot read and checked, catch-up diff) at the same time; more wait their turn.
-   * Default: LIVE_CATALOGS_MAX_OPENING, else 2. Seven 2k-product shops opened at once blocked the
-   * event loop for 88–140 ms (every ready read, hash and query of seven opens ran in one turn); two
-   * at a time, 46–58 ms in the same wall time (`bench-http.ts budget`, docs/benchmarks.md).
+   * Default: LIVE_CATALOGS_MAX_OPENING, else 2. With seven 2k-product shops opening at once, an
+   * open shop's searches waited p99 38–56 ms (every ready read, hash and query of seven opens ran in
+   * the same turns); two at a time, 19–29 ms, for ~1.2× the time until all are open
+   * (`bench-http.ts budget`, docs/benchmarks.md).
    */
   maxConcurrentOpens?: number;
   /** Rows per query of a full diff (default FULL_DIFF_PAGE). */
