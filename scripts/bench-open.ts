@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { createPrismaClient } from "../app/db.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
 import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
+import { probeEventLoop } from "./lib/event-loop-probe";
 
 const { values } = parseArgs({
   options: {
@@ -34,29 +35,6 @@ if (!values["database-url"] || !values.dir) {
 const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
 const db = createPrismaClient(values["database-url"]);
 
-async function probe(work: () => Promise<void>): Promise<{ worstMs: number; over50: number[]; wallMs: number }> {
-  let last = performance.now();
-  let worst = 0;
-  const over50: number[] = [];
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const gap = now - last - 1;
-    if (gap > worst) worst = gap;
-    if (gap > 50) over50.push(Math.round(gap));
-    last = now;
-  }, 1);
-  await new Promise((r) => setTimeout(r, 20));
-  last = performance.now();
-  worst = 0;
-  over50.length = 0;
-  const t0 = performance.now();
-  await work();
-  const wallMs = performance.now() - t0;
-  await new Promise((r) => setTimeout(r, 5));
-  clearInterval(timer);
-  return { worstMs: worst, over50, wallMs };
-}
-
 try {
   await db.$connect();
   if (values.resave) {
@@ -67,12 +45,12 @@ try {
   for (let i = 0; i < Number(values.opens); i++) {
     const catalogs = new LiveCatalogs({ db, dataDir: values.dir, imageModelId: spec.id, imageDim: spec.dim });
     let size = 0;
-    const r = await probe(async () => {
+    const r = await probeEventLoop(async () => {
       size = (await catalogs.get(values.shop)).index.size;
     });
     console.log(
       `open ${i + 1}: ${size} products, wall ${r.wallMs.toFixed(0)} ms, longest block ${r.worstMs.toFixed(1)} ms, ` +
-        `blocks over 50 ms: ${r.over50.length ? r.over50.join(", ") : "none"}`,
+        `blocks over 50 ms: ${r.over.length ? r.over.join(", ") : "none"}`,
     );
     await catalogs.close();
     (globalThis as { gc?: () => void }).gc?.();
