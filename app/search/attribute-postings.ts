@@ -57,21 +57,24 @@ export class AttributePostings {
   private readonly touched = new Set<number>();
   /** 1 for the touched labels among those the lists hold (label < the bound they were built at). */
   private mark = new Uint8Array(0);
+  /** `touched` as the array every CandidateSet shares, made once per change, not once per search. */
+  private touchedList: Int32Array | undefined;
+  /** Bytes of the posting lists and their keys, counted when they are built. */
+  private listsBytes = 0;
 
   /** Number of rebuilds so far (for tests and diagnostics). */
   rebuilds = 0;
 
   /** Estimated bytes held (0 until the first filtered search builds the lists). */
   get bytes(): number {
-    let b = this.byPrice.byteLength + this.prices.byteLength + this.mark.byteLength + this.touched.size * 16;
-    for (const [key, list] of this.lists) b += list.byteLength + 64 + 2 * key.length;
-    return b;
+    return this.byPrice.byteLength + this.prices.byteLength + this.mark.byteLength + this.touched.size * 16 + this.listsBytes;
   }
 
   /** The label's attributes changed (added, updated or deleted) in the array the lists were built from. */
   touch(label: number): void {
     if (!this.source) return;
     this.touched.add(label);
+    this.touchedList = undefined;
     if (label < this.mark.length) this.mark[label] = 1;
   }
 
@@ -119,8 +122,8 @@ export class AttributePostings {
         }
       parts = [out.subarray(0, n)];
     }
-    const touched = Int32Array.from([...this.touched].filter((l) => l < labelBound));
-    return new CandidateSet(parts, touched, this.mark);
+    this.touchedList ??= Int32Array.from(this.touched);
+    return new CandidateSet(parts, this.touchedList, this.mark);
   }
 
   private list(key: string): Int32Array {
@@ -137,6 +140,7 @@ export class AttributePostings {
     this.source = attrsByLabel;
     this.builtBound = labelBound;
     this.touched.clear();
+    this.touchedList = undefined;
     this.mark = new Uint8Array(labelBound);
     this.lists.clear();
     const live: number[] = [];
@@ -155,7 +159,12 @@ export class AttributePostings {
       push(`v:${a.vendor}`, label);
       for (const t of new Set(a.tags)) push(`t:${t}`, label);
     }
-    for (const [key, labels] of grouped) this.lists.set(key, Int32Array.from(labels));
+    this.listsBytes = 0;
+    for (const [key, labels] of grouped) {
+      const list = Int32Array.from(labels);
+      this.lists.set(key, list);
+      this.listsBytes += list.byteLength + 64 + 2 * key.length;
+    }
     live.sort((x, y) => attrsByLabel[x]!.price - attrsByLabel[y]!.price);
     this.byPrice = Int32Array.from(live);
     this.prices = Float64Array.from(live, (l) => attrsByLabel[l]!.price);
