@@ -30,25 +30,14 @@
  * (runs before 2026-11-30 16:20 UTC counted those raw figures against the 100 ms threshold).
  */
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { parseProductNode, restProductToNode } from "../app/catalog/product-node";
-import { rowData } from "../app/catalog/product-repository.server";
 import { createPrismaClient } from "../app/db.server";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
-import { COLOR_DIM } from "../app/embedding/color-signature.server";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
-import { TEXT_DIM } from "../app/embedding/text-vector";
-import { toBytes } from "../app/embedding/vector-codec";
-import { CURRENT_IMAGE_SUFFIX, imageVectorKey, textVectorKey } from "../app/embedding/vector-versions";
-import { syntheticCatalog } from "../app/search/synthetic-catalog";
-import { SIDECAR_FILE } from "../app/storefront/catalog-sidecar.server";
-import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
 import { freePort, startProcess, type RunningProcess } from "./lib/app-processes";
-import { migrateDatabase } from "./setup";
+import { idOf, prepareSyntheticShop, restPayload } from "./lib/synthetic-shop";
 
 const SHOP = "soak-shop.myshopify.com";
 const SECRET = "soak-secret-0123456789";
@@ -71,81 +60,6 @@ const [mixSimilar, mixPhoto] = arg("mix", "80,15,5").split(",").map((x) => Numbe
 const dir = path.resolve(arg("dir", path.join(os.tmpdir(), "lookalike-soak")));
 const dbUrl = arg("database-url", `file:${path.join(dir, "soak.db")}`);
 const dataDir = path.join(dir, "data");
-const idOf = (i: number) => String(7_000_000_000 + i);
-const BASE_TIME = Date.parse("2026-01-01T00:00:00Z");
-
-/** A products/update payload in Shopify's REST shape. */
-function restPayload(i: number, opts: { price: string; updatedAt: string; title?: string }) {
-  const id = Number(idOf(i));
-  const types = ["Shirts", "Bags", "Mugs", "Watches", "Shoes", "Hats", "Lamps", "Chairs"];
-  return {
-    id,
-    admin_graphql_api_id: `gid://shopify/Product/${id}`,
-    title: opts.title ?? `Soak Product ${i}`,
-    handle: `soak-product-${i}`,
-    body_html: `<p>Product ${i} of the soak shop.</p>`,
-    product_type: types[i % types.length],
-    vendor: `Vendor ${i % 13}`,
-    tags: `Soak, Group ${i % 50}`,
-    status: "active",
-    updated_at: opts.updatedAt,
-    variants: [{ id: id * 10, price: opts.price, inventory_management: null, inventory_quantity: 0 }],
-    images: [{ id: id * 100, src: `https://cdn.shopify.com/s/files/1/0000/0001/products/soak-${i}.jpg` }],
-    image: { src: `https://cdn.shopify.com/s/files/1/0000/0001/products/soak-${i}.jpg` },
-  };
-}
-
-async function prepare(): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await migrateDatabase(dbUrl);
-  const db = createPrismaClient(dbUrl);
-  try {
-    // Prepared, and still current: rows of an older image recipe would be re-embedded by the
-    // worker's reconciler at start, and the soak would measure that storm instead of steady state.
-    const current = { shopDomain: SHOP, embedState: "embedded", vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } };
-    if ((await db.product.count({ where: current })) === n && existsSync(path.join(dataDir, "indexes", SHOP, SIDECAR_FILE))) {
-      console.log(`prepared shop found in ${dir} (${n} products)`);
-      return;
-    }
-    const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
-    const dims = { image: spec.dim, color: COLOR_DIM, text: TEXT_DIM };
-    console.log(`preparing ${n} products at ${dims.image}+${dims.color}+${dims.text} in ${dir} …`);
-    const t0 = performance.now();
-    const synthetic = syntheticCatalog({ n, dims, clusters: 100, noise: 1.2, seed: 7 });
-    await db.product.deleteMany({ where: { shopDomain: SHOP } });
-    await db.shop.upsert({ where: { domain: SHOP }, create: { domain: SHOP, catalogVersion: 1 }, update: { catalogVersion: 1, uninstalledAt: null } });
-    const now = new Date();
-    for (let i = 0; i < n; i += 500) {
-      await db.product.createMany({
-        data: synthetic.slice(i, i + 500).map((p, j) => {
-          const k = i + j;
-          const record = parseProductNode(restProductToNode(restPayload(k, { price: p.attrs.price.toFixed(2), updatedAt: new Date(BASE_TIME).toISOString() })));
-          return {
-            shopDomain: SHOP,
-            id: record.id,
-            ...rowData(record, "shopify"),
-            embedState: "embedded",
-            embeddedAt: now,
-            modelId: spec.id,
-            vectorTextHash: textVectorKey(record.textHash),
-            vectorImageHash: imageVectorKey(record.imageHash),
-            imageVector: new Uint8Array(toBytes(p.vectors.image!)),
-            colorVector: new Uint8Array(toBytes(p.vectors.color!)),
-            textVector: new Uint8Array(toBytes(p.vectors.text!)),
-          };
-        }),
-      });
-    }
-    console.log(`rows: ${((performance.now() - t0) / 1000).toFixed(1)} s; building and saving the index as a web process does …`);
-    const catalogs = new LiveCatalogs({ db, dataDir, imageModelId: spec.id, imageDim: spec.dim });
-    await catalogs.save(await catalogs.get(SHOP));
-    await catalogs.close();
-    console.log(`prepared in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  } finally {
-    await db.$disconnect();
-  }
-}
-
 // ---------------------------------------------------------------------------
 
 type Kind = "similar" | "photo" | "webhook";
@@ -426,6 +340,6 @@ async function run(): Promise<void> {
   }
 }
 
-await prepare();
+await prepareSyntheticShop({ shop: SHOP, n, dir, dbUrl, dataDir });
 if (!process.argv.includes("--prepare-only")) await run();
 process.exit(process.exitCode ?? 0);
