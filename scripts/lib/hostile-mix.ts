@@ -179,7 +179,9 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
       };
     };
 
-    log(`hostile mix: ${opts.n} products, normal load ${opts.rate} similar/s + a photo every 2 s; quiet phase ${opts.seconds} s …`);
+    log(`hostile mix: ${opts.n} products, normal load ${opts.rate} similar/s + a photo every 2 s; warm-up 5 s, then a quiet phase of ${opts.seconds} s …`);
+    // Warm-up (not measured): the photo model loads on the first photo search, caches fill.
+    await phase(5);
     const quiet = await phase(opts.seconds);
     const quietEnd = rssMB(webPid);
     const redisBefore = await redisUsedMB(redis.url);
