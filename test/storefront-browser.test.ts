@@ -13,9 +13,12 @@ import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningP
 import { generateCatalog } from "../scripts/lib/generated-catalog";
 import { createPrismaClient, type Db } from "../app/db.server";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
+import { saveShopSettings } from "../app/shops/shop-settings.server";
+import { DEFAULT_SETTINGS } from "../app/shops/shop-settings";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
 if (!HAS_CHROMIUM) console.warn(`[storefront browser test] SKIPPED: Chromium not found at ${CHROMIUM}`);
 const LUMA_DIR = path.resolve(ROOT, "../shared/datasets/luma-dev");
 const HAS_LUMA = existsSync(path.join(LUMA_DIR, "catalog.jsonl"));
@@ -74,6 +77,53 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
     await page.goto(`${app.baseUrl}/demo/products/${handle}`, { waitUntil: "networkidle" });
     return page;
   }
+
+  it("the merchant's settings reach the storefront: each block off and on, the number of results, an exclusion", async () => {
+    const save = async (patch: Record<string, unknown>) => {
+      const r = await saveShopSettings(client, null, shop, { ...structuredClone(DEFAULT_SETTINGS), ...patch });
+      expect(r.ok).toBe(true);
+    };
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP_UA });
+    const page = await ctx.newPage();
+    const state = async () => {
+      await page.goto(`${app.baseUrl}/demo/products/${handle}`, { waitUntil: "networkidle" });
+      await page.waitForFunction(() => document.querySelector("[data-lookalike-similar]")?.getAttribute("aria-busy") === "false", null, { timeout: 15_000 });
+      return page.evaluate(() => ({
+        similar: !(document.querySelector("[data-lookalike-similar]") as HTMLElement).hidden,
+        photo: !!(document.querySelector(".lookalike-photo-block") as HTMLElement | null)?.checkVisibility(),
+        launcher: !!(document.querySelector("[data-lookalike-launcher]") as HTMLElement | null)?.checkVisibility(),
+        titles: Array.from(document.querySelectorAll("[data-lookalike-similar] .lookalike__card:not(.lookalike__card--skeleton) .lookalike__title")).map((t) => t.textContent ?? ""),
+      }));
+    };
+    // Proxy answers may be cached 30 s by a browser; routing turns Chromium's HTTP cache off, so each look is a new visitor's.
+    await page.route("**/*", (r) => r.continue());
+    const look = state;
+    try {
+      await save({ blocks: { similar: false, photoSearch: false, launcher: false } });
+      await expect.poll(async () => { const s = await look(); return [s.similar, s.photo, s.launcher]; }, { timeout: 20_000 }).toEqual([false, false, false]);
+      await shot(page, "settings-all-off");
+      await save({ blocks: { similar: true, photoSearch: false, launcher: true } });
+      await expect.poll(async () => { const s = await look(); return [s.similar, s.photo, s.launcher]; }, { timeout: 20_000 }).toEqual([true, false, true]);
+      await save({ blocks: { similar: false, photoSearch: true, launcher: false } });
+      await expect.poll(async () => { const s = await look(); return [s.similar, s.photo, s.launcher]; }, { timeout: 20_000 }).toEqual([false, true, false]);
+
+      // Number of results and an exclusion: the block shows the shop's count, never the excluded type.
+      await save({ resultsCount: 3 });
+      await expect.poll(async () => (await look()).titles.length, { timeout: 20_000 }).toBe(3);
+      const shown = (await look()).titles;
+      const excludedType = (await client.product.findFirstOrThrow({ where: { shopDomain: shop, title: shown[0] } })).productType;
+      expect(excludedType).not.toBe("");
+      await save({ resultsCount: 5, excludedProductTypes: [excludedType] });
+      await expect.poll(async () => (await look()).titles.length, { timeout: 20_000 }).toBe(5);
+      const after = (await look()).titles;
+      const types = await client.product.findMany({ where: { shopDomain: shop, title: { in: after } }, select: { productType: true } });
+      expect(types.map((t) => t.productType)).not.toContain(excludedType);
+      await shot(page, "settings-5-excluded");
+    } finally {
+      await save({});
+      await ctx.close();
+    }
+  }, 240_000);
 
   it("shows similar products on the product page (desktop and phone), and counts the impression", async () => {
     for (const kind of ["desktop", "phone"] as const) {

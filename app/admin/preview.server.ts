@@ -10,9 +10,9 @@ import type { SearchHit } from "../search/shop-vector-index.server";
 import { readPhotoUpload } from "../storefront/photo-upload.server";
 import { ProxyError } from "../storefront/proxy-errors.server";
 import { localFeatureSource } from "../storefront/local-feature-source.server";
-import { DEFAULT_PHOTO_SEARCH, photoSearch } from "../storefront/storefront-search.server";
+import { DEFAULT_PHOTO_SEARCH, photoSearchExplained } from "../storefront/storefront-search.server";
 import type { LiveCatalog } from "../storefront/live-catalogs.server";
-import { rankSimilar } from "../storefront/ranking-rules.server";
+import { rankSimilar, withSettings } from "../storefront/ranking-rules.server";
 import type { AdminDeps } from "./admin-deps.server";
 import { within } from "./admin-deps.server";
 import { PRODUCT_VIEW_SELECT, toAdminProduct, type AdminProduct } from "./product-view.server";
@@ -51,6 +51,18 @@ export function matchReason(hit: Pick<SearchHit, "contributions">): MatchReason 
   if (sum <= 0) return { image: 0, color: 0, text: 0 };
   const r = (x: number) => Math.round((x / sum) * 100) / 100;
   return { image: r(parts.image), color: r(parts.color), text: r(parts.text) };
+}
+
+/**
+ * A photo-search hit as the admin shows it, on the scale of similar products: the score is the
+ * photo's own similarity to the product (its first-pass score, 0–1), and the shares are of the
+ * channels a photo has (photo shape, colours) — never text, which a photo has none of (the
+ * ranking's feedback term, attributed to text, orders results but is not a likeness).
+ */
+export function photoMatch(first: Pick<SearchHit, "score" | "contributions"> | undefined): { score: number; why: MatchReason } {
+  if (!first) return { score: 0, why: { image: 0, color: 0, text: 0 } };
+  const score = Math.round(Math.min(1, Math.max(0, first.score)) * 1000) / 1000;
+  return { score, why: matchReason({ contributions: { ...first.contributions, text: 0 } }) };
 }
 
 async function productViews(deps: AdminDeps, shop: string, ids: string[]): Promise<Map<string, AdminProduct>> {
@@ -148,12 +160,16 @@ async function photoPreview(request: Request, deps: AdminDeps, shop: string): Pr
     const image = await readPhotoUpload(request, embedder.spec);
     const catalog = await within(deps.catalog(shop), 10_000);
     if (!catalog) return { ok: false, error: "The search index is still loading; try again in a moment." };
-    const hits = await photoSearch(catalog, embedder, image, PREVIEW_K, {}, DEFAULT_PHOTO_SEARCH, localFeatureSource(deps.db, shop));
+    // As the storefront's photo search: the shop's number of results and its exclusions.
+    const limit = catalog.settings?.resultsCount ?? PREVIEW_K;
+    const filter = catalog.settings ? withSettings({}, catalog.settings) : {};
+    if (!filter) return { ok: true, intent: "photo", results: [] };
+    const { hits, firstPass } = await photoSearchExplained(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(deps.db, shop));
     const views = await productViews(deps, shop, hits.map((h) => h.id));
     return {
       ok: true,
       intent: "photo",
-      results: hits.flatMap((h) => (views.get(h.id) ? [{ ...views.get(h.id)!, score: Math.round(h.score * 1000) / 1000, why: matchReason(h), rule: null }] : [])),
+      results: hits.flatMap((h) => (views.get(h.id) ? [{ ...views.get(h.id)!, ...photoMatch(firstPass.get(h.id)), rule: null }] : [])),
     };
   } catch (err) {
     if (err instanceof ProxyError) return { ok: false, error: err.message };

@@ -5,11 +5,15 @@ import { loadShopSettings, saveShopSettings } from "../shops/shop-settings.serve
 import type { AdminDeps } from "./admin-deps.server";
 import { within } from "./admin-deps.server";
 import { PRODUCT_VIEW_SELECT, toAdminProduct, type AdminProduct } from "./product-view.server";
+import type { ProductAttributes } from "../search/filters";
 import { cosinesFrom, type ChannelCosines } from "./weights-preview";
 
 export interface WeightsPreview {
   sample: AdminProduct;
-  candidates: (AdminProduct & { cos: ChannelCosines })[];
+  /** The sample's price, for the price band. */
+  samplePrice: number | undefined;
+  /** Nearest products, unfiltered: the page applies the form's exclusions and number of results. */
+  candidates: (AdminProduct & { cos: ChannelCosines; attrs: ProductAttributes })[];
 }
 
 export interface SettingsData {
@@ -18,7 +22,8 @@ export interface SettingsData {
   preview: WeightsPreview | null;
 }
 
-const CANDIDATES = 40;
+/** Enough for the largest number of results (24) after exclusions in most shops. */
+const CANDIDATES = 80;
 
 export async function settingsLoader({ request }: Pick<LoaderFunctionArgs, "request">, deps: AdminDeps): Promise<SettingsData> {
   const { session } = await deps.authenticate(request);
@@ -48,7 +53,12 @@ async function weightsPreview(deps: AdminDeps, shop: string, wanted: string | nu
   if (!sample) return null;
   return {
     sample,
-    candidates: hits.flatMap((h) => (views.get(h.id) ? [{ ...views.get(h.id)!, cos: cosinesFrom(h.contributions, weights) }] : [])),
+    samplePrice: catalog.index.attributes(sampleId)?.price,
+    candidates: hits.flatMap((h) => {
+      const view = views.get(h.id);
+      const attrs = catalog.index.attributes(h.id);
+      return view && attrs ? [{ ...view, cos: cosinesFrom(h.contributions, weights), attrs }] : [];
+    }),
   };
 }
 

@@ -3,7 +3,9 @@
  * in the browser as the merchant moves the sliders. Contributions from the index are w·cos for
  * the index's own weights, so cos = contribution / w.
  */
-import type { ChannelWeightSettings } from "../shops/shop-settings";
+import { compileFilter, type ProductAttributes } from "../search/filters";
+import { withSettings } from "../shops/settings-filter";
+import type { ChannelWeightSettings, ShopSettings } from "../shops/shop-settings";
 
 export interface ChannelCosines {
   image: number | null;
@@ -28,4 +30,20 @@ export function rerank<T extends { id: string; cos: ChannelCosines }>(candidates
     .map((c) => ({ ...c, score: blendedScore(c.cos, weights) }))
     .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
     .slice(0, k);
+}
+
+/**
+ * The Settings page's preview with the form's settings as the storefront applies them: the
+ * exclusions (product types, tags, out of stock, price band around the sample's price), the
+ * weights, and the number of results.
+ */
+export function previewRanking<T extends { id: string; cos: ChannelCosines; attrs: ProductAttributes }>(
+  candidates: T[],
+  settings: ShopSettings,
+  samplePrice: number | undefined,
+): (T & { score: number })[] {
+  const filter = withSettings({}, settings, samplePrice);
+  if (!filter) return [];
+  const pass = compileFilter(filter);
+  return rerank(candidates.filter((c) => pass(c.attrs, c.id)), settings.weights, settings.resultsCount);
 }

@@ -6,7 +6,7 @@ import { Banner, BlockStack, Card, Checkbox, FormLayout, InlineGrid, InlineStack
 import { adminDeps } from "../admin/admin-deps.server";
 import { settingsAction, settingsLoader, type SettingsActionResult } from "../admin/settings.server";
 import { AdminErrorBoundary, CHANNEL_COLORS, ProductThumb, useToast } from "../admin/ui";
-import { rerank } from "../admin/weights-preview";
+import { previewRanking } from "../admin/weights-preview";
 import type { ShopSettings } from "../shops/shop-settings";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => json(await settingsLoader({ request }, await adminDeps()));
@@ -45,7 +45,9 @@ export default function Settings() {
   const save = () => fetcher.submit(current as never, { method: "post", encType: "application/json" });
   const setWeight = (c: "image" | "color" | "text", v: number) => setS((x) => ({ ...x, weights: { ...x.weights, [c]: Math.round(v * 100) / 100 } }));
 
-  const ranked = useMemo(() => (preview ? rerank(preview.candidates, s.weights, 6) : []), [preview, s.weights]);
+  const currentKey = JSON.stringify(current);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const ranked = useMemo(() => (preview ? previewRanking(preview.candidates, current, preview.samplePrice ?? undefined) : []), [preview, currentKey]);
   const bandOptions = PRICE_BANDS.some((b) => Number(b.value) === s.priceBand) ? PRICE_BANDS : [...PRICE_BANDS, { label: `Within ±${Math.round(s.priceBand * 100)}%`, value: String(s.priceBand) }];
 
   return (
@@ -103,7 +105,7 @@ export default function Settings() {
                 <BlockStack gap="200">
                   <InlineStack gap="200" blockAlign="center">
                     <ProductThumb src={preview.sample.image} title={preview.sample.title} />
-                    <Text as="p" variant="bodySm" tone="subdued">Similar to <strong>{preview.sample.title}</strong> with these weights:</Text>
+                    <Text as="p" variant="bodySm" tone="subdued">Similar to <strong>{preview.sample.title}</strong> with these settings ({ranked.length} of {s.resultsCount}):</Text>
                   </InlineStack>
                   <div data-testid="weights-preview">
                     <InlineGrid columns={{ xs: 3, md: 6 }} gap="200">

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { config } from "../config.server";
 import { db } from "../db.server";
+import { DEMO_SHOP_NAME } from "../demo/demo-shop-name";
 import { requireDemo } from "../demo/demo-guard.server";
 import { cardFromRow } from "../storefront/product-card";
 import { renderProductPage } from "../storefront-preview/render-product-page.server";
@@ -15,7 +16,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const card = cardFromRow(row);
   const noBlocks = url.searchParams.get("blocks") === "none";
   const html = await renderProductPage({
-    shopName: "Lookalike Demo Store",
+    shopName: DEMO_SHOP_NAME,
     product: {
       id: row.id,
       handle: row.handle,

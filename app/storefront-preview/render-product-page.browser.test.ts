@@ -17,6 +17,8 @@ import { renderProductPage } from "./render-product-page.server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
+// In CI (CI=1) or with REQUIRE_BROWSER=1 a missing Chromium fails the run instead of skipping it.
+if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
 if (!HAS_CHROMIUM) {
   console.warn(`[storefront browser test] SKIPPED: Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`);
 }
@@ -153,11 +155,12 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
           const img = await productImage(handle, Math.min(1200, Number(url.searchParams.get("width")) || 800));
           return img ? send(200, "image/jpeg", img) : send(404, "text/plain", "not found");
         }
+        if (url.pathname === `${PROXY}/config`) return json(200, { blocks: { similar: true, photoSearch: true, launcher: true }, resultsCount: 8 });
         if (url.pathname === `${PROXY}/similar`) {
           rec.similar.push(url.searchParams);
           const id = (url.searchParams.get("product_id") ?? "").replace(/\D/g, "");
           if (id === "9999") return json(200, { products: [] });
-          const limit = Number(url.searchParams.get("limit") ?? 10);
+          const limit = Number(url.searchParams.get("limit") ?? 8);
           const list = filterByPrice(CATALOG.filter((c) => c.id !== id), url.searchParams).slice(0, limit);
           return json(200, { products: list.map((c, i) => toContract(c, 0.95 - i * 0.03)) });
         }
@@ -209,6 +212,12 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     );
   }
 
+  /** Scrolls to where the launcher covers nothing (it steps aside over cards and the photo block). */
+  async function showLauncher(page: Page) {
+    await page.evaluate(() => document.querySelector(".lookalike-photo-block")?.scrollIntoView({ block: "start" }));
+    await page.locator(".lookalike-launcher__button").waitFor({ state: "visible" });
+  }
+
   async function imagesLoaded(page: Page) {
     await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete), null, { timeout: 10_000 }).catch(() => {});
   }
@@ -221,9 +230,9 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     await page.goto(`${origin}/demo/products/${MAIN.handle}`);
 
     // Similar products
-    await waitForCards(page, ".lookalike-similar", 4);
+    await waitForCards(page, ".lookalike-similar", 8);
     const cards = page.locator(".lookalike-similar .lookalike__card");
-    expect(await cards.count()).toBe(4);
+    expect(await cards.count()).toBe(8); // the shop's number of results (the proxy's default), not the block's own
     const first = cards.first();
     expect(await first.locator(".lookalike__title").textContent()).toBe("Linen Tote — Olive");
     expect(await first.locator(".lookalike__price").textContent()).toBe("€48.00");
@@ -233,7 +242,7 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     expect(await img.getAttribute("sizes")).toBeTruthy();
     expect(await img.getAttribute("width")).toBeTruthy();
     expect(rec.similar[0].get("product_id")).toBe(MAIN.id);
-    expect(rec.similar[0].get("limit")).toBe("4");
+    expect(rec.similar[0].has("limit")).toBe(false); // the shop's "Number of results" applies
 
     // Impression beacon once the block is visible
     await page.locator(".lookalike-similar").scrollIntoViewIfNeeded();
@@ -351,6 +360,7 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     await imagesLoaded(page);
     await page.screenshot({ path: path.join(ARTIFACTS, "storefront-phone.png"), fullPage: true });
 
+    await showLauncher(page);
     await page.locator(".lookalike-launcher__button").tap();
     const dialog = page.locator('.lookalike-modal [role="dialog"]');
     await dialog.waitFor({ state: "visible" });
@@ -368,8 +378,109 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     // French storefront
     await page.goto(`${origin}/demo/products/${MAIN.handle}?locale=fr`);
     await waitForCards(page, ".lookalike-similar", 4);
-    expect(await page.locator(".lookalike__heading").textContent()).toBe("Vous aimerez aussi");
+    expect(await page.locator(".lookalike__heading").textContent()).toBe("Produits similaires");
     expect(await page.locator(".lookalike-similar .lookalike__price").first().textContent()).toMatch(/48,00\s€/);
     await context.close();
   });
+
+  for (const [width, height] of [[390, 844], [360, 740]] as const) {
+    it(`phone ${width}×${height}: no sideways overflow, the panel's Close is tappable, the launcher covers no card`, async () => {
+      const context = await browser.newContext({
+        viewport: { width, height },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+        userAgent: "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
+      });
+      const page = await context.newPage();
+      const name = (s: string) => path.join(ARTIFACTS, `storefront-phone-${width}-${s}.png`);
+      const noOverflow = async (where: string) => {
+        const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth, x: window.scrollX }));
+        expect(m.scroll, `${where}: page ${m.scroll}px wide in a ${width}px viewport`).toBeLessThanOrEqual(width);
+        expect(m.inner, `${where}: layout viewport`).toBe(width);
+        expect(m.x, `${where}: page shifted sideways`).toBe(0);
+      };
+      const closeTappable = async (where: string) => {
+        const r = await page.evaluate(() => {
+          const b = document.querySelector(".lookalike-modal__close") as HTMLElement;
+          const box = b.getBoundingClientRect();
+          const x = box.left + box.width / 2;
+          const y = box.top + box.height / 2;
+          const hit = document.elementFromPoint(x, y);
+          return { box: { left: box.left, right: box.right, top: box.top, bottom: box.bottom }, hit: !!hit && b.contains(hit), w: innerWidth, h: innerHeight };
+        });
+        expect(r.box.left, where).toBeGreaterThanOrEqual(0);
+        expect(r.box.right, where).toBeLessThanOrEqual(r.w);
+        expect(r.box.top, where).toBeGreaterThanOrEqual(0);
+        expect(r.box.bottom, where).toBeLessThanOrEqual(r.h);
+        expect(r.hit, `${where}: elementFromPoint at the Close button's centre`).toBe(true);
+      };
+      const launcherCovers = () =>
+        page.evaluate(() => {
+          const l = document.querySelector(".lookalike-launcher__button") as HTMLElement | null;
+          if (!l || !l.checkVisibility({ visibilityProperty: true, opacityProperty: true })) return [];
+          const b = l.getBoundingClientRect();
+          return Array.from(document.querySelectorAll(".lookalike-similar .lookalike__card, .lookalike-photo-block"))
+            .filter((n) => {
+              const r = n.getBoundingClientRect();
+              return r.width > 0 && r.left < b.right && r.right > b.left && r.top < b.bottom && r.bottom > b.top;
+            })
+            .map((n) => n.textContent?.trim().slice(0, 40));
+        });
+
+      await page.goto(`${origin}/demo/products/${MAIN.handle}`);
+      await waitForCards(page, ".lookalike-similar", 4);
+      await imagesLoaded(page);
+      await noOverflow("product page");
+      // The launcher covers no card wherever the shopper scrolls: each card brought to the bottom
+      // edge (where the button sits), to the middle, and the page's end.
+      await page.locator("[data-lookalike-launcher]:not([hidden])").waitFor({ state: "attached" }); // the shop has it on
+      const n = await page.locator(".lookalike-similar .lookalike__card").count();
+      for (let i = 0; i < n; i++) {
+        for (const block of ["end", "center"] as const) {
+          await page.evaluate(([k, b]) => document.querySelectorAll(".lookalike-similar .lookalike__card")[k as number].scrollIntoView({ block: b as ScrollLogicalPosition, inline: "nearest" }), [i, block] as const);
+          await page.waitForTimeout(350); // the launcher's fade
+          expect(await launcherCovers(), `card ${i} scrolled to ${block}`).toEqual([]);
+        }
+      }
+      await page.evaluate(() => document.querySelector(".lookalike-similar .lookalike__grid")!.scrollTo({ left: 0 }));
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await page.waitForTimeout(300);
+      expect(await launcherCovers(), "page end").toEqual([]);
+      await page.screenshot({ path: name("end") });
+      await noOverflow("after scrolling");
+
+      // The photo panel: empty, with results, after "More like this".
+      await showLauncher(page);
+      await page.locator(".lookalike-launcher__button").tap();
+      await page.locator('.lookalike-modal [role="dialog"]').waitFor({ state: "visible" });
+      await page.waitForTimeout(350);
+      await page.screenshot({ path: name("panel-empty") });
+      await noOverflow("empty panel");
+      await closeTappable("empty panel");
+      await page.locator(".lookalike-modal input[type=file]:not([capture])").setInputFiles({ name: "photo.jpg", mimeType: "image/jpeg", buffer: await photo(900, 1200) });
+      await waitForCards(page, ".lookalike-modal", 4);
+      await imagesLoaded(page);
+      await page.screenshot({ path: name("panel-results") });
+      await noOverflow("results");
+      await closeTappable("results");
+      const cropped = await page.evaluate(() =>
+        Array.from(document.querySelectorAll(".lookalike-modal .lookalike__card"))
+          .map((c) => c.getBoundingClientRect())
+          .filter((r) => r.left < 0 || r.right > innerWidth).length,
+      );
+      expect(cropped, "result cards cut off at the sides").toBe(0);
+      await page.locator(".lookalike-modal .lookalike__more").nth(1).tap();
+      await page.waitForFunction(() => !!document.querySelector(".lookalike-results__back:not([hidden])"));
+      await waitForCards(page, ".lookalike-modal", 4);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: name("panel-more") });
+      await noOverflow("after More like this");
+      await closeTappable("after More like this");
+      await page.locator(".lookalike-modal__close").tap();
+      await page.locator('.lookalike-modal [role="dialog"]').waitFor({ state: "hidden" });
+      await noOverflow("after closing the panel");
+      await context.close();
+    });
+  }
 });

@@ -316,8 +316,9 @@ img{max-width:100%;height:auto}
 @media (max-width:989px){.product{gap:2.5rem}.product__title{font-size:2rem}}
 @media (max-width:749px){
 .page-width{padding:0 1rem}
-.header-inner{grid-template-columns:auto 1fr auto;min-height:3.75rem}
-.header-nav{display:none}.logo{font-size:1.3rem;justify-self:center}
+.header-inner{grid-template-columns:auto minmax(0,1fr) auto;min-height:3.75rem;gap:.25rem}
+.header-nav{display:none}.logo{font-size:1.3rem;justify-self:center;min-width:0;max-width:100%;overflow:hidden;text-overflow:ellipsis}
+.header-icons{gap:0}.header-icons .icon-btn--account{display:none}
 .menu-btn{display:grid!important}
 .product{grid-template-columns:1fr;gap:1.5rem}
 .product__media{border-radius:10px;margin:0 -1rem;border-radius:0}
@@ -439,7 +440,7 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
     <a class="logo" href="/">${e(opts.shopName)}</a>
     <div class="header-icons">
       <a class="icon-btn" href="/search" aria-label="${e(T.search)}">${ICONS.search}</a>
-      <a class="icon-btn" href="/account" aria-label="${e(T.account)}">${ICONS.account}</a>
+      <a class="icon-btn icon-btn--account" href="/account" aria-label="${e(T.account)}">${ICONS.account}</a>
       <a class="icon-btn" href="/cart" aria-label="${e(T.cart)}">${ICONS.cart}</a>
     </div>
   </div>

@@ -47,10 +47,10 @@ describe("renderProductPage", () => {
     expect(only).not.toContain("data-lookalike-photo-open");
   });
 
-  it("carries product id, limit and proxy path on the similar block", async () => {
+  it("carries product id, no limit of its own (the shop's applies) and proxy path on the similar block", async () => {
     const html = await renderProductPage(base);
     expect(attr(html, "data-lookalike-similar", "data-product-id")).toBe("7001");
-    expect(attr(html, "data-lookalike-similar", "data-limit")).toBe("4");
+    expect(attr(html, "data-lookalike-similar", "data-limit")).toBe(""); // blank: the shop's "Number of results" applies
     expect(attr(html, "data-lookalike-similar", "data-proxy-path")).toBe("/apps/lookalike");
     expect(attr(html, "data-lookalike-similar", "data-currency")).toBe("EUR");
     // skeleton reserves one card per requested product
@@ -62,7 +62,7 @@ describe("renderProductPage", () => {
     const html = await renderProductPage({
       ...base,
       proxyPath: "/apps/visual",
-      blockSettings: { similar: { limit: 8, columns_desktop: 3, image_ratio: "portrait", heading: "Complete the look" } },
+      blockSettings: { similar: { results_count: 8, columns_desktop: 3, image_ratio: "portrait", heading: "Complete the look" } },
     });
     expect(attr(html, "data-lookalike-similar", "data-proxy-path")).toBe("/apps/visual");
     expect(attr(html, "data-lookalike-similar", "data-limit")).toBe("8");
@@ -76,11 +76,11 @@ describe("renderProductPage", () => {
     const fr = await renderProductPage({ ...base, locale: "fr" });
     expect(en).toContain('<html lang="en">');
     expect(fr).toContain('<html lang="fr">');
-    expect(en).toContain("You may also like");
-    expect(fr).toContain("Vous aimerez aussi");
+    expect(en).toContain(">Similar products</h2>");
+    expect(fr).toContain(">Produits similaires</h2>");
     expect(en).toContain("Search by photo");
     expect(fr).toContain("Rechercher par photo");
-    expect(fr).not.toContain("You may also like");
+    expect(fr).not.toContain("Similar products");
     expect(en).not.toContain("translation missing");
     expect(fr).not.toContain("translation missing");
     // JS strings are a valid JSON data block, localised

@@ -20,6 +20,7 @@ import { clientIp, RateLimits } from "./rate-limits.server";
 import { localFeatureSource } from "./local-feature-source.server";
 import { DEFAULT_PHOTO_SEARCH, photoSearch, toCards } from "./storefront-search.server";
 import { textSearch } from "./text-search.server";
+import { storefrontConfig } from "../shops/storefront-config";
 
 async function handled(run: () => Promise<Response>): Promise<Response> {
   try {
@@ -124,7 +125,8 @@ export async function similarRaw(url: string, forwardedFor?: string | null): Pro
       mark(); // search
       const cards = toCards(catalog, hits, pathPrefix);
       mark(); // hydrate
-      body = Buffer.from(JSON.stringify({ products: cards }));
+      // `enabled`: the merchant's "Similar products" switch; the block hides itself when it is off.
+      body = Buffer.from(JSON.stringify({ products: cards, enabled: catalog.settings.blocks.similar }));
       mark(); // json
       if (key) rc.set(key, body);
     }
@@ -215,5 +217,14 @@ export function textSearchHandler(request: Request): Promise<Response> {
     const { embedder, textEmbedder } = webServices();
     const hits = await textSearch(catalog, { text: await textEmbedder, imageModelId: (await embedder).modelId }, q, limit, filter);
     return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
+  });
+}
+
+/** GET /proxy/config — the shop's storefront switches and number of results, for the theme blocks. */
+export function configHandler(request: Request): Promise<Response> {
+  return handled(async () => {
+    const { shop } = await authenticateProxy(request);
+    const catalog = await installedCatalog(shop);
+    return jsonResponse(storefrontConfig(catalog.settings), 200, { "Cache-Control": "private, max-age=30" });
   });
 }

@@ -7,9 +7,11 @@
  */
 import { compileFilter, type ProductFilter } from "../search/filters";
 import type { SearchHit } from "../search/shop-vector-index.server";
-import type { ShopSettings } from "../shops/shop-settings";
+import { withSettings } from "../shops/settings-filter";
 import type { LiveCard, LiveCatalog } from "./live-catalogs.server";
 import { ProxyError } from "./proxy-errors.server";
+
+export { withSettings };
 
 /** Added to the score of available products before the final ordering. */
 export const IN_STOCK_BOOST = 0.03;
@@ -29,33 +31,6 @@ export function rulesFromRows(rows: { productId: string; targetId: string; kind:
     if (!e) out.set(r.productId, (e = { pins: [], excludes: new Set() }));
     if (r.kind === "pin") e.pins.push(r.targetId);
     else if (r.kind === "exclude") e.excludes.add(r.targetId);
-  }
-  return out;
-}
-
-/**
- * The request's filter AND the shop's settings. Returns null when they contradict each other
- * (e.g. `available=false` in a shop that hides out-of-stock products): nothing can match.
- */
-export function withSettings(filter: ProductFilter, settings: ShopSettings, productPrice?: number): ProductFilter | null {
-  const out: ProductFilter = { ...filter };
-  if (settings.hideOutOfStock) {
-    if (filter.available === false) return null;
-    out.available = true;
-  }
-  if (settings.excludedProductTypes.length) out.excludeProductTypes = [...(filter.excludeProductTypes ?? []), ...settings.excludedProductTypes];
-  if (settings.excludedTags.length) out.excludeTags = [...(filter.excludeTags ?? []), ...settings.excludedTags];
-  if (settings.priceBand > 0 && productPrice !== undefined && productPrice > 0) {
-    const lo = productPrice * Math.max(0, 1 - settings.priceBand);
-    const hi = productPrice * (1 + settings.priceBand);
-    if (out.minPrice === undefined || lo > out.minPrice) {
-      out.minPrice = lo;
-      out.minPriceExclusive = false;
-    }
-    if (out.maxPrice === undefined || hi < out.maxPrice) {
-      out.maxPrice = hi;
-      out.maxPriceExclusive = false;
-    }
   }
   return out;
 }

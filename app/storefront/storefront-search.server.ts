@@ -305,11 +305,29 @@ export async function photoSearch(
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
   local?: LocalFeatureSource,
 ): Promise<SearchHit[]> {
+  return (await photoSearchExplained(catalog, embedder, image, limit, filter, config, local)).hits;
+}
+
+/**
+ * photoSearch, and each product's first-pass hit: its score is the photo's own similarity
+ * (Σ p_c·cos_c over the photo's channels, before the local gain and the feedback term) — what
+ * the admin shows as "score", on the same 0–1 scale as similar products.
+ */
+export async function photoSearchExplained(
+  catalog: LiveCatalog,
+  embedder: ImageEmbedder,
+  image: PreparedImage,
+  limit: number,
+  filter: ProductFilter,
+  config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
+  local?: LocalFeatureSource,
+): Promise<{ hits: SearchHit[]; firstPass: Map<string, SearchHit> }> {
   const embedded = await embedder.embedWithLocal(viewImages(image, config.views));
   const views = embedded.map((e) => e.vector);
   // A shopper's photo has no text: only the image channels take part in the query itself.
   let first = photoFirstPass(catalog, { image: meanOf(views), color: image.color, views }, limit, filter, config);
+  const firstPass = new Map(first.map((h) => [h.id, h]));
   const queryLocal = embedded[0].local;
   if (local && queryLocal) first = await rerankHeadByLocal(first, queryLocal, local, config.local, config.feedback.keepHead || config.local.head);
-  return finishPhotoRanking(catalog.index, first, limit, filter, config);
+  return { hits: finishPhotoRanking(catalog.index, first, limit, filter, config), firstPass };
 }

@@ -8,7 +8,7 @@
   var QUALITY = 0.85;
   var WIDTHS = [180, 270, 360, 540];
   var S = {}; // strings
-  var st = { proxy: '', limit: 12, locale: undefined, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false };
+  var st = { proxy: '', limit: 0, locale: undefined, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false };
   var ui = null;
 
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -266,7 +266,8 @@
   function openDialog(trigger) {
     var d = trigger.dataset;
     st.proxy = (d.proxyPath || '').replace(/\/$/, '');
-    st.limit = Math.max(1, Math.min(50, parseInt(d.limit, 10) || 12));
+    var set = parseInt(d.limit, 10);
+    st.limit = set > 0 ? Math.min(50, set) : 0; // 0: the shop's "Number of results"
     st.locale = d.locale || document.documentElement.lang || undefined;
     if (!ui) {
       try { S = JSON.parse($('[data-lookalike-photo-strings]').textContent); } catch (e) { S = {}; }
@@ -377,10 +378,10 @@
     if (kind === 'photo') {
       var fd = new FormData();
       fd.append('image', st.blob, 'photo.jpg');
-      req = fetch(st.proxy + '/visual-search?limit=' + st.limit + q, { method: 'POST', body: fd, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: ctrl && ctrl.signal });
+      req = fetch(st.proxy + '/visual-search?' + lim() + q, { method: 'POST', body: fd, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: ctrl && ctrl.signal });
       if (!st.sent) { st.sent = true; beacon({ type: 'photo_search' }); }
     } else {
-      req = fetch(st.proxy + '/similar?product_id=' + encodeURIComponent(st.source.id) + '&limit=' + st.limit + q, { credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: ctrl && ctrl.signal });
+      req = fetch(st.proxy + '/similar?product_id=' + encodeURIComponent(st.source.id) + '&' + lim() + q, { credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: ctrl && ctrl.signal });
     }
     loading(kind);
     req.then(function (r) {
@@ -397,6 +398,8 @@
     });
   }
 
+  function lim() { return st.limit ? 'limit=' + st.limit : ''; }
+
   function setStatus(t) {
     ui.status.textContent = t || '';
   }
@@ -407,7 +410,7 @@
     setStatus(S.searching);
     heading(kind, null);
     var frag = document.createDocumentFragment();
-    for (var i = 0; i < Math.min(st.limit, 8); i++) {
+    for (var i = 0; i < Math.min(st.limit || 4, 8); i++) {
       var li = el('li', 'lookalike__card lookalike__card--skeleton');
       li.setAttribute('aria-hidden', 'true');
       li.appendChild(el('span', 'lookalike__media'));
@@ -476,7 +479,8 @@
       st.mode = 'similar';
       st.source = { id: String(p.id), title: p.title || '' };
       search('similar');
-      ui.rhead.scrollIntoView && ui.rhead.scrollIntoView({ block: 'nearest' });
+      // Scroll the panel, never the page behind it (scrollIntoView would move every scrolling ancestor).
+      ui.panel.scrollTop = 0;
       ui.back.focus();
     });
     li.appendChild(more);
@@ -492,6 +496,55 @@
     ui.retry.hidden = !canRetry;
     setStatus(text);
   }
+
+  /* ---------- the shop's switches, and the launcher stepping aside ---------- */
+
+  // The photo block and the launcher render hidden; the app proxy's /config says whether the
+  // merchant has them on (Lookalike › Settings › Storefront blocks).
+  function reveal() {
+    var nodes = document.querySelectorAll('[data-lookalike-photo-block][hidden], [data-lookalike-launcher][hidden]');
+    if (!nodes.length) return;
+    var opener = nodes[0].querySelector('[data-lookalike-photo-open]');
+    var proxy = opener && (opener.dataset.proxyPath || '').replace(/\/$/, '');
+    if (!proxy) return;
+    fetch(proxy + '/config', { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) {
+        var b = (c && c.blocks) || {};
+        Array.prototype.forEach.call(nodes, function (n) {
+          if (b[n.hasAttribute('data-lookalike-launcher') ? 'launcher' : 'photoSearch'] === true) n.hidden = false;
+        });
+        tuck();
+      }, function () { /* no answer: stay hidden, the search could not run either */ });
+  }
+
+  // The floating button never covers a product card or the photo block: over one, it steps aside.
+  var tuckQueued = false;
+  function tuck() {
+    tuckQueued = false;
+    var l = $('[data-lookalike-launcher]');
+    if (!l || l.hidden) return;
+    var b = l.getBoundingClientRect();
+    var pad = 8;
+    var over = Array.prototype.some.call(document.querySelectorAll('.lookalike__card, .lookalike-photo-block'), function (n) {
+      if (n.closest('.lookalike-modal')) return false;
+      var r = n.getBoundingClientRect();
+      return r.width > 0 && r.left < b.right + pad && r.right > b.left - pad && r.top < b.bottom + pad && r.bottom > b.top - pad;
+    });
+    l.classList.toggle('lookalike-launcher--tucked', over);
+  }
+  function queueTuck() {
+    if (tuckQueued) return;
+    tuckQueued = true;
+    requestAnimationFrame(tuck);
+  }
+  document.addEventListener('scroll', queueTuck, { capture: true, passive: true });
+  window.addEventListener('resize', queueTuck);
+  if ('MutationObserver' in window && document.body) {
+    new MutationObserver(queueTuck).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['hidden'] });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', reveal);
+  else reveal();
 
   document.addEventListener('click', function (e) {
     var t = e.target.closest && e.target.closest('[data-lookalike-photo-open]');

@@ -92,7 +92,9 @@
     var d = root.dataset;
     var proxy = (d.proxyPath || '').replace(/\/$/, '');
     var productId = d.productId;
-    var limit = Math.max(1, Math.min(50, parseInt(d.limit, 10) || 4));
+    // No number in the theme editor: the shop's "Number of results" (the proxy's default) applies.
+    var set = parseInt(d.limit, 10);
+    var limit = set > 0 ? Math.min(50, set) : 0;
     var grid = root.querySelector('[data-lookalike-grid]');
     var strings = { viewProduct: '{title}' };
     try {
@@ -115,7 +117,7 @@
 
     var ctrl = 'AbortController' in window ? new AbortController() : null;
     var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 10000);
-    var url = proxy + '/similar?product_id=' + encodeURIComponent(productId) + '&limit=' + limit;
+    var url = proxy + '/similar?product_id=' + encodeURIComponent(productId) + (limit ? '&limit=' + limit : '');
 
     fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', signal: ctrl ? ctrl.signal : undefined })
       .then(function (r) {
@@ -124,9 +126,11 @@
       })
       .then(function (data) {
         clearTimeout(timer);
+        // The merchant switched the block off in the Lookalike admin.
+        if (data && data.enabled === false) return hide(root);
         var products = (data && Array.isArray(data.products) ? data.products : [])
           .filter(function (p) { return p && p.id != null && String(p.id) !== String(productId); })
-          .slice(0, limit);
+          .slice(0, limit || 50);
         if (!products.length) return hide(root);
         var frag = document.createDocumentFragment();
         products.forEach(function (p) { frag.appendChild(card(p, opts)); });
