@@ -19,6 +19,8 @@ import { createTestDatabase, type TestDatabase } from "./support/databases";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
+// In CI (CI=1) or with REQUIRE_BROWSER=1 (.ci/run sets it) a missing Chromium fails the run instead of skipping it.
+if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
 if (!HAS_CHROMIUM) console.warn(`[admin browser test] SKIPPED: Chromium not found at ${CHROMIUM}`);
 const LUMA = path.resolve(ROOT, "../shared/datasets/luma-dev/catalog.jsonl");
 const ARTIFACTS = path.join(ROOT, "test-artifacts");
