@@ -89,11 +89,11 @@ describe("ResultCache on real Redis", () => {
   });
 
   it("reads its caps from the environment", () => {
-    expect(resultCacheOptionsFromEnv({ SEARCH_CACHE_REDIS_MAX_ENTRIES: "123", SEARCH_CACHE_REDIS_MAX_BYTES: "4567", SEARCH_CACHE_MAX_BODY_BYTES: "89" } as NodeJS.ProcessEnv)).toMatchObject({
+    expect(resultCacheOptionsFromEnv({ SEARCH_CACHE_REDIS_MAX_ENTRIES: "123", SEARCH_CACHE_REDIS_MAX_BYTES: "4567", SEARCH_CACHE_MAX_BODY_BYTES: "89" } as unknown as NodeJS.ProcessEnv)).toMatchObject({
       redisMaxEntries: 123,
       redisMaxBytes: 4567,
       maxBodyBytes: 89,
     });
-    expect(resultCacheOptionsFromEnv({} as NodeJS.ProcessEnv)).toMatchObject({ redisMaxEntries: 5_000, redisMaxBytes: 32 * 1024 * 1024, maxBodyBytes: 64 * 1024 });
+    expect(resultCacheOptionsFromEnv({} as unknown as NodeJS.ProcessEnv)).toMatchObject({ redisMaxEntries: 5_000, redisMaxBytes: 32 * 1024 * 1024, maxBodyBytes: 64 * 1024 });
   });
 });
