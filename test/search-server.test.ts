@@ -23,6 +23,7 @@ import { createTestDatabase, type TestDatabase } from "./support/databases";
 
 const SHOP = "server-test.myshopify.com";
 const N = 400;
+const CACHE_CAP = 50;
 const hasBuild = existsSync(path.join(ROOT, "build/server/index.js"));
 
 describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
@@ -47,7 +48,7 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
-    app = await appEnv(database.url);
+    app = await appEnv(database.url, { SEARCH_CACHE_REDIS_MAX_ENTRIES: String(CACHE_CAP) });
     process.env.REDIS_NAMESPACE = app.env.REDIS_NAMESPACE; // publishCatalogChange's channel
     db = createPrismaClient(database.url);
     const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
@@ -131,6 +132,31 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
     const cheap = await ids({ product_id: "1010", limit: "20", filter: "@price:[0 5] @available:{true}" });
     expect(cheap.length).toBeGreaterThan(0);
     expect((await ids({ product_id: "1010", limit: "20", tag: "p50" })).length).toBe(20);
+  });
+
+  it("keeps a shopper spraying distinct filters to the result cache's cap in Redis: fixed-length keys, bounded bytes", async () => {
+    const redis = createRedis(process.env.REDIS_URL || "redis://127.0.0.1:6379");
+    // 250 distinct 19-digit ids a request: ~5 KB of filter each time (was ~5 KB of Redis key name per request).
+    const exclude = (n: number) => Array.from({ length: 250 }, (_, i) => String(10n ** 18n + BigInt(n * 250 + i))).join(",");
+    for (let n = 0; n < 200; n++) expect((await similar({ product_id: "1010", limit: "10", exclude: exclude(n) })).status).toBe(200);
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${app.env.REDIS_NAMESPACE}:res:${SHOP}:*`, count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
+    expect(keys.length).toBeGreaterThan(0);
+    let bytes = 0;
+    for (const key of keys) {
+      expect(key.length).toBeLessThan(120);
+      expect(await redis.type(key)).toBe("hash");
+      expect((await redis.hlen(key)) - 1).toBeLessThanOrEqual(CACHE_CAP); // minus the byte-count field
+      bytes += Number(await redis.call("MEMORY", "USAGE", key, "SAMPLES", "0"));
+    }
+    expect(bytes).toBeLessThan(keys.length * CACHE_CAP * 4_096);
+    // Still a cache: the same request, its filter reordered, is answered identically.
+    const first = await (await similar({ product_id: "1012", limit: "5", type: "a,b", exclude: "1013,1014" })).text();
+    expect(await (await similar({ product_id: "1012", limit: "5", type: "B,A", exclude: "gid://shopify/Product/1014,1013" })).text()).toBe(first);
+    expect((await similar({ product_id: "1010", exclude: "not-a-product" })).status).toBe(400);
+    expect((await similar({ product_id: "1010", exclude: Array.from({ length: 251 }, (_, i) => String(i + 1)).join(",") })).status).toBe(400);
+    await redis.del(keys);
+    redis.disconnect();
   });
 
   it("applies settings, pins and excludes after a catalog version bump", async () => {

@@ -6,7 +6,8 @@
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
+import { appProxySignature } from "../app/demo/app-proxy-signature";
+import { appEnv, ROOT, runCli, startWeb, startWorker, TEST_API_SECRET, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";
 
@@ -108,7 +109,13 @@ describe.skipIf(!hasLuma).each(kinds)("storefront path on %s", (kind) => {
     const tampered = await fetch(good);
     const wrongKey = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: id }, { secret: "not-the-secret" }));
     const expired = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: id }, { now: Date.now() - 10 * 60_000 }));
-    for (const res of [unsigned, tampered, wrongKey, expired]) {
+    // Correctly signed, but `shop` twice: Shopify's signature covers "shop=A,B", params.get reads A.
+    const twoShops = new URL(signedUrl(app.baseUrl, "similar", shop, { product_id: id }));
+    twoShops.searchParams.delete("signature");
+    twoShops.searchParams.append("shop", "other-shop.myshopify.com");
+    twoShops.searchParams.set("signature", appProxySignature(twoShops.searchParams, TEST_API_SECRET));
+    const repeatedShop = await fetch(twoShops);
+    for (const res of [unsigned, tampered, wrongKey, expired, repeatedShop]) {
       expect(res.status).toBe(401);
       const body = await res.text();
       expect(body).not.toContain("products");

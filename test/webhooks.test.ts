@@ -93,6 +93,32 @@ describe.each(kinds)("webhooks on %s", (kind) => {
     expect((await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: String(id) } } })).priceText).toBe("11.00");
   });
 
+  it("keys duplicates by (shop, webhook id): the same id from another shop is processed, a true duplicate still once", async () => {
+    const other = "other-hooks.myshopify.com";
+    await db.shop.upsert({ where: { domain: other }, create: { domain: other }, update: { uninstalledAt: null } });
+    const webhookId = `shared-${randomUUID()}`;
+    const id = Number(ids[7]);
+    const otherId = 9_300_000_001;
+    const price = async (s: string, pid: number) => (await db.product.findUnique({ where: { shopDomain_id: { shopDomain: s, id: String(pid) } } }))?.priceText;
+    const mine = await sendWebhook(app.baseUrl, { topic: "products/update", shop, webhookId, payload: restProduct({ id, title: "Shared id A", price: "12.00", updatedAt: "2026-06-04T00:00:00Z" }) });
+    const theirs = await sendWebhook(app.baseUrl, { topic: "products/create", shop: other, webhookId, payload: restProduct({ id: otherId, title: "Shared id B", price: "13.00", updatedAt: "2026-06-04T00:00:00Z" }) });
+    const again = await sendWebhook(app.baseUrl, { topic: "products/update", shop: other, webhookId, payload: restProduct({ id: otherId, title: "Shared id B", price: "99.00", updatedAt: "2026-06-05T00:00:00Z" }) });
+    expect([mine.status, theirs.status, again.status]).toEqual([200, 200, 200]);
+    expect(await again.text()).toBe("duplicate delivery");
+    expect([await price(shop, id), await price(other, otherId)]).toEqual(["12.00", "13.00"]);
+    expect(await db.webhookDelivery.count({ where: { id: webhookId } })).toBe(2);
+  });
+
+  it("answers 400 to a signed delivery whose X-Shopify-Shop-Domain is not a shop domain, before any work", async () => {
+    const payload = restProduct({ id: Number(ids[8]), title: "Bad domain", price: "1.00", updatedAt: "2027-01-01T00:00:00Z" });
+    for (const bad of ["evil.example.com", "not a shop", "../../x.myshopify.com", "a_b.myshopify.com", "UPPER.myshopify.com", `${"a".repeat(70)}.myshopify.com`]) {
+      const res = await sendWebhook(app.baseUrl, { topic: "products/update", shop: bad, payload });
+      expect(res.status, bad).toBe(400);
+    }
+    const row = await db.product.findUniqueOrThrow({ where: { shopDomain_id: { shopDomain: shop, id: ids[8] } } });
+    expect(row.title).not.toBe("Bad domain");
+  });
+
   it("keeps the newest state when updates arrive out of order", async () => {
     const id = Number(ids[3]);
     await sendWebhook(app.baseUrl, { topic: "products/update", shop, payload: restProduct({ id, title: "Newest", price: "30.00", updatedAt: "2026-07-02T00:00:00Z" }) });

@@ -9,6 +9,7 @@ import { lookup } from "node:dns/promises";
 import { readFile, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { fileURLToPath } from "node:url";
+import ipaddr from "ipaddr.js";
 
 export type ImageFetchErrorCode = "refused" | "not_found" | "timeout" | "too_large" | "http_error" | "network";
 
@@ -52,15 +53,31 @@ export function defaultImageFetchPolicy(env: NodeJS.ProcessEnv = process.env): O
   };
 }
 
+/**
+ * True unless `ip` is a public unicast address (ipaddr.js' special ranges: private, loopback,
+ * link-local, CGNAT, multicast, reserved, unique-local, …). IPv6 forms that carry an IPv4 address
+ * are refused outright — IPv4-mapped (::ffff:a.b.c.d, also written ::ffff:7f00:1) is judged as
+ * its IPv4 address, and IPv4-compatible (::a.b.c.d, all of ::/8), NAT64 (64:ff9b::/96,
+ * 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo (2001::/32) are not "unicast" ranges — so no
+ * spelling reaches 127.0.0.1 or 169.254.169.254. Anything that does not parse is refused too.
+ */
 export function isPrivateAddress(ip: string): boolean {
-  if (isIP(ip) === 4) {
-    const [a, b] = ip.split(".").map(Number);
-    return a === 10 || a === 127 || a === 0 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(ip.replace(/^\[|\]$/g, ""));
+  } catch {
+    return true;
   }
-  const v6 = ip.toLowerCase();
-  if (v6.startsWith("::ffff:")) return isPrivateAddress(v6.slice(7));
-  return v6 === "::1" || v6 === "::" || v6.startsWith("fc") || v6.startsWith("fd") || v6.startsWith("fe80");
+  if (addr.kind() === "ipv6") {
+    const v6 = addr as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) return isPrivateAddress(v6.toIPv4Address().toString());
+    // ::/8 is reserved (IPv4-compatible ::a.b.c.d, ::1, ::); ipaddr.js calls most of it "unicast".
+    if (v6.match(IPV6_RESERVED_ZERO)) return true;
+  }
+  return addr.range() !== "unicast";
 }
+
+const IPV6_RESERVED_ZERO = ipaddr.parseCIDR("::/8");
 
 function hostAllowed(host: string, allowed: string[] | null): boolean {
   if (!allowed) return true;

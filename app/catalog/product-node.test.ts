@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseProductNode, productNumericId, ProductNodeError } from "./product-node";
+import { minOf, parseProductNode, productNumericId, ProductNodeError, restProductToNode } from "./product-node";
 
 const node = {
   id: "gid://shopify/Product/42",
@@ -60,6 +60,24 @@ describe("parseProductNode", () => {
     expect(p.title).toBe("שמלה 👗");
     expect(p.tags.length).toBe(250);
     expect(Number.isFinite(p.price)).toBe(true);
+  });
+});
+
+describe("payload-sized arrays", () => {
+  it("parses a webhook product with 200,000 variants (no argument spread: was RangeError → 500)", () => {
+    const variants = Array.from({ length: 200_000 }, (_, i) => ({ price: String(10 + (i % 1000)), inventory_management: null }));
+    variants[123_456].price = "3.50";
+    const payload = { id: 42, title: "Many variants", updated_at: "2026-01-01T00:00:00Z", variants };
+    expect(parseProductNode(restProductToNode(payload))).toMatchObject({ id: "42", price: 3.5, priceText: "3.50", available: true });
+    // The GraphQL shape without a price range: the minimum of the variants' prices.
+    const node = { id: "gid://shopify/Product/43", title: "Bulk", variants: { nodes: variants.map((v) => ({ price: v.price })) } };
+    expect(parseProductNode(node).price).toBe(3.5);
+  });
+
+  it("minOf is Math.min without the spread", () => {
+    expect(minOf([])).toBe(Infinity);
+    expect(minOf([3, 1, 2])).toBe(1);
+    expect(minOf([3, NaN, 1])).toBeNaN();
   });
 });
 

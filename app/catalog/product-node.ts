@@ -38,6 +38,16 @@ export function productNumericId(value: unknown): string | null {
   return m ? m[1] : null;
 }
 
+/**
+ * Math.min of a list of any length (Infinity when empty): `Math.min(...xs)` passes every element
+ * as an argument and throws RangeError past the engine's argument limit (~120k on V8).
+ */
+export function minOf(xs: readonly number[]): number {
+  let min = Infinity;
+  for (const x of xs) if (x < min || Number.isNaN(x)) min = x;
+  return min;
+}
+
 export function htmlToText(html: string): string {
   const withoutTags = html.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, " ").replace(/<[^>]+>/g, " ");
   return decodeHTML(withoutTags).replace(/\s+/g, " ").trim().slice(0, MAX_TEXT);
@@ -93,7 +103,7 @@ export function parseProductNode(input: unknown): ProductRecord {
   const variants = nodes(node.variants);
   const variantPrices = variants.map((v) => Number(v.price)).filter((p) => Number.isFinite(p) && p >= 0);
   const range = money((node.priceRangeV2 as Node | undefined)?.minVariantPrice ?? (node.priceRange as Node | undefined)?.minVariantPrice);
-  const amount = range?.amount ?? (variantPrices.length ? Math.min(...variantPrices) : 0);
+  const amount = range?.amount ?? (variantPrices.length ? minOf(variantPrices) : 0);
   const anyVariantFlag = variants.some((v) => typeof v.availableForSale === "boolean");
   const available = anyVariantFlag
     ? variants.some((v) => v.availableForSale === true)
@@ -154,6 +164,6 @@ export function restProductToNode(payload: unknown, currency = "USD"): Record<st
     onlineStoreUrl: null,
     media: { nodes: [...(typeof featured === "string" ? [{ image: { url: featured } }] : []), ...images.map((i) => ({ image: { url: i.src } }))] },
     variants: { nodes: variants.map((v) => ({ price: v.price, availableForSale: variantAvailable(v) })) },
-    priceRangeV2: variants.length ? { minVariantPrice: { amount: String(Math.min(...variants.map((v) => Number(v.price)).filter(Number.isFinite))), currencyCode: currency } } : undefined,
+    priceRangeV2: variants.length ? { minVariantPrice: { amount: String(minOf(variants.map((v) => Number(v.price)).filter(Number.isFinite))), currencyCode: currency } } : undefined,
   };
 }

@@ -9,3 +9,8 @@ export function normalizeShopDomain(input: string): string {
   if (!SHOP_DOMAIN.test(domain)) throw new ShopDomainError(`"${input}" is not a shop domain like my-shop.myshopify.com`);
   return domain;
 }
+
+/** True for an exact, already-normal shop domain (what Shopify sends in X-Shopify-Shop-Domain). */
+export function isShopDomain(value: string): boolean {
+  return SHOP_DOMAIN.test(value);
+}

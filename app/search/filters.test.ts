@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   FilterError,
+  MAX_EXCLUDE_IDS,
   matchesFilter,
   parseFilterExpression,
   parseFilterParams,
@@ -30,14 +31,14 @@ const bag: ProductAttributes = {
 
 describe("parseFilterParams: plain params", () => {
   it("parses prices, availability and lists", () => {
-    expect(qp("min_price=10&max_price=50.5&available=1&type=Bags,Watches&vendor=Acme&tag=a&tag=b,c&exclude=x,y")).toEqual({
+    expect(qp("min_price=10&max_price=50.5&available=1&type=Bags,Watches&vendor=Acme&tag=a&tag=b,c&exclude=12,gid://shopify/Product/34")).toEqual({
       minPrice: 10,
       maxPrice: 50.5,
       available: true,
       productTypes: ["Bags", "Watches"],
       vendors: ["Acme"],
       tags: ["a", "b", "c"],
-      excludeIds: ["x", "y"],
+      excludeIds: ["12", "34"],
     });
     expect(qp("available=false")).toEqual({ available: false });
     expect(qp("available=0")).toEqual({ available: false });
@@ -50,6 +51,16 @@ describe("parseFilterParams: plain params", () => {
     expect(errorOf(() => qp("max_price=Infinity")).message).toMatch(/max_price/);
     expect(errorOf(() => qp("min_price=50&max_price=10")).message).toMatch(/min_price \(50\) must not be greater than max_price \(10\)/);
     expect(errorOf(() => qp("available=yes")).message).toMatch(/available must be one of/);
+  });
+
+  it("accepts only product ids in exclude, numeric or gid, at most MAX_EXCLUDE_IDS", () => {
+    expect(qp("exclude=0042,gid://shopify/Product/42,7&exclude=gid://shopify/Product/9")).toEqual({ excludeIds: ["42", "7", "9"] });
+    for (const bad of ["x", "12a", "gid://shopify/ProductVariant/1", "-1", "1.5", "1".repeat(21), "%20".repeat(3) + "x"]) {
+      expect(errorOf(() => qp(`exclude=${encodeURIComponent(bad)}`)).message, bad).toMatch(/exclude ids must be numeric/);
+    }
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1)).join(",");
+    expect(qp(`exclude=${ids(MAX_EXCLUDE_IDS)}`).excludeIds).toHaveLength(MAX_EXCLUDE_IDS);
+    expect(errorOf(() => qp(`exclude=${ids(MAX_EXCLUDE_IDS + 1)}`)).message).toMatch(/too many ids/);
   });
 
   it("limits the number of values", () => {
@@ -92,6 +103,13 @@ describe("parseFilterParams: expression", () => {
     expect(errorOf(() => parseFilterParams(new URLSearchParams({ filter: "@price:[60 +inf]", max_price: "10" }))).message).toMatch(
       /price conditions cannot all hold/,
     );
+  });
+
+  it("names only its own fields: Object.prototype members are unknown fields", () => {
+    for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "__defineGetter__"]) {
+      expect(errorOf(() => expr(`@${name}:{x}`)).message, name).toMatch(new RegExp(`unknown field '@${name}'`));
+      expect(errorOf(() => expr(`@${name}:[1 2]`)).message, name).toMatch(/unknown field/);
+    }
   });
 
   it("handles escapes and whitespace in values", () => {

@@ -178,17 +178,18 @@ interface ParsedExpression {
   valueCount: number;
 }
 
-const FIELD_ALIASES: Record<string, "price" | SetField> = {
-  price: "price",
-  available: "available",
-  availability: "available",
-  type: "type",
-  product_type: "type",
-  producttype: "type",
-  vendor: "vendor",
-  tag: "tag",
-  tags: "tag",
-};
+/** A Map, not an object literal: `@__proto__` / `@constructor` must not name a field. */
+const FIELD_ALIASES: ReadonlyMap<string, "price" | SetField> = new Map([
+  ["price", "price"],
+  ["available", "available"],
+  ["availability", "available"],
+  ["type", "type"],
+  ["product_type", "type"],
+  ["producttype", "type"],
+  ["vendor", "vendor"],
+  ["tag", "tag"],
+  ["tags", "tag"],
+]);
 
 class ExpressionParser {
   private pos = 0;
@@ -232,7 +233,7 @@ class ExpressionParser {
     const m = /^[A-Za-z_]+/.exec(this.src.slice(this.pos));
     if (!m) this.fail("expected a field name after '@'");
     const rawName = m[0];
-    const field = FIELD_ALIASES[rawName.toLowerCase()];
+    const field = FIELD_ALIASES.get(rawName.toLowerCase());
     if (!field) {
       this.fail(`unknown field '@${rawName}' (allowed: @price, @available, @type, @vendor, @tag)`, start);
     }
@@ -490,6 +491,7 @@ export function parseFilterParams(params: URLSearchParams): ProductFilter {
   if (exclude && exclude.length > MAX_EXCLUDE_IDS) {
     throw new FilterError(`exclude has too many ids (${exclude.length} > ${MAX_EXCLUDE_IDS})`);
   }
+  const excludeIds = exclude?.map(excludeId);
 
   const expr = params.get("filter");
   let parsed: ParsedExpression = { tagGroups: [], valueCount: 0 };
@@ -530,6 +532,15 @@ export function parseFilterParams(params: URLSearchParams): ProductFilter {
   if (tags) parsed.tagGroups.unshift(tags);
 
   const f = expressionToFilter(parsed);
-  if (exclude) f.excludeIds = [...new Set(exclude)];
+  if (excludeIds) f.excludeIds = [...new Set(excludeIds)];
   return f;
+}
+
+const PRODUCT_ID_RE = /^(?:gid:\/\/shopify\/Product\/)?(\d{1,20})$/;
+
+/** An `exclude` entry as the catalog's numeric id ("gid://shopify/Product/0042" → "42"); anything else is a FilterError. */
+function excludeId(raw: string): string {
+  const m = PRODUCT_ID_RE.exec(raw);
+  if (!m) throw new FilterError(`exclude ids must be numeric or gid://shopify/Product/<id> (got '${raw.slice(0, 40)}')`);
+  return m[1].replace(/^0+(?=\d)/, "");
 }

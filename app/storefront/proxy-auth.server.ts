@@ -21,7 +21,16 @@ export interface ProxyContext {
 const SHOP_RE = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/i;
 const PREFIX_RE = /^\/[\w\-/]*$/;
 
+/**
+ * The parameters Shopify adds. Shopify signs a repeated parameter as its values joined by ","
+ * (`shop=a,b`) while `params.get` reads the first, so a repeated one is refused outright.
+ */
+export const RESERVED_PROXY_PARAMS = ["shop", "timestamp", "path_prefix", "signature", "logged_in_customer_id"] as const;
+
 export function authenticateProxyParams(params: URLSearchParams): ProxyContext {
+  for (const name of RESERVED_PROXY_PARAMS) {
+    if (params.getAll(name).length > 1) throw new ProxyError(401, "invalid_signature", `The app proxy parameter ${name} may appear only once.`);
+  }
   if (!params.get("signature")) throw new ProxyError(401, "missing_signature", "This request must come through the shop's app proxy (no signature).");
   if (!verifyAppProxySignature(params, config().apiSecret)) {
     throw new ProxyError(401, "invalid_signature", "The app proxy signature is invalid or expired.");

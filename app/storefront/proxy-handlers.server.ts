@@ -15,7 +15,8 @@ import { authenticateProxy, authenticateProxyParams } from "./proxy-auth.server"
 import { errorResponse, jsonResponse, ProxyError } from "./proxy-errors.server";
 import { parseFilter, parseLimit, parseProductId } from "./search-params.server";
 import { rankSimilar, withSettings } from "./ranking-rules.server";
-import { ResultCache, resultCacheOptionsFromEnv } from "./result-cache.server";
+import { canonicalFilter } from "../search/canonical-filter";
+import { ResultCache, resultCacheOptionsFromEnv, type CacheKey } from "./result-cache.server";
 import { clientIp, RateLimits } from "./rate-limits.server";
 import { localFeatureSource } from "./local-feature-source.server";
 import { DEFAULT_PHOTO_SEARCH, photoSearch, toCards } from "./storefront-search.server";
@@ -111,10 +112,10 @@ export async function similarRaw(url: string, forwardedFor?: string | null): Pro
     const limit = limitParam ?? catalog.settings.resultsCount;
     mark(); // catalog
     const rc = resultCache();
-    let key: string | undefined;
+    let key: CacheKey | undefined;
     let body: Buffer | undefined;
     if (rc.enabled) {
-      key = rc.key(shop, catalog.version, catalog.weightsKey, `sim:${productId}:${limit}:${pathPrefix}:${JSON.stringify(filter)}`);
+      key = rc.key(shop, catalog.version, catalog.weightsKey, `sim:${productId}:${limit}:${pathPrefix}:${canonicalFilter(filter)}`);
       body = rc.local(key) ?? (await rc.remote(key));
     }
     mark(); // cache
@@ -128,7 +129,7 @@ export async function similarRaw(url: string, forwardedFor?: string | null): Pro
       // `enabled`: the merchant's "Similar products" switch; the block hides itself when it is off.
       body = Buffer.from(JSON.stringify({ products: cards, enabled: catalog.settings.blocks.similar }));
       mark(); // json
-      if (key) rc.set(key, body);
+      if (key) void rc.set(key, body);
     }
     const headers: Record<string, string> = { "Content-Type": JSON_TYPE, "Cache-Control": SIMILAR_CACHE_CONTROL };
     if (t) {

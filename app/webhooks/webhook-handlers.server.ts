@@ -1,6 +1,6 @@
 /**
  * What each webhook topic does. Routes authenticate (HMAC) and call these; these are idempotent:
- * a delivery id seen before is acknowledged and ignored.
+ * a delivery id seen before from the same shop is acknowledged and ignored.
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -30,10 +30,10 @@ export interface WebhookInput {
 
 export type WebhookOutcome = { status: number; note: string };
 
-/** True when this delivery (X-Shopify-Webhook-Id) was processed before. */
+/** True when this shop's delivery (X-Shopify-Webhook-Id) was processed before: ids are unique per shop only. */
 async function seenBefore(db: Db, input: WebhookInput): Promise<boolean> {
   if (!input.webhookId) return false;
-  return (await db.webhookDelivery.count({ where: { id: input.webhookId } })) > 0;
+  return (await db.webhookDelivery.count({ where: { shopDomain: input.shop, id: input.webhookId } })) > 0;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Shared shape of our webhook routes: authenticate (HMAC), run the handler, answer its status. */
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { isShopDomain } from "../catalog/shop-domain";
 import { isDatabaseUnavailable } from "../db/database-unavailable";
 import { errorSummary } from "../shared/error-text";
 import { authenticate } from "../shopify.server";
@@ -10,6 +11,8 @@ let lastUnavailableLog = 0;
 
 export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) => Promise<WebhookOutcome>, topics: string[]) {
   return async ({ request }: ActionFunctionArgs) => {
+    // Before the HMAC and session work, which throw (a 500) on a header that is no shop's domain.
+    if (!isShopDomain(request.headers.get("x-shopify-shop-domain") ?? "")) return new Response("invalid X-Shopify-Shop-Domain", { status: 400 });
     try {
       const { shop, topic, payload, webhookId } = await authenticate.webhook(request).catch((err: unknown) => {
         // Signed, but not JSON: the library's JSON.parse throws after the HMAC check (was a 500).
