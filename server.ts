@@ -38,7 +38,7 @@ import { clientAddress as clientAddressOf, trustedProxyHopsFromEnv } from "./app
 import { KeyedConcurrency, photoUploadsPerClientFromEnv } from "./app/http/keyed-concurrency";
 import type { LookalikeLoadContext } from "./app/http/load-context";
 import { oneLine, RefusalLog } from "./app/http/refusal-log.server";
-import { requestTarget, type Refusal } from "./app/http/request-target.server";
+import { ALLOW_HEADER, requestTarget, type Refusal } from "./app/http/request-target.server";
 import { preflightOrExit } from "./app/preflight.server";
 
 interface RawResponse {
@@ -151,8 +151,34 @@ function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal): void {
     return;
   }
   const text = `${STATUS_CODES[r.status] ?? "Refused"}\n`;
+  if (!req.complete) lingerOnClose(req.socket);
   res.writeHead(r.status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text), Connection: "close", ...r.headers });
   res.end(req.method === "HEAD" ? undefined : text);
+}
+
+const LINGER_MS = 1_000;
+
+/**
+ * A client still sending a body we refused: closing the socket at once with its bytes unread
+ * makes the kernel send a reset, and the client loses our answer with it. Node closes the socket
+ * as soon as the answer is written (`destroySoon`); instead half-close it (our FIN after the
+ * answer), keep reading and dropping what still arrives (Node dumps the request) for LINGER_MS,
+ * then close. Memory stays flat: nothing is kept.
+ */
+function lingerOnClose(socket: net.Socket): void {
+  (socket as net.Socket & { destroySoon: () => void }).destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
+}
+
+/** A head we answer on the raw socket (Node's parser refused it, or CONNECT): half-close, then close. */
+function answerRaw(socket: net.Socket, status: number, extra = ""): void {
+  socket.on("error", () => {});
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
 
 function writeRaw(req: IncomingMessage, res: ServerResponse, raw: RawResponse): void {
@@ -222,9 +248,12 @@ server.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
   }
   const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
   refusals.note(`malformed-${status}`, `${err.code ?? err.message} (${socket.remoteAddress ?? "?"})`);
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.once("finish", () => socket.destroy());
-  setTimeout(() => socket.destroy(), 1_000).unref();
+  answerRaw(socket, status);
+});
+// CONNECT (Node hands it here, not to the request listener; unanswered, the socket was dropped).
+server.on("connect", (req: IncomingMessage, socket: net.Socket) => {
+  refusals.note("method", `405 method CONNECT (${socket.remoteAddress ?? "?"})`);
+  answerRaw(socket, 405, `Allow: ${ALLOW_HEADER}\r\n`);
 });
 server.keepAliveTimeout = 65_000;
 

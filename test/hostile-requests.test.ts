@@ -140,7 +140,7 @@ function namedCases(): [string, Buffer][] {
     ["lowercase method", req(`get /nope HTTP/1.1\r\n${h}\r\n`)],
     ["garbage method token", req(`FO@O /nope HTTP/1.1\r\n${h}\r\n`)],
     ["unknown method", req(`PROPFIND /nope HTTP/1.1\r\n${h}\r\n`)],
-    ["path //", req(`GET // HTTP/1.1\r\n${h}\r\n`)],
+    ["path //nope", req(`GET //nope HTTP/1.1\r\n${h}\r\n`)],
     ["path //x//y", req(`GET //x//y HTTP/1.1\r\n${h}\r\n`)],
     ["path with ..", req(`GET /proxy/x/../similar HTTP/1.1\r\n${h}\r\n`)],
     ["path %", req(`GET /nope% HTTP/1.1\r\n${h}\r\n`)],
@@ -168,6 +168,7 @@ function namedCases(): [string, Buffer][] {
     ["two Content-Lengths", req(`POST /nope HTTP/1.1\r\n${h}Content-Length: 1\r\nContent-Length: 2\r\n\r\nab`)],
     ["body over the default cap", req(`POST /nope HTTP/1.1\r\n${h}Content-Length: 100000\r\n\r\n`, "x".repeat(100_000))],
     ["TRACE on the fast path", req(`TRACE /proxy/similar HTTP/1.1\r\n${h}\r\n`)],
+    ["Upgrade: websocket", req(`GET /nope HTTP/1.1\r\n${h}Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n`)],
     ["GET /favicon.ico", req(`GET /favicon.ico HTTP/1.1\r\n${h}Connection: close\r\n\r\n`)],
     ["POST to a page without an action", req(`POST /nope HTTP/1.1\r\n${h}Content-Length: 2\r\nConnection: close\r\n\r\nab`)],
   ];
@@ -227,6 +228,10 @@ describe("hostile request heads", () => {
     expect(wrong).toEqual([]);
     expect(web.child.exitCode).toBeNull();
     expect((await signedSimilar("198.51.100.1")).status).toBe(200);
+    // `//` is a path (the index page's), not a host: answered, not a crash.
+    const slashes = await exchange(req(`GET // HTTP/1.1\r\n${host()}Connection: close\r\n\r\n`));
+    expect(slashes.status).not.toBeNull();
+    expect(slashes.status!).toBeLessThan(500);
     const log = web.output().slice(logFrom);
     expect(log).not.toMatch(STACK_LINE);
   }, 120_000);
