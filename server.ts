@@ -150,11 +150,23 @@ function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal): void {
     res.destroy();
     return;
   }
-  const text = `${STATUS_CODES[r.status] ?? "Refused"}\n`;
+  // The storefront's JSON error shape (app/storefront/proxy-errors.server.ts), for every route.
+  const text = JSON.stringify({ error: { code: r.code ?? CODES[r.status] ?? "refused", message: r.message ?? MESSAGES[r.status] ?? STATUS_CODES[r.status] ?? "Refused." } });
   if (!req.complete) lingerOnClose(req.socket);
-  res.writeHead(r.status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text), Connection: "close", ...r.headers });
+  res.writeHead(r.status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "Content-Length": Buffer.byteLength(text), Connection: "close", ...r.headers });
   res.end(req.method === "HEAD" ? undefined : text);
 }
+
+const CODES: Record<number, string> = { 400: "bad_request", 405: "method_not_allowed", 408: "request_timeout", 413: "too_large", 414: "uri_too_long", 429: "too_many_uploads", 503: "busy" };
+const MESSAGES: Record<number, string> = {
+  400: "The request could not be read.",
+  405: "This method is not allowed here.",
+  408: "The request took too long to arrive; please try again.",
+  413: "The request body is too large.",
+  414: "The request URL is too long.",
+  429: "Too many uploads at once; please wait for the others to finish.",
+  503: "The server is busy; please try again in a moment.",
+};
 
 const LINGER_MS = 1_000;
 

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import getRawBody from "raw-body";
-import type { BodyLimit } from "./body-limits";
+import { MAX_PHOTO_BYTES, type BodyLimit } from "./body-limits";
 import type { Refusal } from "./request-target.server";
 
 /** How many body bytes the process may hold at once; each body reserves its declared length, or its cap. */
@@ -44,7 +44,9 @@ export class BodyRefusedError extends Error {
   }
 }
 
-const refused = (status: number, kind: string, detail: string, headers?: Record<string, string>) => new BodyRefusedError({ status, kind, detail, headers });
+const refused = (status: number, kind: string, detail: string, headers?: Record<string, string>, message?: string) => new BodyRefusedError({ status, kind, detail, headers, message });
+const tooLarge = (limit: BodyLimit, detail: string) =>
+  refused(413, "body-too-large", detail, undefined, limit.route === "photo" || limit.route === "admin-photo" ? `The photo is too large (limit ${MAX_PHOTO_BYTES / 1024 / 1024} MB).` : undefined);
 
 /**
  * Reads `req`'s body within `limit`. Resolves with the bytes and the budget's release (call it
@@ -57,7 +59,7 @@ export function readBody(req: IncomingMessage, limit: BodyLimit, budget: BodyBud
   if (header !== undefined) {
     if (!/^\d{1,15}$/.test(header)) return Promise.reject(refused(400, "bad-length", `Content-Length ${header}`));
     declared = Number(header);
-    if (declared > limit.maxBytes) return Promise.reject(refused(413, "body-too-large", `${limit.route} body declared ${declared} bytes (cap ${limit.maxBytes})`));
+    if (declared > limit.maxBytes) return Promise.reject(tooLarge(limit, `${limit.route} body declared ${declared} bytes (cap ${limit.maxBytes})`));
   }
   const release = budget.take(declared ?? limit.maxBytes);
   if (!release) {
@@ -82,7 +84,7 @@ export function readBody(req: IncomingMessage, limit: BodyLimit, budget: BodyBud
         return resolve({ body, release });
       }
       const type = (err as { type?: string }).type;
-      if (type === "entity.too.large") fail(refused(413, "body-too-large", `${limit.route} body over ${limit.maxBytes} bytes`));
+      if (type === "entity.too.large") fail(tooLarge(limit, `${limit.route} body over ${limit.maxBytes} bytes`));
       else if (type === "request.size.invalid") fail(refused(400, "bad-length", `${limit.route} body shorter or longer than its Content-Length`));
       else fail(refused(400, "body-aborted", `${limit.route} body: ${err.message}`));
     });

@@ -21,8 +21,8 @@ describe("clientAddress", () => {
   });
 
   it("reads TRUSTED_PROXY_HOPS (default 1)", () => {
-    expect(trustedProxyHopsFromEnv({})).toBe(1);
-    expect(trustedProxyHopsFromEnv({ TRUSTED_PROXY_HOPS: "2" })).toBe(2);
-    expect(trustedProxyHopsFromEnv({ TRUSTED_PROXY_HOPS: "x" })).toBe(1);
+    expect(trustedProxyHopsFromEnv({} as unknown as NodeJS.ProcessEnv)).toBe(1);
+    expect(trustedProxyHopsFromEnv({ TRUSTED_PROXY_HOPS: "2" } as unknown as NodeJS.ProcessEnv)).toBe(2);
+    expect(trustedProxyHopsFromEnv({ TRUSTED_PROXY_HOPS: "x" } as unknown as NodeJS.ProcessEnv)).toBe(1);
   });
 });

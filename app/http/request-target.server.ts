@@ -15,8 +15,12 @@ export const MAX_URL_LENGTH = 8 * 1024;
 export interface Refusal {
   status: number;
   kind: string;
+  /** For the log only: may hold what the client sent. */
   detail: string;
   headers?: Record<string, string>;
+  /** The answer's `error.code` / `error.message` (defaults by status in server.ts). */
+  code?: string;
+  message?: string;
 }
 
 export type Target = { ok: true; url: string; pathname: string } | ({ ok: false } & Refusal);

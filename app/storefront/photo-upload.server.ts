@@ -35,7 +35,7 @@ export async function receivePhotoUpload(request: Request): Promise<Buffer> {
     bytes = await readBoundedBody(request, PHOTO_BODY_MAX_BYTES, { deadlineMs: photoUploadDeadlineMs() });
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw tooLarge();
-    if (err instanceof BodyTimeoutError) throw new ProxyError(408, "upload_timeout", "The photo took too long to arrive; please try again.");
+    if (err instanceof BodyTimeoutError) throw new ProxyError(408, "request_timeout", "The photo took too long to arrive; please try again.");
     throw new ProxyError(400, "invalid_upload", "The upload could not be read.");
   }
   const buffered = new Request(request.url, { method: "POST", headers: { "content-type": type }, body: bytes as unknown as ArrayBuffer });
