@@ -16,6 +16,8 @@
  * | POST /app/*, /auth/* (admin)  | 1 MB      | 30 s     | form posts and JSON settings of our own pages: a few KB.                                             |
  * | anything else                 | 64 KB     | 10 s     | nothing else takes a body.                                                                           |
  *
+ * The demo's /apps/lookalike/* (a stand-in for the app proxy) gets its /proxy/* route's cap.
+ *
  * ¹ PHOTO_UPLOAD_DEADLINE_MS; the others are fixed.
  */
 /** The largest photo a shopper (or merchant) may upload; photo-upload.server.ts's MAX_UPLOAD_BYTES. */
@@ -39,8 +41,12 @@ export function photoUploadDeadlineMs(env: NodeJS.ProcessEnv = process.env): num
   return Number.isFinite(n) && n > 0 ? n : 20_000;
 }
 
+/** The demo's stand-in for Shopify's app proxy (routes/apps.lookalike.$.tsx) forwards to /proxy/*. */
+const DEMO_PROXY_PREFIX = "/apps/lookalike/";
+
 /** The cap for a request body on `pathname` (no query). */
 export function bodyLimitFor(pathname: string, env: NodeJS.ProcessEnv = process.env): BodyLimit {
+  if (pathname.startsWith(DEMO_PROXY_PREFIX)) pathname = `/proxy/${pathname.slice(DEMO_PROXY_PREFIX.length)}`;
   if (pathname.startsWith("/webhooks/")) return { route: "webhook", maxBytes: WEBHOOK_BODY_MAX_BYTES, deadlineMs: 30_000 };
   if (pathname === "/proxy/visual-search") return { route: "photo", maxBytes: PHOTO_BODY_MAX_BYTES, deadlineMs: photoUploadDeadlineMs(env) };
   if (pathname === "/proxy/events") return { route: "events", maxBytes: EVENTS_BODY_MAX_BYTES, deadlineMs: 5_000 };
