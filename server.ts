@@ -20,7 +20,7 @@
  *   as the load context (`context.clientAddress`) and to the fast /proxy/similar path.
  *
  * Environment: PORT (3000), HOST (all interfaces), TRUSTED_PROXY_HOPS (1), BODY_BUFFER_BUDGET_BYTES
- * (256 MB), PHOTO_UPLOAD_DEADLINE_MS (20000), PHOTO_UPLOADS_PER_CLIENT (2), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
+ * (256 MB), PHOTO_UPLOAD_DEADLINE_MS (20000), PHOTO_UPLOADS_PER_CLIENT (4), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
  * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay, RSS and, on Linux,
  * the main thread's CPU time and run-queue wait — for soak runs), plus everything app/config.server.ts reads.
  */

@@ -24,6 +24,7 @@ export class KeyedConcurrency {
 }
 
 export function photoUploadsPerClientFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.PHOTO_UPLOADS_PER_CLIENT ?? 2);
-  return Number.isInteger(n) && n > 0 ? n : 2;
+  // 4, not 1: shoppers behind one NAT (an office, a mobile carrier) share an address.
+  const n = Number(env.PHOTO_UPLOADS_PER_CLIENT ?? 4);
+  return Number.isInteger(n) && n > 0 ? n : 4;
 }
