@@ -57,5 +57,12 @@ export function requestTarget(req: IncomingMessage): Target {
   } catch {
     return { ok: false, status: 400, kind: "bad-target", detail: `request target ${raw}` };
   }
+  // A path that is not valid percent-encoding names no route, and Remix's router warned three
+  // lines for each one (a free log flood): refused here.
+  try {
+    decodeURIComponent(url.pathname);
+  } catch {
+    return { ok: false, status: 400, kind: "bad-target", detail: `malformed percent-encoding in ${raw}` };
+  }
   return { ok: true, url: url.href, pathname: url.pathname };
 }
