@@ -1,9 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const dbFile = path.join(os.tmpdir(), `lookalike-webhook-route-${process.pid}.db`);
+afterAll(() => rmSync(dbFile, { force: true }));
 
 process.env.SHOPIFY_API_KEY ??= "test-api-key";
 process.env.SHOPIFY_API_SECRET ??= "test-api-secret-0123456789";
 process.env.SHOPIFY_APP_URL ??= "http://localhost:3000";
-process.env.DATABASE_URL ??= "file:/tmp/lookalike-webhook-route-unit.db";
+process.env.DATABASE_URL ??= `file:${dbFile}`;
 
 describe("webhookAction (the Remix side, without server.ts in front)", () => {
   it("refuses a chunked body over the webhook cap with 413 before the HMAC check, without reading it all", async () => {
