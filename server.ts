@@ -9,18 +9,36 @@
  * - Everything else goes to Remix's request handler (`createRequestHandler` from @remix-run/node)
  *   through a small node:http ↔ fetch adapter (the one @remix-run/express uses, without Express).
  *
- * Environment: PORT (3000), HOST (all interfaces), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
+ * - Nothing a client sends throws out of the request path: a method, request target or Host it
+ *   cannot take is a 405/414/400 (app/http/request-target.server.ts), a head Node's parser refuses
+ *   is a bare 400/431 (`clientError`), each noted in one rate-limited line (refusal-log.server.ts).
+ * - Every non-GET body is read here, before Remix sees it, with the route's cap and deadline and a
+ *   process-wide budget of body bytes held (app/http/body-limits.ts, body-reader.server.ts): past
+ *   them 413 / 408 / 503, connection closed. Photo uploads: at most PHOTO_UPLOADS_PER_CLIENT at once
+ *   per client address (429 past it).
+ * - The client's address (app/http/client-address.server.ts, TRUSTED_PROXY_HOPS) is handed to Remix
+ *   as the load context (`context.clientAddress`) and to the fast /proxy/similar path.
+ *
+ * Environment: PORT (3000), HOST (all interfaces), TRUSTED_PROXY_HOPS (1), BODY_BUFFER_BUDGET_BYTES
+ * (256 MB), PHOTO_UPLOAD_DEADLINE_MS (20000), PHOTO_UPLOADS_PER_CLIENT (4), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
  * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay, RSS and, on Linux,
  * the main thread's CPU time and run-queue wait — for soak runs), plus everything app/config.server.ts reads.
  */
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
 import { readConfig } from "./app/config.server";
+import { bodyLimitFor } from "./app/http/body-limits";
+import { BodyRefusedError, bodyBudgetFromEnv, readBody } from "./app/http/body-reader.server";
+import { clientAddress as clientAddressOf, trustedProxyHopsFromEnv } from "./app/http/client-address.server";
+import { KeyedConcurrency, photoUploadsPerClientFromEnv } from "./app/http/keyed-concurrency";
+import type { LookalikeLoadContext } from "./app/http/load-context";
+import { oneLine, RefusalLog } from "./app/http/refusal-log.server";
+import { ALLOW_HEADER, requestTarget, type Refusal } from "./app/http/request-target.server";
 import { preflightOrExit } from "./app/preflight.server";
 
 interface RawResponse {
@@ -39,7 +57,7 @@ if (!existsSync(buildPath)) {
 await preflightOrExit(readConfig());
 const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 const remix = createRequestHandler(build, process.env.NODE_ENV);
-const fast = (globalThis as { __lookalikeFastProxy?: { similar: (url: string, forwardedFor?: string) => Promise<RawResponse> } }).__lookalikeFastProxy;
+const fast = (globalThis as { __lookalikeFastProxy?: { similar: (url: string, clientAddress?: string) => Promise<RawResponse> } }).__lookalikeFastProxy;
 if (!fast) console.warn("[lookalike] fast proxy handler not registered; /proxy/similar goes through Remix");
 
 // ---------------------------------------------------------------------------
@@ -90,20 +108,23 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string
 // ---------------------------------------------------------------------------
 // node:http ↔ fetch adapter for Remix
 
-function toRequest(req: IncomingMessage, res: ServerResponse): Request {
-  const host = req.headers["x-forwarded-host"] ?? req.headers.host ?? "localhost";
-  const url = new URL(req.url ?? "/", `http://${Array.isArray(host) ? host[0] : host}`);
+/** A fetch Request over the target requestTarget() built and the body readBody() already holds. */
+function toRequest(req: IncomingMessage, res: ServerResponse, url: string, body: Buffer | undefined): Request {
   const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i].toLowerCase();
+    if (name === "transfer-encoding" || name === "content-length") continue;
+    headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  }
   let controller: AbortController | null = new AbortController();
-  const init: RequestInit & { duplex?: "half" } = { method: req.method, headers, signal: controller.signal };
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    init.body = createReadableStreamFromReadable(req);
-    init.duplex = "half";
+  const init: RequestInit = { method: req.method, headers, signal: controller.signal };
+  if (body) {
+    headers.set("content-length", String(body.length));
+    init.body = body as unknown as ArrayBuffer; // undici takes a Buffer as it is (no copy)
   }
   res.on("finish", () => (controller = null));
   res.on("close", () => controller?.abort());
-  return new Request(url.href, init);
+  return new Request(url, init);
 }
 
 async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
@@ -119,6 +140,59 @@ async function sendResponse(res: ServerResponse, response: Response): Promise<vo
 
 // ---------------------------------------------------------------------------
 
+/**
+ * What the process refused, answered in a few bytes with `Connection: close` (a body we did not
+ * read is then dropped as the socket closes) and noted in one rate-limited log line.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal): void {
+  refusals.note(r.kind, `${r.status} ${r.detail} (${req.socket?.remoteAddress ?? "?"})`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // The storefront's JSON error shape (app/storefront/proxy-errors.server.ts), for every route.
+  const text = JSON.stringify({ error: { code: r.code ?? CODES[r.status] ?? "refused", message: r.message ?? MESSAGES[r.status] ?? STATUS_CODES[r.status] ?? "Refused." } });
+  if (!req.complete) lingerOnClose(req.socket);
+  res.writeHead(r.status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "Content-Length": Buffer.byteLength(text), Connection: "close", ...r.headers });
+  res.end(req.method === "HEAD" ? undefined : text);
+}
+
+const CODES: Record<number, string> = { 400: "bad_request", 405: "method_not_allowed", 408: "request_timeout", 413: "too_large", 414: "uri_too_long", 429: "too_many_uploads", 503: "busy" };
+const MESSAGES: Record<number, string> = {
+  400: "The request could not be read.",
+  405: "This method is not allowed here.",
+  408: "The request took too long to arrive; please try again.",
+  413: "The request body is too large.",
+  414: "The request URL is too long.",
+  429: "Too many uploads at once; please wait for the others to finish.",
+  503: "The server is busy; please try again in a moment.",
+};
+
+const LINGER_MS = 1_000;
+
+/**
+ * A client still sending a body we refused: closing the socket at once with its bytes unread
+ * makes the kernel send a reset, and the client loses our answer with it. Node closes the socket
+ * as soon as the answer is written (`destroySoon`); instead half-close it (our FIN after the
+ * answer), keep reading and dropping what still arrives (Node dumps the request) for LINGER_MS,
+ * then close. Memory stays flat: nothing is kept.
+ */
+function lingerOnClose(socket: net.Socket): void {
+  (socket as net.Socket & { destroySoon: () => void }).destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+  };
+}
+
+/** A head we answer on the raw socket (Node's parser refused it, or CONNECT): half-close, then close. */
+function answerRaw(socket: net.Socket, status: number, extra = ""): void {
+  socket.on("error", () => {});
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${extra}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
 function writeRaw(req: IncomingMessage, res: ServerResponse, raw: RawResponse): void {
   res.writeHead(raw.status, { ...raw.headers, "Content-Length": raw.body.length });
   res.end(req.method === "HEAD" ? undefined : raw.body);
@@ -128,34 +202,70 @@ function writeRaw(req: IncomingMessage, res: ServerResponse, raw: RawResponse): 
 const active = new Set<ServerResponse>();
 let stopping = false;
 
+const refusals = new RefusalLog();
+const trustedHops = trustedProxyHopsFromEnv();
+const bodyBudget = bodyBudgetFromEnv();
+const photoUploadsPerClient = new KeyedConcurrency(photoUploadsPerClientFromEnv());
+
+/** One request, start to end. Nothing a client sends throws out of it (the listener also catches). */
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const target = requestTarget(req);
+  if (!target.ok) return refuse(req, res, target);
+  const clientAddress = clientAddressOf(req, trustedHops);
+  const url = req.url ?? "/";
+  const q = url.indexOf("?");
+  const pathname = q >= 0 ? url.slice(0, q) : url;
+  if (fast && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
+    return writeRaw(req, res, await fast.similar(url, clientAddress));
+  }
+  if ((req.method === "GET" || req.method === "HEAD") && serveStatic(req, res, pathname)) return;
+  let body: Buffer | undefined;
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    const limit = bodyLimitFor(target.pathname);
+    // Photo uploads: a few at once per client, so one client cannot hold the upload budget.
+    const leave = limit.route === "photo" ? photoUploadsPerClient.enter(clientAddress ?? "") : () => {};
+    if (!leave) return refuse(req, res, { status: 429, kind: "uploads-per-client", detail: `photo upload over ${photoUploadsPerClient.limit} at once`, headers: { "Retry-After": "1" } });
+    try {
+      const read = await readBody(req, limit, bodyBudget);
+      body = read.body;
+      res.once("close", read.release);
+    } catch (err) {
+      if (err instanceof BodyRefusedError) return refuse(req, res, err.refusal);
+      throw err;
+    } finally {
+      leave();
+    }
+  }
+  const response = await remix(toRequest(req, res, target.url, body), { clientAddress } satisfies LookalikeLoadContext);
+  await sendResponse(res, response);
+}
+
 const server = http.createServer((req, res) => {
   active.add(res);
   res.once("close", () => active.delete(res));
   // While stopping, every answer closes its connection, so keep-alive clients reconnect elsewhere.
   if (stopping) res.shouldKeepAlive = false;
-  const url = req.url ?? "/";
-  const q = url.indexOf("?");
-  const pathname = q >= 0 ? url.slice(0, q) : url;
-  if (fast && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
-    const xff = req.headers["x-forwarded-for"];
-    fast.similar(url, Array.isArray(xff) ? xff[0] : xff).then(
-      (raw) => writeRaw(req, res, raw),
-      (err) => {
-        console.error("[lookalike] /proxy/similar", err);
-        if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json; charset=utf-8" });
-        res.end('{"error":{"code":"internal_error","message":"Something went wrong; please try again."}}');
-      },
-    );
+  handle(req, res).catch((err) => {
+    console.error("[lookalike] request failed", req.method, oneLine(req.url ?? ""), err);
+    if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", Connection: "close" });
+    res.end("Internal Server Error");
+  });
+});
+// Requests Node's parser refuses (bad request line, header or chunk framing, oversized head):
+// a bare 400/431 (408 for a head that never finished) and one rate-limited line, then close.
+server.on("clientError", (err: NodeJS.ErrnoException, socket: net.Socket) => {
+  if (err.code === "ECONNRESET" || err.code === "EPIPE" || !socket.writable || socket.bytesWritten > 0) {
+    socket.destroy();
     return;
   }
-  if ((req.method === "GET" || req.method === "HEAD") && serveStatic(req, res, pathname)) return;
-  remix(toRequest(req, res))
-    .then((response) => sendResponse(res, response))
-    .catch((err) => {
-      console.error("[lookalike] request failed", req.method, pathname, err);
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
-      res.end("Internal Server Error");
-    });
+  const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+  refusals.note(`malformed-${status}`, `${err.code ?? err.message} (${socket.remoteAddress ?? "?"})`);
+  answerRaw(socket, status);
+});
+// CONNECT (Node hands it here, not to the request listener; unanswered, the socket was dropped).
+server.on("connect", (req: IncomingMessage, socket: net.Socket) => {
+  refusals.note("method", `405 method CONNECT (${socket.remoteAddress ?? "?"})`);
+  answerRaw(socket, 405, `Allow: ${ALLOW_HEADER}\r\n`);
 });
 server.keepAliveTimeout = 65_000;
 

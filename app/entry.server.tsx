@@ -1,7 +1,8 @@
 import { PassThrough } from "node:stream";
 import { renderToPipeableStream } from "react-dom/server";
-import { RemixServer } from "@remix-run/react";
-import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
+import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
+import { RefusalLog } from "./http/refusal-log.server";
 import { isbot } from "isbot";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
@@ -31,3 +32,19 @@ export default async function handleRequest(request: Request, responseStatusCode
     setTimeout(abort, ABORT_DELAY);
   });
 }
+
+const routeRefusals = new RefusalLog();
+
+/**
+ * Remix's default logged a ~1.4 KB stack for every 404 and wrong method (any client could flood
+ * the log). A 4xx route error is one short rate-limited line; an aborted request (the client
+ * left) nothing; every other error is logged in full.
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error) && error.status < 500) {
+    routeRefusals.note(`route-${error.status}`, `${request.method} ${new URL(request.url).pathname}`);
+    return;
+  }
+  console.error(error);
+};

@@ -220,6 +220,8 @@ async function run() {
     // Rate limiting stays on (its Redis check is part of the measured path) with a shop budget
     // the load cannot exhaust; the default would answer 429 after 60,000 requests a minute.
     RATE_LIMIT_SIMILAR_SHOP: "1000000000",
+    // All load comes from 127.0.0.1, now limited per client address like any shopper (server.ts).
+    RATE_LIMIT_SIMILAR_IP: "0",
   };
   const args =
     entry === "remix-serve"

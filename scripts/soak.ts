@@ -152,6 +152,11 @@ async function run(): Promise<void> {
     // Limits stay on (their Redis round trip is part of the path) with budgets the load cannot exhaust.
     RATE_LIMIT_SIMILAR_SHOP: "1000000000",
     RATE_LIMIT_PHOTO_SHOP: "1000000000",
+    // All load comes from 127.0.0.1, now limited per client address like any shopper (server.ts).
+    RATE_LIMIT_SIMILAR_IP: "0",
+    RATE_LIMIT_PHOTO_IP: "0",
+    RATE_LIMIT_EVENTS_IP: "0",
+    PHOTO_UPLOADS_PER_CLIENT: "1000",
   };
   // --cpu-prof DIR: the web process writes a V8 CPU profile there when it stops (open in Chrome DevTools).
   const profDir = arg("cpu-prof", "");

@@ -153,8 +153,9 @@ describe("web, worker and a synced shop", () => {
 
   it("on SIGTERM, photo searches already in flight are answered before the process exits", async () => {
     const photo = await sharp({ create: { width: 2400, height: 1800, channels: 3, background: "#2e5c9a" } }).jpeg({ quality: 95 }).toBuffer();
-    const sends = Array.from({ length: 6 }, () =>
-      fetch(signedUrl(app.baseUrl, "visual-search", shop, { limit: "5" }), { method: "POST", body: photoForm(photo) }).then(async (r) => ({ status: r.status, n: ((await r.json()) as { products?: unknown[] }).products?.length })),
+    // Six shoppers (their addresses as the app proxy forwards them): uploads are bounded per client.
+    const sends = Array.from({ length: 6 }, (_, i) =>
+      fetch(signedUrl(app.baseUrl, "visual-search", shop, { limit: "5" }), { method: "POST", body: photoForm(photo), headers: { "X-Forwarded-For": `203.0.113.${20 + i}` } }).then(async (r) => ({ status: r.status, n: ((await r.json()) as { products?: unknown[] }).products?.length })),
     );
     await sleep(150);
     const old = web;

@@ -1,4 +1,4 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { textSearchHandler } from "../storefront/proxy-handlers.server";
 
-export const loader = ({ request }: LoaderFunctionArgs) => textSearchHandler(request);
+export const loader = ({ request, context }: LoaderFunctionArgs) => textSearchHandler(request, context.clientAddress);

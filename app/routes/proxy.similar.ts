@@ -1,4 +1,4 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { similarHandler } from "../storefront/proxy-handlers.server";
 
-export const loader = ({ request }: LoaderFunctionArgs) => similarHandler(request);
+export const loader = ({ request, context }: LoaderFunctionArgs) => similarHandler(request, context.clientAddress);

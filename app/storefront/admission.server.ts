@@ -19,12 +19,11 @@ export class Admission {
 
   /**
    * Runs `work` if fewer than `limit` are running, else throws a 503 ProxyError with Retry-After.
-   * A refused request's body (the upload) is read and dropped as it streams in, never held, so the
-   * client gets the answer and its connection stays usable.
+   * The upload is read before (bounded in bytes and time, proxy-handlers.server.ts): a slot is
+   * never held while a client trickles its photo in.
    */
-  async run<T>(request: Request, work: () => Promise<T>): Promise<T> {
+  async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.inFlight >= this.limit) {
-      await discard(request.body);
       throw new ProxyError(503, "busy", "Photo search is busy right now; try again in a moment.", { "Retry-After": "1" });
     }
     this.inFlight++;
@@ -33,16 +32,6 @@ export class Admission {
     } finally {
       this.inFlight--;
     }
-  }
-}
-
-async function discard(body: ReadableStream<Uint8Array> | null): Promise<void> {
-  if (!body) return;
-  try {
-    const reader = body.getReader();
-    while (!(await reader.read()).done);
-  } catch {
-    // a client that went away: nothing to answer
   }
 }
 

@@ -10,14 +10,14 @@ import { fileURLToPath } from "node:url";
 import { db } from "../db.server";
 import { webServices } from "../web-services.server";
 import { photoSearchAdmission } from "./admission.server";
-import { readPhotoUpload } from "./photo-upload.server";
+import { preparePhotoUpload, receivePhotoUpload } from "./photo-upload.server";
 import { authenticateProxy, authenticateProxyParams } from "./proxy-auth.server";
 import { errorResponse, jsonResponse, ProxyError } from "./proxy-errors.server";
 import { parseFilter, parseLimit, parseProductId } from "./search-params.server";
 import { rankSimilar, withSettings } from "./ranking-rules.server";
 import { canonicalFilter } from "../search/canonical-filter";
 import { ResultCache, resultCacheOptionsFromEnv, type CacheKey } from "./result-cache.server";
-import { clientIp, RateLimits } from "./rate-limits.server";
+import { RateLimits } from "./rate-limits.server";
 import { localFeatureSource } from "./local-feature-source.server";
 import { DEFAULT_PHOTO_SEARCH, photoSearch, toCards } from "./storefront-search.server";
 import { textSearch } from "./text-search.server";
@@ -96,7 +96,7 @@ function toResponse(raw: RawResponse): Response {
  * version re-checked at most once a second) → result cache (in-process LRU, then Redis) → search
  * with the merchant's rules → cards → JSON.
  */
-export async function similarRaw(url: string, forwardedFor?: string | null): Promise<RawResponse> {
+export async function similarRaw(url: string, clientAddress?: string): Promise<RawResponse> {
   const t = timingsOn() ? [performance.now()] : undefined;
   const mark = t ? () => void t.push(performance.now()) : () => {};
   try {
@@ -121,7 +121,7 @@ export async function similarRaw(url: string, forwardedFor?: string | null): Pro
     mark(); // cache
     if (!body) {
       // Limits guard the work: a cached answer costs next to nothing, a search does not.
-      await rateLimits().check("similar", shop, clientIp(forwardedFor));
+      await rateLimits().check("similar", shop, clientAddress);
       const hits = rankSimilar(catalog, productId, limit, filter);
       mark(); // search
       const cards = toCards(catalog, hits, pathPrefix);
@@ -145,31 +145,34 @@ export async function similarRaw(url: string, forwardedFor?: string | null): Pro
   }
 }
 
-export async function similarHandler(request: Request): Promise<Response> {
-  return toResponse(await similarRaw(request.url, request.headers.get("x-forwarded-for")));
+/** `clientAddress`: the route's `context.clientAddress` (server.ts, app/http/client-address.server.ts). */
+export async function similarHandler(request: Request, clientAddress?: string): Promise<Response> {
+  return toResponse(await similarRaw(request.url, clientAddress));
 }
 
 declare global {
   // eslint-disable-next-line no-var
-  var __lookalikeFastProxy: { similar: (url: string, forwardedFor?: string | null) => Promise<RawResponse> } | undefined;
+  var __lookalikeFastProxy: { similar: (url: string, clientAddress?: string) => Promise<RawResponse> } | undefined;
 }
 /** The lean production entry (server.ts) serves /proxy/similar with this, from the same module graph as Remix. */
 globalThis.__lookalikeFastProxy = { similar: similarRaw };
 
-export function visualSearchHandler(request: Request): Promise<Response> {
+export function visualSearchHandler(request: Request, clientAddress?: string): Promise<Response> {
   return handled(async () => {
     if (request.method !== "POST") throw new ProxyError(405, "method_not_allowed", "POST a photo as multipart/form-data.", { Allow: "POST" });
     const { shop, pathPrefix } = await authenticateProxy(request);
-    await rateLimits().check("photo", shop, clientIp(request.headers.get("x-forwarded-for")));
+    await rateLimits().check("photo", shop, clientAddress);
     const params = new URL(request.url).searchParams;
     const requestFilter = parseFilter(params);
     const catalog = await installedCatalog(shop);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
     const embedder = await webServices().embedder;
-    // Bounded: past the limit a photo is refused at once (503, Retry-After), before it is read.
-    return photoSearchAdmission().run(request, async () => {
-      const image = await readPhotoUpload(request, embedder.spec);
+    // The upload is read first (bounded in bytes and time): a slow upload holds no search slot.
+    const photo = await receivePhotoUpload(request);
+    // Bounded: past the limit a photo is refused at once (503, Retry-After), before it is decoded.
+    return photoSearchAdmission().run(async () => {
+      const image = await preparePhotoUpload(photo, embedder.spec);
       const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(db(), shop)) : [];
       return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
     });
@@ -202,7 +205,7 @@ export const MAX_QUERY_LENGTH = 200;
  * text and image towers configured, products whose photos match the words (text-search.server.ts);
  * the shop's settings apply as for every storefront search.
  */
-export function textSearchHandler(request: Request): Promise<Response> {
+export function textSearchHandler(request: Request, clientAddress?: string): Promise<Response> {
   return handled(async () => {
     const { shop, pathPrefix } = await authenticateProxy(request);
     const params = new URL(request.url).searchParams;
@@ -213,7 +216,7 @@ export function textSearchHandler(request: Request): Promise<Response> {
     const catalog = await installedCatalog(shop);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
-    await rateLimits().check("similar", shop, clientIp(request.headers.get("x-forwarded-for")));
+    await rateLimits().check("similar", shop, clientAddress);
     if (!filter) return jsonResponse({ products: [] });
     const { embedder, textEmbedder } = webServices();
     const hits = await textSearch(catalog, { text: await textEmbedder, imageModelId: (await embedder).modelId }, q, limit, filter);

@@ -2,6 +2,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { isShopDomain } from "../catalog/shop-domain";
 import { isDatabaseUnavailable } from "../db/database-unavailable";
+import { WEBHOOK_BODY_MAX_BYTES } from "../http/body-limits";
+import { BodyTooLargeError, readBoundedBody } from "../http/bounded-body";
 import { errorSummary } from "../shared/error-text";
 import { authenticate } from "../shopify.server";
 import { webhookDeps } from "../web-services.server";
@@ -10,10 +12,17 @@ import type { WebhookDeps, WebhookInput, WebhookOutcome } from "./webhook-handle
 let lastUnavailableLog = 0;
 
 export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) => Promise<WebhookOutcome>, topics: string[]) {
-  return async ({ request }: ActionFunctionArgs) => {
+  return async ({ request: received }: ActionFunctionArgs) => {
     // Before the HMAC and session work, which throw (a 500) on a header that is no shop's domain.
-    if (!isShopDomain(request.headers.get("x-shopify-shop-domain") ?? "")) return new Response("invalid X-Shopify-Shop-Domain", { status: 400 });
+    if (!isShopDomain(received.headers.get("x-shopify-shop-domain") ?? "")) return new Response("invalid X-Shopify-Shop-Domain", { status: 400 });
     try {
+      // The body is read within its cap before the HMAC is checked (it covers the whole body).
+      const body = await readBoundedBody(received, WEBHOOK_BODY_MAX_BYTES).catch((err: unknown) => {
+        throw err instanceof BodyTooLargeError ? new Response("payload too large", { status: 413, headers: { Connection: "close" } }) : err;
+      });
+      const headers = new Headers(received.headers);
+      headers.delete("transfer-encoding");
+      const request = new Request(received.url, { method: received.method, headers, body: body as unknown as ArrayBuffer });
       const { shop, topic, payload, webhookId } = await authenticate.webhook(request).catch((err: unknown) => {
         // Signed, but not JSON: the library's JSON.parse throws after the HMAC check (was a 500).
         if (err instanceof SyntaxError) throw new Response("malformed JSON body", { status: 400 });
