@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_SHOP } from "../app/config.server";
+import { DEMO_SHOP, readConfig } from "../app/config.server";
 import { createPrismaClient, type Db } from "../app/db.server";
 import { ensureDemoShop } from "../app/demo/demo-shop.server";
 import { appEnv, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
@@ -18,6 +18,8 @@ import { generateCatalog } from "../scripts/lib/generated-catalog";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
 
 const MAX_PAGES = 200;
+// A browser's user agent: the embedded admin (linked from the demo) answers bots 410 Gone.
+const BROWSER = { "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36" };
 
 describe("demo storefront links", () => {
   let database: TestDatabase;
@@ -31,7 +33,7 @@ describe("demo storefront links", () => {
     database = await createTestDatabase("sqlite");
     app = await appEnv(database.url, { LOOKALIKE_DEMO: "1" });
     db = createPrismaClient(database.url);
-    await ensureDemoShop(db, DEMO_SHOP, ["read_products"]);
+    await ensureDemoShop(db, DEMO_SHOP, readConfig(app.env).scopes); // as `npm run demo` does
     catalogDir = mkdtempSync(path.join(os.tmpdir(), "lookalike-demo-catalog-"));
     catalogFile = await generateCatalog(catalogDir, 8);
     running.push(...(await Promise.all([startWeb(app), startWorker(app)])));
@@ -61,7 +63,7 @@ describe("demo storefront links", () => {
       expect(res.status, from).toBe(200);
       const { products } = (await res.json()) as { products: { url: string }[] };
       expect(products.length, from).toBeGreaterThan(0);
-      for (const p of products) visit(p.url, from);
+      for (const p of products) visit(p.url, "/demo");
     };
     const rows = await db.product.findMany({ where: { shopDomain: DEMO_SHOP }, select: { id: true, imageUrls: true } });
     expect(rows).toHaveLength(8);
@@ -75,7 +77,7 @@ describe("demo storefront links", () => {
     const broken: string[] = [];
     while (queue.length && seen.size < MAX_PAGES) {
       const pathAndQuery = queue.shift()!;
-      const res = await fetch(origin + pathAndQuery);
+      const res = await fetch(origin + pathAndQuery, { headers: BROWSER });
       seen.set(pathAndQuery, res.status);
       if (res.status !== 200) broken.push(`${res.status} ${pathAndQuery}`);
       if (!(res.headers.get("content-type") ?? "").includes("text/html")) continue;
