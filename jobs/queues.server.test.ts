@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 describe("embed jobs of two databases on one Redis", () => {
-  const envOf = (url: string) => ({ REDIS_NAMESPACE: namespace, DATABASE_URL: url }) as NodeJS.ProcessEnv;
+  const envOf = (url: string): NodeJS.ProcessEnv => ({ ...process.env, REDIS_NAMESPACE: namespace, DATABASE_URL: url });
   const a = envOf("file:/srv/clone-a/data/lookalike.db");
   const b = envOf("file:/srv/clone-b/data/lookalike.db");
 
