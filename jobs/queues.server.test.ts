@@ -3,12 +3,13 @@
  * product and content give equal job ids, so the queues themselves are per database (the prefix
  * carries the database's tag). Before, a second database's job was swallowed by the first's.
  */
+import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_IMAGE_MODEL_ID } from "../app/embedding/model-registry";
 import { COLOR_FALLBACK_MODEL_ID } from "../app/embedding/image-embedder.server";
 import { deleteNamespaceKeys } from "../scripts/lib/redis-keys";
-import { createEmbedQueue, embedJobId, enqueueEmbedJobs, queuePrefix } from "./queues.server";
+import { createEmbedQueue, EMBED_QUEUE, embedJobId, enqueueEmbedJobs, queuePrefix, replaceFinishedJobs } from "./queues.server";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const namespace = `lookalike-test-queues-${process.pid}`;
@@ -48,5 +49,27 @@ describe("embed jobs of two databases on one Redis", () => {
     expect(id(COLOR_FALLBACK_MODEL_ID)).not.toBe(id(DEFAULT_IMAGE_MODEL_ID));
     expect(id()).toBe(id(DEFAULT_IMAGE_MODEL_ID));
     expect(id()).toContain(DEFAULT_IMAGE_MODEL_ID);
+  });
+});
+
+describe("replaceFinishedJobs", () => {
+  it("removes a finished job under a product's id, so the product's new job is queued, not swallowed", async () => {
+    const prefix = `${namespace}:replace`;
+    const queue = createEmbedQueue(connection, prefix);
+    const request = { shop: "replace.myshopify.com", productId: "7", textHash: "t".repeat(40), imageHash: "i".repeat(40) };
+    const id = embedJobId(request.shop, request.productId, request.textHash, request.imageHash);
+    await enqueueEmbedJobs(queue, [request]);
+    const worker = new Worker(EMBED_QUEUE, async () => "done", { connection: connection.duplicate(), prefix });
+    await new Promise<void>((resolve) => worker.on("completed", () => resolve()));
+    await worker.close();
+    expect(await queue.getJobState(id)).toBe("completed");
+    await enqueueEmbedJobs(queue, [request]);
+    expect(await queue.getJobState(id)).toBe("completed"); // swallowed: what kept a catalog on the fallback
+
+    expect(await replaceFinishedJobs(queue, [request])).toBe(1);
+    await enqueueEmbedJobs(queue, [request]);
+    expect(await queue.getJobState(id)).toBe("waiting");
+    expect(await replaceFinishedJobs(queue, [request])).toBe(0); // a waiting job is left alone
+    await queue.close();
   });
 });

@@ -70,6 +70,26 @@ export interface EmbedRequest extends EmbedJobData {
   imageHash: string;
 }
 
+/**
+ * Removes the completed or failed jobs that hold the ids these requests' jobs would take. Call it
+ * for products the database says still need embedding (new, changed, pending): a finished job
+ * under the same id — kept for an hour, failed ones for a week — did not leave them embedded, and
+ * would swallow the new job (a database recreated at the same path, a worker that ran on the
+ * colour fallback under the default model's id). A waiting, delayed or active job is left alone:
+ * it will do the work. Returns how many were removed.
+ */
+export async function replaceFinishedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[], models?: VectorModels): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < requests.length; i += 500) {
+    const ids = requests.slice(i, i + 500).map((r) => embedJobId(r.shop, r.productId, r.textHash, r.imageHash, models));
+    const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+    for (let k = 0; k < ids.length; k++) {
+      if (states[k] === "completed" || states[k] === "failed") removed += await queue.remove(ids[k]);
+    }
+  }
+  return removed;
+}
+
 export async function enqueueEmbedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[], models?: VectorModels): Promise<void> {
   for (let i = 0; i < requests.length; i += 500) {
     await queue.addBulk(

@@ -2,7 +2,8 @@
  * The models the workers of this configuration embed with, as the catalog counts judge products
  * (catalog-import --wait, the demo): the configured image model when its file is in MODELS_DIR,
  * else no image model (the workers run on the colour fallback, which does not re-embed a catalog
- * a real model made, so any image model counts); the configured text model.
+ * a real model made, so any image model counts); the configured text model when its file is
+ * there, else the built-in hashed vector (what the workers fall back to).
  * A cheap look at the files, not a load: the workers say themselves when a file does not load.
  */
 import { existsSync } from "node:fs";
@@ -13,7 +14,6 @@ import { getModelSpec } from "../embedding/model-registry";
 import type { VectorModels } from "../embedding/vector-versions";
 
 export function expectedVectorModels(cfg: { modelsDir: string; imageModel: ImageModelChoice; textModel: TextModelChoice }): VectorModels {
-  const imageModelId = IMAGE_MODEL_IDS[cfg.imageModel];
-  const present = existsSync(path.join(cfg.modelsDir, getModelSpec(imageModelId).fileName));
-  return { textModelId: TEXT_MODEL_IDS[cfg.textModel], imageModelId: present ? imageModelId : undefined };
+  const present = (id: string | undefined) => (id && existsSync(path.join(cfg.modelsDir, getModelSpec(id).fileName)) ? id : undefined);
+  return { textModelId: present(TEXT_MODEL_IDS[cfg.textModel]), imageModelId: present(IMAGE_MODEL_IDS[cfg.imageModel]) };
 }

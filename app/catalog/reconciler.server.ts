@@ -15,7 +15,7 @@ import type { Db } from "../db.server";
 import type { VectorModels } from "../embedding/vector-versions";
 import { outdatedVectorsWhere } from "./product-repository.server";
 import { finishEmbeddedRuns } from "./sync-runs.server";
-import { bulkSyncJobId, embedJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type EmbedRequest, type SyncJobData } from "../../jobs/queues.server";
+import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
 
 export interface ReconcileDeps {
   db: Db;
@@ -58,7 +58,7 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
       });
       if (pending.length === 0) break;
       const requests = pending.map((p) => ({ shop, productId: p.id, textHash: p.textHash, imageHash: p.imageHash }));
-      report.replacedJobs += await removeFinishedJobs(deps.embedQueue, requests, deps.models);
+      report.replacedJobs += await replaceFinishedJobs(deps.embedQueue, requests, deps.models);
       await enqueueEmbedJobs(deps.embedQueue, requests, deps.models);
       report.requeuedProducts += pending.length;
       cursor = pending[pending.length - 1].id;
@@ -78,17 +78,3 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
   return report;
 }
 
-/**
- * Removes the completed or failed jobs holding the ids these pending products' jobs would take.
- * A job that is waiting, delayed or active is left alone (it will do the work).
- */
-async function removeFinishedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[], models?: VectorModels): Promise<number> {
-  const ids = requests.map((r) => embedJobId(r.shop, r.productId, r.textHash, r.imageHash, models));
-  const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
-  let removed = 0;
-  for (let i = 0; i < ids.length; i++) {
-    if (states[i] !== "completed" && states[i] !== "failed") continue;
-    removed += await queue.remove(ids[i]);
-  }
-  return removed;
-}
