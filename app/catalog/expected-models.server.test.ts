@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec, MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
 import { expectedVectorModels } from "./expected-models.server";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "lookalike-expected-models-"));
@@ -19,7 +19,7 @@ describe("expectedVectorModels", () => {
   it("takes the hashed text vector when the configured text model's file is missing (the workers' fallback)", () => {
     const cfg = { modelsDir: dir, imageModel: "mobilenetv2" as const, textModel: "minilm" as const };
     expect(expectedVectorModels(cfg).textModelId).toBeUndefined();
-    const file = path.join(dir, getModelSpec(MINILM_TEXT_MODEL_ID).fileName);
+    const file = path.join(dir, getTextModelSpec(MINILM_TEXT_MODEL_ID).fileName);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, "");
     expect(expectedVectorModels(cfg).textModelId).toBe(MINILM_TEXT_MODEL_ID);

@@ -10,10 +10,13 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { ImageModelChoice, TextModelChoice } from "../embedding/model-choice";
 import { IMAGE_MODEL_IDS, TEXT_MODEL_IDS } from "../embedding/model-choice";
-import { getModelSpec } from "../embedding/model-registry";
+import { getModelSpec, getTextModelSpec } from "../embedding/model-registry";
 import type { VectorModels } from "../embedding/vector-versions";
 
 export function expectedVectorModels(cfg: { modelsDir: string; imageModel: ImageModelChoice; textModel: TextModelChoice }): VectorModels {
-  const present = (id: string | undefined) => (id && existsSync(path.join(cfg.modelsDir, getModelSpec(id).fileName)) ? id : undefined);
-  return { textModelId: present(TEXT_MODEL_IDS[cfg.textModel]), imageModelId: present(IMAGE_MODEL_IDS[cfg.imageModel]) };
+  const present = (id: string | undefined, fileName: (id: string) => string) => (id && existsSync(path.join(cfg.modelsDir, fileName(id))) ? id : undefined);
+  return {
+    textModelId: present(TEXT_MODEL_IDS[cfg.textModel], (id) => getTextModelSpec(id).fileName),
+    imageModelId: present(IMAGE_MODEL_IDS[cfg.imageModel], (id) => getModelSpec(id).fileName),
+  };
 }
