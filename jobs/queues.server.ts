@@ -8,6 +8,8 @@ import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { DEFAULT_IMAGE_MODEL_ID } from "../app/embedding/model-registry";
 import { IMAGE_VECTOR_VERSION, textRecipe, type VectorModels } from "../app/embedding/vector-versions";
+import { databaseTag } from "../app/db/database-identity";
+import { databaseUrl } from "../app/db/database-url";
 import { redisNamespace } from "../app/redis.server";
 
 export const EMBED_QUEUE = "lookalike-embed";
@@ -38,22 +40,54 @@ export const embedJobOptions: JobsOptions = {
 };
 
 /**
- * BullMQ ids may not contain ":"; shop domains, hashes and model ids never contain "|". With the
- * default models the id is what it was before models were configurable; a model change gives new
- * ids, so a completed job of the old model (kept for an hour) does not swallow the re-embedding.
+ * BullMQ ids may not contain ":"; shop domains, hashes and model ids never contain "|". The id
+ * always names the image model (the default too, and "color-fallback"): a completed job is kept
+ * for an hour, and a job of the same content for another model must not be swallowed by it — a
+ * catalog embedded on the colour fallback and then given the real model was left on the fallback
+ * when the default model was left out of the id.
  */
 export function embedJobId(shop: string, productId: string, textHash: string, imageHash: string, models?: VectorModels): string {
-  const image = models?.imageModelId && models.imageModelId !== DEFAULT_IMAGE_MODEL_ID ? [models.imageModelId] : [];
-  return ["embed", shop, productId, textHash.slice(0, 12), imageHash.slice(0, 12), textRecipe(models?.textModelId), IMAGE_VECTOR_VERSION, ...image].join("|");
+  const image = models?.imageModelId ?? DEFAULT_IMAGE_MODEL_ID;
+  return ["embed", shop, productId, textHash.slice(0, 12), imageHash.slice(0, 12), textRecipe(models?.textModelId), IMAGE_VECTOR_VERSION, image].join("|");
 }
 
-export function createEmbedQueue(connection: Redis): Queue<EmbedJobData> {
-  return new Queue<EmbedJobData>(EMBED_QUEUE, { connection, prefix: redisNamespace(), defaultJobOptions: embedJobOptions });
+/**
+ * Prefix of this deployment's queues: REDIS_NAMESPACE plus the database's tag
+ * (app/db/database-identity.ts), so two databases sharing one Redis never share a queue, a job id
+ * or a worker. The tag is in the prefix rather than in the job ids because a shared queue would
+ * still hand one database's jobs to the other's workers.
+ */
+export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
+  return `${redisNamespace(env)}:db-${databaseTag(databaseUrl(env))}`;
+}
+
+export function createEmbedQueue(connection: Redis, prefix: string = queuePrefix()): Queue<EmbedJobData> {
+  return new Queue<EmbedJobData>(EMBED_QUEUE, { connection, prefix, defaultJobOptions: embedJobOptions });
 }
 
 export interface EmbedRequest extends EmbedJobData {
   textHash: string;
   imageHash: string;
+}
+
+/**
+ * Removes the completed or failed jobs that hold the ids these requests' jobs would take. Call it
+ * for products the database says still need embedding (new, changed, pending): a finished job
+ * under the same id — kept for an hour, failed ones for a week — did not leave them embedded, and
+ * would swallow the new job (a database recreated at the same path, a worker that ran on the
+ * colour fallback under the default model's id). A waiting, delayed or active job is left alone:
+ * it will do the work. Returns how many were removed.
+ */
+export async function replaceFinishedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[], models?: VectorModels): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < requests.length; i += 500) {
+    const ids = requests.slice(i, i + 500).map((r) => embedJobId(r.shop, r.productId, r.textHash, r.imageHash, models));
+    const states = await Promise.all(ids.map((id) => queue.getJobState(id)));
+    for (let k = 0; k < ids.length; k++) {
+      if (states[k] === "completed" || states[k] === "failed") removed += await queue.remove(ids[k]);
+    }
+  }
+  return removed;
 }
 
 export async function enqueueEmbedJobs(queue: Queue<EmbedJobData>, requests: EmbedRequest[], models?: VectorModels): Promise<void> {
@@ -84,8 +118,8 @@ export function bulkSyncJobId(shop: string, runId: string): string {
   return ["bulk", shop, runId].join("|");
 }
 
-export function createSyncQueue(connection: Redis): Queue<SyncJobData> {
-  return new Queue<SyncJobData>(SYNC_QUEUE, { connection, prefix: redisNamespace(), defaultJobOptions: syncJobOptions });
+export function createSyncQueue(connection: Redis, prefix: string = queuePrefix()): Queue<SyncJobData> {
+  return new Queue<SyncJobData>(SYNC_QUEUE, { connection, prefix, defaultJobOptions: syncJobOptions });
 }
 
 export async function enqueueBulkSync(queue: Queue<SyncJobData>, shop: string, runId: string): Promise<void> {
@@ -96,4 +130,12 @@ export async function enqueueBulkSync(queue: Queue<SyncJobData>, shop: string, r
 export async function enqueueReconcile(queue: Queue<SyncJobData>, intervalMs: number): Promise<void> {
   const bucket = Math.floor(Date.now() / intervalMs);
   await queue.add("reconcile", { kind: "reconcile" }, { jobId: `reconcile|${bucket}`, attempts: 1 });
+}
+
+/**
+ * One reconcile job when a worker starts: the time bucket's job may have run already in a worker
+ * that stopped a moment ago with other models, and this one must not wait for the next bucket.
+ */
+export async function enqueueStartupReconcile(queue: Queue<SyncJobData>): Promise<void> {
+  await queue.add("reconcile", { kind: "reconcile" }, { jobId: `reconcile|start|${process.pid}|${Date.now()}`, attempts: 1 });
 }

@@ -9,10 +9,10 @@ import { defaultImageFetchPolicy } from "../app/catalog/image-fetch.server";
 import { createConfiguredImageEmbedder, createConfiguredTextEmbedder } from "../app/embedding/configured-embedders.server";
 import { COLOR_FALLBACK_MODEL_ID } from "../app/embedding/image-embedder.server";
 import { preflight } from "../app/preflight.server";
-import { createBullConnection, createRedis, redisNamespace } from "../app/redis.server";
+import { createBullConnection, createRedis } from "../app/redis.server";
 import { adminClientFactory } from "../app/shopify/admin-client.server";
 import { createEmbedProcessor, createNotifier, recordFinalFailure, type EmbedJobDeps } from "./embed-product.job";
-import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, enqueueReconcile, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "./queues.server";
+import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, enqueueReconcile, enqueueStartupReconcile, queuePrefix, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "./queues.server";
 import { createSyncProcessor, recordSyncJobFailure, type SyncJobDeps } from "./sync.job";
 import { errorSummary } from "../app/shared/error-text";
 import { log, runMain } from "../scripts/lib/cli";
@@ -48,7 +48,7 @@ export async function startWorker() {
   const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 8);
   const embedWorker = new Worker<EmbedJobData>(EMBED_QUEUE, createEmbedProcessor(embedDeps), {
     connection: createBullConnection(cfg.redisUrl),
-    prefix: redisNamespace(),
+    prefix: queuePrefix(),
     concurrency,
     // An embed job takes well under a second: a worker that died is noticed within ~20 s, and
     // its jobs run again elsewhere (they are idempotent).
@@ -57,7 +57,7 @@ export async function startWorker() {
   });
   const syncWorker = new Worker<SyncJobData>(SYNC_QUEUE, createSyncProcessor(syncDeps), {
     connection: createBullConnection(cfg.redisUrl),
-    prefix: redisNamespace(),
+    prefix: queuePrefix(),
     concurrency: 2,
   });
   embedWorker.on("failed", (job, err) => {
@@ -89,8 +89,10 @@ export async function startWorker() {
   // The reconciler runs on a timer in every worker (one job per interval across all of them), so
   // it keeps running even after Redis lost every job, including any repeatable schedule.
   const reconcileEvery = Number(process.env.RECONCILE_INTERVAL_MS ?? 60_000);
-  const scheduleReconcile = () => void enqueueReconcile(syncQueue, reconcileEvery).catch((err) => log(`could not schedule the reconciler: ${err.message}`));
-  scheduleReconcile();
+  const reconcileFailed = (err: Error) => log(`could not schedule the reconciler: ${err.message}`);
+  const scheduleReconcile = () => void enqueueReconcile(syncQueue, reconcileEvery).catch(reconcileFailed);
+  // A worker that starts (perhaps with another model) reconciles at once, not at the next bucket.
+  void enqueueStartupReconcile(syncQueue).catch(reconcileFailed);
   const timer = setInterval(scheduleReconcile, reconcileEvery);
   log(`worker ready: model ${embedder.modelId} (${embedder.dim}-d), text ${textEmbedder.modelId} (${textEmbedder.dim}-d), concurrency ${concurrency}, reconcile every ${reconcileEvery / 1000} s`);
 

@@ -84,7 +84,7 @@ async function main() {
     await fake.stop();
     await db.$disconnect();
     await database.drop();
-    app.cleanup();
+    await app.cleanup();
   }
 }
 

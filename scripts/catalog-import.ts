@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { importCatalogFile } from "../app/catalog/catalog-import.server";
 import { normalizeShopDomain, ShopDomainError } from "../app/catalog/shop-domain";
+import { expectedVectorModels } from "../app/catalog/expected-models.server";
 import { CatalogWaitTimeout, waitForCatalog } from "../app/catalog/wait-for-catalog.server";
 import { config } from "../app/config.server";
 import { db } from "../app/db.server";
@@ -52,6 +53,8 @@ export async function main(argv = process.argv.slice(2)) {
     const progress = createProgressLine("embedding");
     const counts = await waitForCatalog(db(), shop, {
       timeoutMs: Number(args.timeout ?? 1800) * 1000,
+      // Searchable: embedded with the models the workers run (a model change re-embeds everything).
+      models: expectedVectorModels(cfg),
       onProgress: (c) => progress.update(c.embedded + c.failed, c.products, c.failed ? `(${c.failed} failed)` : ""),
     }).catch((err) => {
       progress.end();

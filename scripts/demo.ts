@@ -13,6 +13,9 @@ import { readConfig } from "../app/config.server";
 import { db } from "../app/db.server";
 import { ensureDemoShop } from "../app/demo/demo-shop.server";
 import { createBullConnection, createRedis } from "../app/redis.server";
+import { expectedVectorModels } from "../app/catalog/expected-models.server";
+import { TEXT_MODEL_IDS } from "../app/embedding/model-choice";
+import type { VectorModels } from "../app/embedding/vector-versions";
 import { createEmbedQueue } from "../jobs/queues.server";
 import { log, runMain, UserFacingError } from "./lib/cli";
 import { generateCatalog } from "./lib/generated-catalog";
@@ -76,7 +79,11 @@ export async function main(argv = process.argv.slice(2)) {
   const summary = await importCatalogFile({ db: db(), queue, publisher }, cfg.demoShop, catalog.file);
   log(`${summary.products} products (${summary.enqueued} to embed, ${summary.rejected.length} lines skipped)`);
   const progress = createProgressLine("embedding");
-  const counts = await waitForCatalog(db(), cfg.demoShop, { timeoutMs: 30 * 60_000, onProgress: (c) => progress.update(c.embedded + c.failed, c.products) });
+  // Searchable means embedded with the models the worker runs: after the model arrives, every
+  // product the colour fallback embedded is re-embedded before the demo says it is ready. On the
+  // fallback, any image model counts (the worker does not downgrade a catalog a model embedded).
+  const models: VectorModels = modelReady ? expectedVectorModels(cfg) : { textModelId: TEXT_MODEL_IDS[cfg.textModel] };
+  const counts = await waitForCatalog(db(), cfg.demoShop, { timeoutMs: 30 * 60_000, models, onProgress: (c) => progress.update(c.embedded + c.failed, c.products) });
   progress.end();
   await queue.close();
   connection.disconnect();

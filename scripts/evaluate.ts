@@ -163,6 +163,6 @@ try {
   process.exitCode = 1;
 } finally {
   await Promise.all([web?.stop(), worker?.stop()]);
-  app.cleanup();
+  await app.cleanup();
   rmSync(dbDir, { recursive: true, force: true });
 }

@@ -111,7 +111,7 @@ async function main() {
     await chrome?.kill();
     await Promise.all([web.stop(), worker.stop()]);
     await db.$disconnect();
-    app.cleanup();
+    await app.cleanup();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

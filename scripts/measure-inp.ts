@@ -94,7 +94,7 @@ async function main() {
     await browser.close();
     await Promise.all([web.stop(), worker.stop()]);
     await db.$disconnect();
-    app.cleanup();
+    await app.cleanup();
   }
 }
 

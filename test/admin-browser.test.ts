@@ -72,7 +72,7 @@ describe.skipIf(!HAS_CHROMIUM)("embedded admin in Chromium", () => {
     await Promise.all([web?.stop(), worker?.stop()]);
     await client?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -71,7 +71,7 @@ describe.skipIf(!existsSync(LUMA)).each(kinds)("catalog sync on %s", (kind) => {
     redis?.disconnect();
     await db?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   it("syncs the whole catalog with a bulk operation, through THROTTLED and 5xx answers", async () => {

@@ -106,7 +106,7 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     await redis?.stop();
     await db?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   it("Redis crashes and restarts empty mid-sync: web and worker reconnect, the sync completes, every product searchable exactly once", async () => {

@@ -82,7 +82,7 @@ describe("web, worker and a synced shop", () => {
     await fake?.stop();
     await db?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   it("the web process restarted under load (SIGTERM, then SIGKILL): no 5xx, and afterwards every product is searchable, no duplicates, no deleted product", async () => {
@@ -231,7 +231,7 @@ describe("preflight: Redis or database missing at start", () => {
   }, 60_000);
   afterAll(async () => {
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   const entries: [string, string[]][] = [

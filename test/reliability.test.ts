@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([web?.stop(), worker?.stop()]);
   await database?.drop();
-  app?.cleanup();
+  await app?.cleanup();
 });
 
 describe("bad photo uploads get a clear 4xx and change nothing", () => {

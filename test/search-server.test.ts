@@ -101,7 +101,7 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
     await stop?.();
     await db?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   it("answers signed similar requests, best first, never the product itself", async () => {

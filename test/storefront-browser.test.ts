@@ -64,7 +64,7 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
     await Promise.all([web?.stop(), worker?.stop()]);
     await client?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 

@@ -36,7 +36,7 @@ describe.skipIf(!hasLuma).each(kinds)("storefront path on %s", (kind) => {
   afterAll(async () => {
     await Promise.all([web?.stop(), worker?.stop()]);
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   it("imports the catalog and waits until every product is searchable", async () => {

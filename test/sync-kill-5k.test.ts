@@ -75,7 +75,7 @@ describe("catalog sync of 5,000 products on sqlite", () => {
     await fake?.stop();
     await db?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
     if (catalogDir) rmSync(catalogDir, { recursive: true, force: true });
   });
 

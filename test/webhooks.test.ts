@@ -73,7 +73,7 @@ describe.each(kinds)("webhooks on %s", (kind) => {
     images?.close();
     await db?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   it("a price update reaches the price filter within seconds, without re-embedding", async () => {

@@ -12,12 +12,11 @@ import { DelayedError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSyncProcessor } from "../../jobs/sync.job";
-import { bulkSyncJobId, createEmbedQueue, createSyncQueue, SYNC_QUEUE, type SyncJobData } from "../../jobs/queues.server";
+import { bulkSyncJobId, createEmbedQueue, createSyncQueue, queuePrefix, SYNC_QUEUE, type SyncJobData } from "../../jobs/queues.server";
 import { generateCatalog } from "../../scripts/lib/generated-catalog";
 import { FakeAdminApi, type BulkOutcome } from "../../test/fake-shopify/fake-admin-api";
 import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
 import { createPrismaClient, type Db } from "../db.server";
-import { redisNamespace } from "../redis.server";
 import { AdminGraphqlClient } from "../shopify/admin-graphql.server";
 import { handleBulkOperationFinish } from "../webhooks/webhook-handlers.server";
 import { bulkOperationState } from "./bulk-operation.server";
@@ -182,7 +181,7 @@ describe("bulk_operations/finish for a FAILED or EXPIRED operation", () => {
     const processJob = createSyncProcessor(deps);
     // Jobs taken by hand, so that nothing but the webhook moves them (a delayed job becomes
     // waiting only through a worker fetching, or a promote).
-    const worker = new Worker<SyncJobData>(SYNC_QUEUE, null, { connection: connection.duplicate(), prefix: redisNamespace() });
+    const worker = new Worker<SyncJobData>(SYNC_QUEUE, null, { connection: connection.duplicate(), prefix: queuePrefix() });
     const token = "test-token";
     const take = async () => {
       const job = await worker.getNextJob(token, { block: false });

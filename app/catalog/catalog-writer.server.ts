@@ -6,7 +6,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
-import { enqueueEmbedJobs, type EmbedJobData, type EmbedRequest } from "../../jobs/queues.server";
+import { enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type EmbedRequest } from "../../jobs/queues.server";
 import { publishCatalogChange } from "./catalog-events.server";
 import type { ProductRecord } from "./product-node";
 import { bumpCatalogVersion, upsertProduct, type ProductSource, type UpsertOutcome } from "./product-repository.server";
@@ -41,6 +41,8 @@ export class CatalogWriter {
   }
 
   private async flush(): Promise<void> {
+    // These products need embedding now: a finished job under the same id must not swallow theirs.
+    await replaceFinishedJobs(this.deps.queue, this.batch);
     await enqueueEmbedJobs(this.deps.queue, this.batch);
     this.enqueued += this.batch.length;
     this.batch = [];

@@ -6,7 +6,8 @@
  * - text or image changes reset the embedding; price or availability changes do not.
  */
 import type { Db } from "../db.server";
-import { imageVectorKey, textKeyIsCurrentFor } from "../embedding/vector-versions";
+import type { Prisma } from "@prisma/client";
+import { CURRENT_IMAGE_SUFFIX, currentTextSuffix, imageVectorKey, textKeyIsCurrentFor, type VectorModels } from "../embedding/vector-versions";
 import type { ProductRecord } from "./product-node";
 
 export type ProductSource = "shopify" | "import";
@@ -103,18 +104,47 @@ export async function bumpCatalogVersion(db: Db, shop: string): Promise<number> 
 
 export interface CatalogCounts {
   products: number;
+  /** Searchable: embedded — with the given models, when counted against models. */
   embedded: number;
   failed: number;
+  /** Waiting for embedding, the outdated ones included. */
   pending: number;
+  /** Embedded, but with another image model, text model or vector recipe than the given ones. */
+  outdated: number;
 }
 
-export async function catalogCounts(db: Db, shop: string): Promise<CatalogCounts> {
-  const groups = await db.product.groupBy({ by: ["embedState"], where: { shopDomain: shop }, _count: { _all: true } });
+/**
+ * The embedded rows whose vectors are not those of `models`: another text model or text recipe,
+ * an older image recipe, or — when `models.imageModelId` is given — another image model. The
+ * reconciler puts them back in line; catalog counts do not call them searchable.
+ */
+export function outdatedVectorsWhere(models?: VectorModels): Prisma.ProductWhereInput {
+  return {
+    embedState: "embedded",
+    OR: [
+      { NOT: { vectorTextHash: { endsWith: currentTextSuffix(models?.textModelId) } } },
+      { NOT: { vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } } },
+      ...(models?.imageModelId ? [{ NOT: { modelId: models.imageModelId } }] : []),
+      ...(models?.imageModelId ? [{ modelId: null }] : []),
+    ],
+  };
+}
+
+/**
+ * How many of a shop's products are searchable, failed or waiting. Without `models` every
+ * embedded row counts as searchable; with them (the models the workers embed with) only the rows
+ * those models made: after a model change, "N of N searchable" means N re-embedded.
+ */
+export async function catalogCounts(db: Db, shop: string, models?: VectorModels): Promise<CatalogCounts> {
+  const [groups, outdated] = await Promise.all([
+    db.product.groupBy({ by: ["embedState"], where: { shopDomain: shop }, _count: { _all: true } }),
+    models ? db.product.count({ where: { shopDomain: shop, ...outdatedVectorsWhere(models) } }) : Promise.resolve(0),
+  ]);
   const by = Object.fromEntries(groups.map((g) => [g.embedState, g._count._all]));
-  const embedded = by.embedded ?? 0;
+  const embedded = (by.embedded ?? 0) - outdated;
   const failed = by.failed ?? 0;
-  const pending = by.pending ?? 0;
-  return { products: embedded + failed + pending, embedded, failed, pending };
+  const pending = (by.pending ?? 0) + outdated;
+  return { products: embedded + failed + pending, embedded, failed, pending, outdated };
 }
 
 /** Puts products back in line for embedding (admin retry of failures); returns their hashes for the jobs. */

@@ -71,10 +71,13 @@ describe("reconcile", () => {
     const ids = (await embedQueue.getJobs(["waiting"])).map((j) => j.id).sort();
     expect(ids).toEqual(all.map((p) => embedJobId(shop, p.id, p.textHash, p.imageHash, minilm)).sort());
     expect(ids).not.toContain(embedJobId(shop, all[0].id, all[0].textHash, all[0].imageHash));
-    // Default models add no model id to the job id: only the hashes and the recipes (the image recipe
-    // changes when the stored vectors do, so a recipe change re-embeds under new ids).
+    // The id names the hashes, the recipes and the image model, the default one too (the image
+    // recipe changes when the stored vectors do, so a recipe change re-embeds under new ids).
     expect(embedJobId(shop, "1", "a".repeat(40), "b".repeat(40), { imageModelId: DEFAULT_IMAGE_MODEL_ID })).toBe(
-      `embed|${shop}|1|aaaaaaaaaaaa|bbbbbbbbbbbb|${TEXT_VECTOR_VERSION}|${IMAGE_VECTOR_VERSION}`,
+      `embed|${shop}|1|aaaaaaaaaaaa|bbbbbbbbbbbb|${TEXT_VECTOR_VERSION}|${IMAGE_VECTOR_VERSION}|${DEFAULT_IMAGE_MODEL_ID}`,
+    );
+    expect(embedJobId(shop, "1", "a".repeat(40), "b".repeat(40), { imageModelId: "color-fallback" })).not.toBe(
+      embedJobId(shop, "1", "a".repeat(40), "b".repeat(40), { imageModelId: DEFAULT_IMAGE_MODEL_ID }),
     );
 
     // Rows the MiniLM worker embedded are current for it; a CLIP image worker redoes them.

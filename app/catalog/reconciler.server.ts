@@ -4,15 +4,18 @@
  * - products embedded with an older text- or image-vector recipe (vector-versions.ts), another text
  *   model or another image model than this worker's become pending;
  * - products still pending embedding get their (content-addressed, so deduped) embed job again;
+ *   a finished job under the same id (kept for an hour, failed ones for a week) is removed first,
+ *   since the database says its work is not done — otherwise it would swallow the new job;
  * - bulk sync runs that went quiet (no heartbeat) get their job again and resume from their phase;
  * - runs whose embedding is finished are marked done.
  * The web processes' indexes repair themselves against the database (live-catalogs).
  */
 import type { Queue } from "bullmq";
 import type { Db } from "../db.server";
-import { CURRENT_IMAGE_SUFFIX, currentTextSuffix, type VectorModels } from "../embedding/vector-versions";
+import type { VectorModels } from "../embedding/vector-versions";
+import { outdatedVectorsWhere } from "./product-repository.server";
 import { finishEmbeddedRuns } from "./sync-runs.server";
-import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
+import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
 
 export interface ReconcileDeps {
   db: Db;
@@ -29,29 +32,20 @@ export interface ReconcileReport {
   /** Embedded with an older text-vector recipe: put back in line. */
   outdatedProducts: number;
   requeuedProducts: number;
+  /** Pending products whose job id was taken by a finished job (completed or failed): job replaced. */
+  replacedJobs: number;
   resumedRuns: number;
   finishedRuns: number;
 }
 
 export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise<ReconcileReport> {
   const { db } = deps;
-  const report: ReconcileReport = { shops: 0, outdatedProducts: 0, requeuedProducts: 0, resumedRuns: 0, finishedRuns: 0 };
+  const report: ReconcileReport = { shops: 0, outdatedProducts: 0, requeuedProducts: 0, replacedJobs: 0, resumedRuns: 0, finishedRuns: 0 };
   const shops = await db.shop.findMany({ where: { uninstalledAt: null, ...(onlyShop ? { domain: onlyShop } : {}) }, select: { domain: true } });
   const staleBefore = new Date(Date.now() - (deps.staleAfterMs ?? 120_000));
   for (const { domain: shop } of shops) {
     report.shops++;
-    const outdated = await db.product.updateMany({
-      where: {
-        shopDomain: shop,
-        embedState: "embedded",
-        OR: [
-          { NOT: { vectorTextHash: { endsWith: currentTextSuffix(deps.models?.textModelId) } } },
-          { NOT: { vectorImageHash: { endsWith: CURRENT_IMAGE_SUFFIX } } },
-          ...(deps.models?.imageModelId ? [{ NOT: { modelId: deps.models.imageModelId } }] : []),
-        ],
-      },
-      data: { embedState: "pending" },
-    });
+    const outdated = await db.product.updateMany({ where: { shopDomain: shop, ...outdatedVectorsWhere(deps.models) }, data: { embedState: "pending" } });
     report.outdatedProducts += outdated.count;
     let cursor: string | undefined;
     for (;;) {
@@ -63,11 +57,9 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
         ...(cursor ? { cursor: { shopDomain_id: { shopDomain: shop, id: cursor } }, skip: 1 } : {}),
       });
       if (pending.length === 0) break;
-      await enqueueEmbedJobs(
-        deps.embedQueue,
-        pending.map((p) => ({ shop, productId: p.id, textHash: p.textHash, imageHash: p.imageHash })),
-        deps.models,
-      );
+      const requests = pending.map((p) => ({ shop, productId: p.id, textHash: p.textHash, imageHash: p.imageHash }));
+      report.replacedJobs += await replaceFinishedJobs(deps.embedQueue, requests, deps.models);
+      await enqueueEmbedJobs(deps.embedQueue, requests, deps.models);
       report.requeuedProducts += pending.length;
       cursor = pending[pending.length - 1].id;
     }
@@ -85,3 +77,4 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
   }
   return report;
 }
+

@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { deleteNamespaceKeys } from "./redis-keys";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const TEST_API_KEY = "test-api-key";
@@ -30,7 +31,8 @@ export interface AppEnv {
   port: number;
   baseUrl: string;
   dataDir: string;
-  cleanup(): void;
+  /** Removes the data folder and every Redis key of the run's namespace (queues, caches, limits). */
+  cleanup(): Promise<void>;
 }
 
 export async function appEnv(databaseUrl: string, extra: Record<string, string | undefined> = {}): Promise<AppEnv> {
@@ -50,7 +52,11 @@ export async function appEnv(databaseUrl: string, extra: Record<string, string |
     LOOKALIKE_DEMO: "0",
     ...extra,
   };
-  return { env, port, baseUrl: `http://127.0.0.1:${port}`, dataDir, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
+  const cleanup = async () => {
+    rmSync(dataDir, { recursive: true, force: true });
+    await deleteNamespaceKeys(env.REDIS_URL || "redis://127.0.0.1:6379", env.REDIS_NAMESPACE!);
+  };
+  return { env, port, baseUrl: `http://127.0.0.1:${port}`, dataDir, cleanup };
 }
 
 export interface RunningProcess {
