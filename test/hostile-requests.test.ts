@@ -44,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([web?.stop(), worker?.stop()]);
   await database?.drop();
-  app?.cleanup();
+  await app?.cleanup();
 });
 
 // ---------------------------------------------------------------------------------------------
