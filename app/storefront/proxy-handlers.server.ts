@@ -59,6 +59,8 @@ export interface RawResponse {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const SIMILAR_CACHE_CONTROL = "private, max-age=30";
+/** `enabled`: the merchant's "Similar products" switch (Settings › Storefront blocks). */
+const SIMILAR_OFF = Buffer.from(JSON.stringify({ products: [], enabled: false }));
 const timingsOn = () => process.env.PROXY_TIMINGS === "1";
 
 let limits: RateLimits | undefined;
@@ -111,6 +113,8 @@ export async function similarRaw(url: string, clientAddress?: string): Promise<R
     const catalog = await installedCatalog(shop);
     const limit = limitParam ?? catalog.settings.resultsCount;
     mark(); // catalog
+    // The merchant switched the "Similar products" block off: the block hides itself, no search runs.
+    if (!catalog.settings.blocks.similar) return { status: 200, headers: { "Content-Type": JSON_TYPE, "Cache-Control": SIMILAR_CACHE_CONTROL }, body: SIMILAR_OFF };
     const rc = resultCache();
     let key: CacheKey | undefined;
     let body: Buffer | undefined;
@@ -126,8 +130,7 @@ export async function similarRaw(url: string, clientAddress?: string): Promise<R
       mark(); // search
       const cards = toCards(catalog, hits, pathPrefix);
       mark(); // hydrate
-      // `enabled`: the merchant's "Similar products" switch; the block hides itself when it is off.
-      body = Buffer.from(JSON.stringify({ products: cards, enabled: catalog.settings.blocks.similar }));
+      body = Buffer.from(JSON.stringify({ products: cards, enabled: true }));
       mark(); // json
       if (key) void rc.set(key, body);
     }
