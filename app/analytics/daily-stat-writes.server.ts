@@ -4,7 +4,7 @@
  * increment is atomic in the database and several web processes flushing at once never lose a count.
  * All or nothing: a failure leaves no row changed, so the caller may retry every count.
  */
-import { Prisma } from "@prisma/client";
+import type { Prisma } from "@prisma/client";
 import type { Db } from "../db.server";
 
 export interface DayCounts {
@@ -32,24 +32,52 @@ function chunks<T>(rows: T[]): T[][] {
   return out;
 }
 
-export async function writeDailyStats(db: Db, days: DayCounts[], products: ProductDayCounts[]): Promise<void> {
+/**
+ * `head (v, v, …), (v, v, …) tail` as a tagged-template call of the client's own `$executeRaw`, so
+ * each client binds the values with its own placeholders (`?` on SQLite, `$n` on PostgreSQL).
+ * Prisma.sql is not used: the two generated clients load separate runtimes whose Sql objects the
+ * other does not recognise.
+ */
+function insertMany(db: Db, head: string, rows: unknown[][], tail: string): Prisma.PrismaPromise<number> {
+  const strings: string[] = [];
+  const values: unknown[] = [];
+  rows.forEach((row, r) => {
+    row.forEach((v, i) => {
+      strings.push(i > 0 ? ", " : r === 0 ? `${head} (` : "), (");
+      values.push(v);
+    });
+  });
+  strings.push(`) ${tail}`);
+  const template = Object.assign([...strings], { raw: [...strings] }) as unknown as TemplateStringsArray;
+  return db.$executeRaw(template, ...values);
+}
+
+export function writeDailyStats(db: Db, days: DayCounts[], products: ProductDayCounts[]): Promise<unknown> {
   const statements: Prisma.PrismaPromise<number>[] = [];
   for (const rows of chunks(days)) {
-    const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.shopDomain}, ${r.day}, ${r.impressions}, ${r.clicks}, ${r.photoSearches})`));
-    statements.push(db.$executeRaw`
-      INSERT INTO "DailyStat" ("shopDomain", "day", "impressions", "clicks", "photoSearches") VALUES ${values}
-      ON CONFLICT ("shopDomain", "day") DO UPDATE SET
-        "impressions" = "DailyStat"."impressions" + excluded."impressions",
-        "clicks" = "DailyStat"."clicks" + excluded."clicks",
-        "photoSearches" = "DailyStat"."photoSearches" + excluded."photoSearches"`);
+    statements.push(
+      insertMany(
+        db,
+        `INSERT INTO "DailyStat" ("shopDomain", "day", "impressions", "clicks", "photoSearches") VALUES`,
+        rows.map((r) => [r.shopDomain, r.day, r.impressions, r.clicks, r.photoSearches]),
+        `ON CONFLICT ("shopDomain", "day") DO UPDATE SET
+          "impressions" = "DailyStat"."impressions" + excluded."impressions",
+          "clicks" = "DailyStat"."clicks" + excluded."clicks",
+          "photoSearches" = "DailyStat"."photoSearches" + excluded."photoSearches"`,
+      ),
+    );
   }
   for (const rows of chunks(products)) {
-    const values = Prisma.join(rows.map((r) => Prisma.sql`(${r.shopDomain}, ${r.day}, ${r.productId}, ${r.impressions}, ${r.clicks})`));
-    statements.push(db.$executeRaw`
-      INSERT INTO "ProductDailyStat" ("shopDomain", "day", "productId", "impressions", "clicks") VALUES ${values}
-      ON CONFLICT ("shopDomain", "day", "productId") DO UPDATE SET
-        "impressions" = "ProductDailyStat"."impressions" + excluded."impressions",
-        "clicks" = "ProductDailyStat"."clicks" + excluded."clicks"`);
+    statements.push(
+      insertMany(
+        db,
+        `INSERT INTO "ProductDailyStat" ("shopDomain", "day", "productId", "impressions", "clicks") VALUES`,
+        rows.map((r) => [r.shopDomain, r.day, r.productId, r.impressions, r.clicks]),
+        `ON CONFLICT ("shopDomain", "day", "productId") DO UPDATE SET
+          "impressions" = "ProductDailyStat"."impressions" + excluded."impressions",
+          "clicks" = "ProductDailyStat"."clicks" + excluded."clicks"`,
+      ),
+    );
   }
-  if (statements.length) await db.$transaction(statements);
+  return statements.length ? db.$transaction(statements) : Promise.resolve();
 }
