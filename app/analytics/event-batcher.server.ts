@@ -24,7 +24,7 @@ export interface EventBatcherOptions {
   maxPendingKeys: number;
 }
 
-export function eventBatcherOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EventBatcherOptions {
+export function eventBatcherOptionsFromEnv(env: Record<string, string | undefined> = process.env): EventBatcherOptions {
   const n = (name: string, fallback: number) => {
     const v = Number(env[name]);
     return env[name] === undefined || !Number.isFinite(v) || v <= 0 ? fallback : v;
