@@ -7,6 +7,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "../jobs/queues.server";
+import { EventBatcher } from "./analytics/event-batcher.server";
 import { config } from "./config.server";
 import { db } from "./db.server";
 import { createConfiguredImageEmbedder, createConfiguredTextEmbedder, type Configured } from "./embedding/configured-embedders.server";
@@ -23,6 +24,8 @@ interface WebServices {
   embedder: Promise<ImageEmbedder>;
   textEmbedder: Promise<TextEmbedder>;
   catalogs: Promise<LiveCatalogs>;
+  /** Storefront event counts waiting for their next write (flushed every EVENTS_FLUSH_MS and on close). */
+  events: EventBatcher;
 }
 
 declare global {
@@ -35,12 +38,13 @@ declare global {
 /**
  * The web process's last step before it exits (server.ts, once no request is left): waits for the
  * index snapshots being written, so a stop never cuts a save off half-way (which left hundreds of MB
- * of temporary files behind; the previous snapshot stayed intact). Nothing to do when no storefront
- * request ever started the services.
+ * of temporary files behind; the previous snapshot stayed intact), after writing the storefront
+ * event counts still in memory. Nothing to do when no storefront request ever started the services.
  */
 async function closeWebServices(): Promise<void> {
   const services = globalThis.__lookalikeWeb;
   if (!services) return;
+  await services.events.close();
   await (await services.catalogs).close();
 }
 globalThis.__lookalikeWebShutdown = closeWebServices;
@@ -65,6 +69,7 @@ export function webServices(): WebServices {
       queue: createEmbedQueue(connection),
       syncQueue: createSyncQueue(connection),
       publisher: createRedis(cfg.redisUrl),
+      events: new EventBatcher(db),
       embedder,
       textEmbedder,
       catalogs: Promise.all([embedder, textEmbedder]).then(([image, text]) => {

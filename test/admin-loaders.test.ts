@@ -17,7 +17,7 @@ import { insightsLoader, nearDuplicatePairs } from "../app/admin/insights.server
 import { previewAction, previewLoader } from "../app/admin/preview.server";
 import { productsAction, productsLoader } from "../app/admin/products.server";
 import { settingsAction, settingsLoader } from "../app/admin/settings.server";
-import { recordStorefrontEvent } from "../app/analytics/storefront-events.server";
+import { EventBatcher } from "../app/analytics/event-batcher.server";
 import { createPrismaClient, type Db } from "../app/db.server";
 import { DEFAULT_SETTINGS } from "../app/shops/shop-settings";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
@@ -203,10 +203,12 @@ describe.each(kinds)("admin loaders and actions on %s", (kind) => {
 
   it("analytics: per-day series, totals, CTR and top products", async () => {
     const now = new Date();
-    for (let i = 0; i < 10; i++) await recordStorefrontEvent(db, shop, { type: "impression", productIds: ["3", "4"] }, now);
-    for (let i = 0; i < 3; i++) await recordStorefrontEvent(db, shop, { type: "click", productId: "4" }, now);
-    await recordStorefrontEvent(db, shop, { type: "photo_search" }, now);
-    await recordStorefrontEvent(db, shop, { type: "impression" }, new Date(now.getTime() - 40 * 86_400_000));
+    const events = new EventBatcher(() => db, { flushMs: 60_000, maxPendingKeys: 1_000 });
+    for (let i = 0; i < 10; i++) events.add(shop, { type: "impression", productIds: ["3", "4"] }, now);
+    for (let i = 0; i < 3; i++) events.add(shop, { type: "click", productIds: ["4"] }, now);
+    events.add(shop, { type: "photo_search", productIds: [] }, now);
+    events.add(shop, { type: "impression", productIds: [] }, new Date(now.getTime() - 40 * 86_400_000));
+    await events.close();
     const a = await analyticsLoader({ request: await valid("/app/analytics?days=7") }, deps);
     expect(a.series).toHaveLength(7);
     expect(a.series.at(-1)).toMatchObject({ impressions: 10, clicks: 3, photoSearches: 1, ctr: 0.3 });

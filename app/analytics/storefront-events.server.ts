@@ -1,11 +1,13 @@
 /**
  * Storefront events (`POST /proxy/events`, sent by the theme blocks with `navigator.sendBeacon`):
- * impression, click and photo_search. Validated, then counted into per-shop, per-UTC-day
- * aggregates with atomic upserts (`increment`), so concurrent web processes never lose a count.
+ * impression, click and photo_search. Validated, product ids checked against the shop's live
+ * catalog, then added to the in-process batch (event-batcher.server.ts) that writes per-shop,
+ * per-UTC-day aggregates with atomic increments, so concurrent web processes never lose a count.
  * Nothing that identifies a shopper is read or stored: no IP, no cookie, no user agent.
  */
-import type { Db } from "../db.server";
+import { BodyTooLargeError, readBoundedBody } from "../http/bounded-body";
 import { utcDay } from "./day";
+import type { CountedEvent, EventBatcher } from "./event-batcher.server";
 import { authenticateProxy } from "../storefront/proxy-auth.server";
 import { errorResponse, ProxyError } from "../storefront/proxy-errors.server";
 
@@ -67,43 +69,47 @@ export function parseStorefrontEvent(body: string): StorefrontEvent {
 
 export { utcDay };
 
-/** Counts one event into the shop's daily aggregates (atomic increments, safe across processes). */
-export async function recordStorefrontEvent(db: Db, shop: string, event: StorefrontEvent, at: Date = new Date()): Promise<void> {
-  const day = utcDay(at);
-  const field = event.type === "impression" ? "impressions" : event.type === "click" ? "clicks" : "photoSearches";
-  const writes = [
-    db.dailyStat.upsert({
-      where: { shopDomain_day: { shopDomain: shop, day } },
-      create: { shopDomain: shop, day, [field]: 1 },
-      update: { [field]: { increment: 1 } },
-    }),
-  ];
-  const productField = event.type === "impression" ? "impressions" : event.type === "click" ? "clicks" : null;
-  const productIds = event.type === "impression" ? event.productIds ?? [] : event.type === "click" && event.productId ? [event.productId] : [];
-  if (productField) {
-    for (const productId of productIds) {
-      writes.push(
-        db.productDailyStat.upsert({
-          where: { shopDomain_day_productId: { shopDomain: shop, day, productId } },
-          create: { shopDomain: shop, day, productId, [productField]: 1 },
-          update: { [productField]: { increment: 1 } },
-        }) as never,
-      );
-    }
-  }
-  await db.$transaction(writes);
+/** The shop's live catalog products (`has(id)`); throws a 404 ProxyError when the shop has no catalog. */
+export type ShopProducts = (shop: string) => Promise<{ has(id: string): boolean }>;
+
+/**
+ * The event as counted: product ids not in the shop's catalog are dropped (the event itself still
+ * counts), so invented ids never create rows. At most MAX_IMPRESSION_IDS ids per event (parse).
+ */
+export function countedEvent(event: StorefrontEvent, products: { has(id: string): boolean }): CountedEvent {
+  const ids = event.type === "impression" ? event.productIds ?? [] : event.type === "click" && event.productId ? [event.productId] : [];
+  return { type: event.type, productIds: ids.filter((id) => products.has(id)) };
 }
 
-/** `POST /proxy/events`: signed like every proxy request; answers 204 with no body. */
-export async function storefrontEventsHandler(request: Request, db: () => Db, rateLimit?: (shop: string, forwardedFor: string | null) => Promise<void>): Promise<Response> {
+export interface StorefrontEventDeps {
+  /** The client's address as the trusted proxies saw it (server.ts `context.clientAddress`); per-client limit key. */
+  clientAddress: string | undefined;
+  products: ShopProducts;
+  /** Throws a 429 ProxyError when the shop or this client is over the events limit. */
+  rateLimit: (shop: string, clientAddress: string | undefined) => Promise<void>;
+  batcher: Pick<EventBatcher, "add">;
+}
+
+/**
+ * `POST /proxy/events`: signed like every proxy request; limited per shop and per client address;
+ * body read with a byte cap whatever its framing; answers 204 once the event is in the batch
+ * (written to the database by the batcher's next flush).
+ */
+export async function storefrontEventsHandler(request: Request, deps: StorefrontEventDeps): Promise<Response> {
   try {
     if (request.method !== "POST") throw new ProxyError(405, "method_not_allowed", "POST an event.", { Allow: "POST" });
     const { shop } = await authenticateProxy(request);
-    await rateLimit?.(shop, request.headers.get("x-forwarded-for"));
-    const length = Number(request.headers.get("content-length") ?? 0);
-    if (length > MAX_EVENT_BYTES) throw new ProxyError(413, "event_too_large", "Event body is too large.");
-    const event = parseStorefrontEvent(await request.text());
-    await recordStorefrontEvent(db(), shop, event);
+    await deps.rateLimit(shop, deps.clientAddress);
+    let body: Buffer;
+    try {
+      body = await readBoundedBody(request, MAX_EVENT_BYTES);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) throw new ProxyError(413, "event_too_large", "Event body is too large.");
+      throw new ProxyError(400, "invalid_event", "The event body could not be read.");
+    }
+    const event = parseStorefrontEvent(body.toString("utf8"));
+    const products = await deps.products(shop);
+    deps.batcher.add(shop, countedEvent(event, products));
     return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     if (err instanceof ProxyError) return errorResponse(err);

@@ -1,10 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { storefrontEventsHandler } from "../analytics/storefront-events.server";
-import { db } from "../db.server";
+import { catalogProducts } from "../analytics/catalog-products.server";
+import { storefrontEventsHandler, type StorefrontEventDeps } from "../analytics/storefront-events.server";
 import { rateLimits } from "../storefront/proxy-handlers.server";
-import { clientIp } from "../storefront/rate-limits.server";
+import { webServices } from "../web-services.server";
 
-const limit = (shop: string, forwardedFor: string | null) => rateLimits().check("events", shop, clientIp(forwardedFor));
+const deps = (clientAddress: string | undefined): StorefrontEventDeps => ({
+  clientAddress,
+  products: (shop) => catalogProducts(webServices().catalogs, shop),
+  rateLimit: (shop, address) => rateLimits().check("events", shop, address),
+  batcher: webServices().events,
+});
 
-export const action = ({ request }: ActionFunctionArgs) => storefrontEventsHandler(request, db, limit);
-export const loader = ({ request }: LoaderFunctionArgs) => storefrontEventsHandler(request, db, limit);
+export const action = ({ request, context }: ActionFunctionArgs) => storefrontEventsHandler(request, deps(context?.clientAddress));
+export const loader = ({ request, context }: LoaderFunctionArgs) => storefrontEventsHandler(request, deps(context?.clientAddress));
