@@ -82,7 +82,7 @@ describe.skipIf(!hasBuild).each(kinds)("storefront events on server.ts (%s)", (k
     await web?.stop();
     await db?.$disconnect();
     await database?.drop();
-    app?.cleanup();
+    await app?.cleanup();
   });
 
   it("answers beacons 204 at once, refuses unknown shops and oversized chunked bodies, writes the counts on shutdown", async () => {

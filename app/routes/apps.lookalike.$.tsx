@@ -7,7 +7,7 @@ import { requireDemo } from "../demo/demo-guard.server";
  * Demo: stands in for Shopify's app proxy. Storefront requests to /apps/lookalike/* are signed
  * exactly as Shopify signs them and forwarded over HTTP to /proxy/*, like the real thing.
  */
-async function forward(request: Request, splat: string | undefined): Promise<Response> {
+async function forward(request: Request, splat: string | undefined, clientAddress: string | undefined): Promise<Response> {
   requireDemo();
   const cfg = config();
   const incoming = new URL(request.url);
@@ -18,7 +18,8 @@ async function forward(request: Request, splat: string | undefined): Promise<Res
     const v = request.headers.get(h);
     if (v) headers.set(h, v);
   }
-  headers.set("x-forwarded-for", request.headers.get("x-forwarded-for") ?? "127.0.0.1");
+  // As Shopify's proxy does: the address it saw the shopper at, which the web process trusts (one hop).
+  headers.set("x-forwarded-for", clientAddress ?? "127.0.0.1");
   const init: RequestInit & { duplex?: "half" } = {
     method: request.method,
     headers,
@@ -34,5 +35,5 @@ async function forward(request: Request, splat: string | undefined): Promise<Res
   return new Response(res.body, { status: res.status, headers: out });
 }
 
-export const loader = ({ request, params }: LoaderFunctionArgs) => forward(request, params["*"]);
-export const action = ({ request, params }: ActionFunctionArgs) => forward(request, params["*"]);
+export const loader = ({ request, params, context }: LoaderFunctionArgs) => forward(request, params["*"], context.clientAddress);
+export const action = ({ request, params, context }: ActionFunctionArgs) => forward(request, params["*"], context.clientAddress);

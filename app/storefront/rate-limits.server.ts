@@ -64,9 +64,3 @@ export class RateLimits {
     }
   }
 }
-
-/** The shopper's IP as Shopify's app proxy forwards it (first X-Forwarded-For entry). */
-export function clientIp(forwardedFor: string | null | undefined): string | undefined {
-  const first = forwardedFor?.split(",")[0]?.trim();
-  return first || undefined;
-}
