@@ -19,7 +19,8 @@ const line = (name: string, f: typeof result.quiet) =>
   `  ${name.padEnd(8)} similar ${f.similar.count} requests p50 ${f.similar.p50} ms p99 ${f.similar.p99} ms ${JSON.stringify(f.similar.statuses)}; photo ${f.photo.answered}/${f.photo.count} answered ${JSON.stringify(f.photo.statuses)}`;
 console.log(line("quiet", result.quiet));
 console.log(line("hostile", result.hostile));
-console.log(`  attacks: ${JSON.stringify(result.attacks.statuses)}`);
+const requests = Object.values(result.attacks.statuses).reduce((a, s) => a + Object.values(s).reduce((x, y) => x + y, 0), 0);
+console.log(`  attacks: ${requests} requests, attacker CPU ${result.attacks.cpuSeconds?.toFixed(1)} s; ${JSON.stringify(result.attacks.statuses)}`);
 const sent = result.attacks.oversizedBytesSent;
 console.log(`  oversized bodies: ${sent.length}, the most any got written before the answer ${(Math.max(0, ...sent) / 2 ** 20).toFixed(1)} MB`);
 const held = result.attacks.slowHeldMs;

@@ -34,9 +34,19 @@ export interface AttackReport {
   oversizedBytesSent: number[];
   /** How long each slow upload was held open by the server (ms). */
   slowHeldMs: number[];
+  /** CPU seconds the attacker process used (it shares the machine with the server). */
+  cpuSeconds?: number;
 }
 
 const MB = 1024 * 1024;
+/**
+ * Each connection-holding attacker (oversized bodies, slow uploads) starts its next request this long
+ * after an answer: 16 slow uploaders refused at once would otherwise loop at thousands of requests
+ * a second, a plain request flood that burns the cores this run shares with the server (a flood is
+ * the load balancer's and the rate limits' business, not what this run measures).
+ */
+const RETRY_PAUSE_MS = 250;
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Writes `head`, then (when given) body chunks as fast as the socket drains until `bodyBytes` are
@@ -130,6 +140,7 @@ export async function runAttacks(opts: AttackOptions): Promise<AttackReport> {
       const r = await rawRequest(host, port, head(chunked), { bytes: 256 * MB, chunked }, Math.max(1_000, until - Date.now()));
       count(report, name, r.status);
       report.oversizedBytesSent.push(r.sent);
+      await pause(RETRY_PAUSE_MS);
     }
   };
   const framing = (chunked: boolean) => (chunked ? "Transfer-Encoding: chunked\r\n" : `Content-Length: ${256 * MB}\r\n`);
@@ -146,6 +157,7 @@ export async function runAttacks(opts: AttackOptions): Promise<AttackReport> {
       const r = await rawRequest(host, port, head, { bytes: MB, chunked: false, chunk: 1024, everyMs: 2_000 }, Math.max(1_000, until - Date.now()));
       count(report, "slow upload", r.status);
       if (r.status !== "none") report.slowHeldMs.push(r.ms);
+      await pause(RETRY_PAUSE_MS);
     }
   };
 
@@ -182,5 +194,7 @@ export async function runAttacks(opts: AttackOptions): Promise<AttackReport> {
     flood(),
     spray(),
   ]);
+  const cpu = process.cpuUsage();
+  report.cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return report;
 }
