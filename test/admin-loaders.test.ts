@@ -128,7 +128,7 @@ describe.each(kinds)("admin loaders and actions on %s", (kind) => {
 
   it("home: counts, index health, model and the theme editor deep link", async () => {
     const home = await homeLoader({ request: await valid("/app") }, deps);
-    expect(home.status.counts).toEqual({ products: 8, embedded: 7, failed: 1, pending: 0 });
+    expect(home.status.counts).toEqual({ products: 8, embedded: 7, failed: 1, pending: 0, outdated: 0 });
     expect(home.index).toMatchObject({ ready: true, searchable: 7, status: "healthy" });
     expect(home.status.models).toEqual([{ modelId: "mobilenetv2-int8", products: 7 }]);
     expect(home.themeEditorUrl).toBe(themeEditorUrl(shop, API_KEY));
