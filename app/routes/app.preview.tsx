@@ -17,7 +17,7 @@ function ResultCard({ r, sourceId }: { r: PreviewResult; sourceId?: string }) {
   const busy = fetcher.state !== "idle";
   const rule = (intent: "pin" | "exclude" | "clear") => fetcher.submit({ intent, productId: sourceId!, targetId: r.id }, { method: "post" });
   return (
-    <div data-testid="result-card">
+    <div data-testid="result-card" data-product-id={r.id}>
     <Card padding="300">
       <BlockStack gap="200">
         <div style={{ aspectRatio: "1 / 1", background: "var(--p-color-bg-surface-secondary)", borderRadius: 8, overflow: "hidden", display: "flex", alignItems: "center", justifyContent: "center" }}>
