@@ -85,7 +85,7 @@ function PhotoSearch() {
             ) : data && data.ok && data.intent === "photo" ? (
               data.results.length ? (
                 <InlineGrid columns={{ xs: 2, sm: 3, lg: 4 }} gap="300">
-                  {data.results.slice(0, 8).map((r) => <ResultCard key={r.id} r={r} />)}
+                  {data.results.map((r) => <ResultCard key={r.id} r={r} />)}
                 </InlineGrid>
               ) : (
                 <Text as="p" tone="subdued">No products matched this photo.</Text>
