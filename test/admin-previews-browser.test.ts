@@ -94,6 +94,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin previews follow the shop's settings (Chrom
 
   /** The Preview page for the sample: n similar products and n photo-search results, none of the excluded type. */
   const expectPreviewPage = async (n: number, name: string) => {
+    expect(sample, "the Settings test chose the sample product").toBeDefined();
     await open("/app/preview");
     await page.getByLabel("Pick a product").fill(sample.title);
     await page.locator(".Polaris-ResourceItem").filter({ hasText: sample.title }).first().click();
