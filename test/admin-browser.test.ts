@@ -169,8 +169,13 @@ describe.skipIf(!HAS_CHROMIUM)("embedded admin in Chromium", () => {
     for (let i = 0; i < 3; i++) await send({ type: "click", productId: products[1].id, sourceProductId: products[0].id });
     await send({ type: "click", productId: products[2].id });
     await send({ type: "photo_search" });
-    await open("/app/analytics");
-    await expect.poll(() => page.getByText("33.3%").count()).toBeGreaterThan(0);
+    // Events are counted in batches written every EVENTS_FLUSH_MS (2 s): reload until they are in.
+    await expect
+      .poll(async () => {
+        await open("/app/analytics");
+        return page.getByText("33.3%").count();
+      }, { timeout: 20_000, interval: 500 })
+      .toBeGreaterThan(0);
     expect(await page.locator('svg[aria-label^="Impressions and clicks per day"] rect').count()).toBe(30);
     await shot("analytics");
   });

@@ -17,7 +17,7 @@ function ResultCard({ r, sourceId }: { r: PreviewResult; sourceId?: string }) {
   const busy = fetcher.state !== "idle";
   const rule = (intent: "pin" | "exclude" | "clear") => fetcher.submit({ intent, productId: sourceId!, targetId: r.id }, { method: "post" });
   return (
-    <div data-testid="result-card">
+    <div data-testid="result-card" data-product-id={r.id}>
     <Card padding="300">
       <BlockStack gap="200">
         <div style={{ aspectRatio: "1 / 1", background: "var(--p-color-bg-surface-secondary)", borderRadius: 8, overflow: "hidden", display: "flex", alignItems: "center", justifyContent: "center" }}>
@@ -85,7 +85,7 @@ function PhotoSearch() {
             ) : data && data.ok && data.intent === "photo" ? (
               data.results.length ? (
                 <InlineGrid columns={{ xs: 2, sm: 3, lg: 4 }} gap="300">
-                  {data.results.slice(0, 8).map((r) => <ResultCard key={r.id} r={r} />)}
+                  {data.results.map((r) => <ResultCard key={r.id} r={r} />)}
                 </InlineGrid>
               ) : (
                 <Text as="p" tone="subdued">No products matched this photo.</Text>

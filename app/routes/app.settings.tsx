@@ -110,12 +110,14 @@ export default function Settings() {
                   <div data-testid="weights-preview">
                     <InlineGrid columns={{ xs: 3, md: 6 }} gap="200">
                       {ranked.map((r) => (
-                        <BlockStack key={r.id} gap="100">
+                        <div key={r.id} data-testid="weights-preview-item" data-product-id={r.id}>
+                        <BlockStack gap="100">
                           <div style={{ aspectRatio: "1 / 1", background: "var(--p-color-bg-surface-secondary)", borderRadius: 8, overflow: "hidden" }}>
                             {r.image ? <img src={r.image} alt={r.title} width={120} height={120} style={{ width: "100%", height: "100%", objectFit: "contain" }} /> : null}
                           </div>
                           <Text as="p" variant="bodyXs" truncate>{r.title}</Text>
                         </BlockStack>
+                        </div>
                       ))}
                     </InlineGrid>
                   </div>
