@@ -31,7 +31,8 @@ export function seriesIn(expr: string): { series: string[]; unknownFunctions: st
   e = e.replace(/\$\{?[A-Za-z_]\w*\}?/g, " "); // dashboard variables
   const series: string[] = [];
   const unknownFunctions: string[] = [];
-  for (const m of e.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)(\s*\()?/g)) {
+  // A name followed by "(" (or an aggregation's "by"/"without") is a function; any other is a series.
+  for (const m of e.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)(\s*(?:\(|(?:by|without)\b))?/g)) {
     const [, name, call] = m;
     if (/^\d/.test(name) || KEYWORDS.has(name.toLowerCase())) continue;
     if (call) {
