@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, embedJobId, queuePrefix, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "../app/ops/queue-contract.server";
 import { appEnv, ROOT, startWeb, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
+import { PrivateRedis } from "./support/private-redis";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -197,4 +198,40 @@ describe("queue dashboard at /ops/queues", () => {
     const list = (await (await fetch(`${on.baseUrl}/ops/queues/api/queues`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { queues: { name: string; counts: Record<string, number> }[] };
     expect(list.queues.find((q) => q.name === EMBED_QUEUE)!.counts).toMatchObject({ failed: 0, waiting: 2 });
   });
+});
+
+describe("queue dashboard while Redis is away", () => {
+  let database: TestDatabase;
+  let app: AppEnv;
+  let web: RunningProcess;
+  const redis = new PrivateRedis();
+
+  beforeAll(async () => {
+    await redis.start();
+    database = await createTestDatabase("sqlite");
+    app = await appEnv(database.url, { ...NO_OPS, OPS_TOKEN: TOKEN, REDIS_URL: redis.url });
+    web = await startWeb(app);
+  }, 120_000);
+
+  afterAll(async () => {
+    await web?.stop();
+    await redis.stop();
+    await database?.drop();
+    await app?.cleanup().catch(() => {}); // its Redis is gone with its keys
+  });
+
+  it("answers an error within seconds (no hang), the web stays up, and lists the queues again once Redis is back", async () => {
+    const list = () => fetch(`${app.baseUrl}/ops/queues/api/queues`, { headers: { Authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(15_000) });
+    expect((await list()).status).toBe(200);
+    await redis.stop();
+    const started = Date.now();
+    const away = await list();
+    expect(away.status).toBeGreaterThanOrEqual(500);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(web.child.exitCode).toBeNull();
+    await redis.start(); // same port, empty
+    await expect.poll(async () => (await list()).status, { timeout: 20_000, interval: 500 }).toBe(200);
+    const body = (await (await list()).json()) as { queues: { name: string }[] };
+    expect(body.queues.map((q) => q.name).sort()).toEqual([EMBED_QUEUE, SYNC_QUEUE].sort());
+  }, 60_000);
 });
