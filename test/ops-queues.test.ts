@@ -81,7 +81,7 @@ describe("queue dashboard at /ops/queues", () => {
 
   it("is off (404, no body) when neither OPS_USER/OPS_PASSWORD nor OPS_TOKEN is set, credentials or not", async () => {
     for (const p of ["/ops/queues", "/ops/queues/", "/ops/queues/api/queues"]) {
-      for (const headers of [{}, { Authorization: basic(USER, PASSWORD) }, { Authorization: `Bearer ${TOKEN}` }]) {
+      for (const headers of [{}, { Authorization: basic(USER, PASSWORD) }, { Authorization: `Bearer ${TOKEN}` }] as Record<string, string>[]) {
         const res = await fetch(`${off.baseUrl}${p}`, { headers });
         expect(res.status, p).toBe(404);
         expect(res.headers.get("www-authenticate")).toBeNull();
@@ -151,7 +151,7 @@ describe("queue dashboard at /ops/queues", () => {
   });
 
   it("refuses a state-changing request sent from another site's page (403), credentials or not", async () => {
-    for (const headers of [{ "Sec-Fetch-Site": "cross-site" }, { Origin: "https://evil.example" }]) {
+    for (const headers of [{ "Sec-Fetch-Site": "cross-site" }, { Origin: "https://evil.example" }] as Record<string, string>[]) {
       const res = await fetch(`${on.baseUrl}/ops/queues/api/queues/${EMBED_QUEUE}/retry/failed`, { method: "PUT", headers: { Authorization: basic(USER, PASSWORD), ...headers } });
       expect(res.status).toBe(403);
     }

@@ -1,19 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { authorized, opsCredentialsFromEnv, safeEqual } from "./queue-dashboard.server";
 
+const env = (e: Record<string, string>) => e as NodeJS.ProcessEnv;
 const basic = (s: string) => `Basic ${Buffer.from(s).toString("base64")}`;
 
 describe("operators' credentials", () => {
   it("are off unless OPS_USER and OPS_PASSWORD, or OPS_TOKEN, are set (a half pair says so and opens nothing)", () => {
     const lines: string[] = [];
     const warn = (l: string) => lines.push(l);
-    expect(opsCredentialsFromEnv({}, warn)).toBeNull();
-    expect(opsCredentialsFromEnv({ OPS_USER: "", OPS_PASSWORD: "", OPS_TOKEN: "" }, warn)).toBeNull();
-    expect(opsCredentialsFromEnv({ OPS_USER: "ops" }, warn)).toBeNull();
-    expect(opsCredentialsFromEnv({ OPS_PASSWORD: "secret" }, warn)).toBeNull();
+    expect(opsCredentialsFromEnv(env({}), warn)).toBeNull();
+    expect(opsCredentialsFromEnv(env({ OPS_USER: "", OPS_PASSWORD: "", OPS_TOKEN: "" }), warn)).toBeNull();
+    expect(opsCredentialsFromEnv(env({ OPS_USER: "ops" }), warn)).toBeNull();
+    expect(opsCredentialsFromEnv(env({ OPS_PASSWORD: "secret" }), warn)).toBeNull();
     expect(lines).toEqual([expect.stringContaining("OPS_USER without OPS_PASSWORD"), expect.stringContaining("OPS_PASSWORD without OPS_USER")]);
-    expect(opsCredentialsFromEnv({ OPS_USER: "ops", OPS_PASSWORD: "secret" }, warn)).toEqual({ basic: { user: "ops", password: "secret" } });
-    expect(opsCredentialsFromEnv({ OPS_TOKEN: "t0k" }, warn)).toEqual({ token: "t0k" });
+    expect(opsCredentialsFromEnv(env({ OPS_USER: "ops", OPS_PASSWORD: "secret" }), warn)).toEqual({ basic: { user: "ops", password: "secret" } });
+    expect(opsCredentialsFromEnv(env({ OPS_TOKEN: "t0k" }), warn)).toEqual({ token: "t0k" });
   });
 
   it("basic: user and password both right, the password may hold colons; bearer: the token", () => {
