@@ -16,8 +16,8 @@
  *   process-wide budget of body bytes held (app/http/body-limits.ts, body-reader.server.ts): past
  *   them 413 / 408 / 503, connection closed. Photo uploads: at most PHOTO_UPLOADS_PER_CLIENT at once
  *   per client address (429 past it).
- * - /ops/queues is the operators' queue dashboard (app/ops/queue-dashboard.server.ts), before any of the
- *   above reads the request: its own auth (OPS_USER/OPS_PASSWORD or OPS_TOKEN), 404 without them.
+ * - /ops/queues is the operators' queue dashboard (app/ops/queue-dashboard.server.ts), after the head checks
+ *   and before any body is read: its own auth (OPS_USER/OPS_PASSWORD or OPS_TOKEN), 404 without them.
  * - The client's address (app/http/client-address.server.ts, TRUSTED_PROXY_HOPS) is handed to Remix
  *   as the load context (`context.clientAddress`) and to the fast /proxy/similar path.
  *
