@@ -3,11 +3,19 @@
  * (app/ops/metric-names.ts), on the `${DS_PROMETHEUS}` datasource variable, and which shows every
  * agreed metric somewhere. A renamed metric fails here instead of leaving a blank panel.
  */
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ALL_METRIC_NAMES, isKnownSeries } from "./metric-names";
+
+// Debian's prometheus package; .ci/run installs it (REQUIRE_PROMETHEUS=1 there: absent fails instead of skipping).
+const PROMTOOL = process.env.PROMTOOL_PATH ?? "/usr/bin/promtool";
+const HAS_PROMTOOL = existsSync(PROMTOOL);
+if (!HAS_PROMTOOL && process.env.REQUIRE_PROMETHEUS === "1") throw new Error(`promtool is required (REQUIRE_PROMETHEUS=1) but not found at ${PROMTOOL}`);
+if (!HAS_PROMTOOL) console.warn(`[grafana dashboard test] PromQL syntax check SKIPPED: no promtool at ${PROMTOOL}`);
 
 const FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../ops/grafana/lookalike.json");
 
@@ -100,6 +108,33 @@ describe("ops/grafana/lookalike.json", () => {
       expect(series.length, `${q.where}: no metric in ${q.expr}`).toBeGreaterThan(0);
       expect(series.filter((s) => !isKnownSeries(s)), `${q.where}: ${q.expr}`).toEqual([]);
       expect(unknownFunctions, `${q.where}: ${q.expr}`).toEqual([]);
+    }
+  });
+
+  it.skipIf(!HAS_PROMTOOL)("every query is valid PromQL (promtool parses each as a recording rule)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "lookalike-promql-"));
+    try {
+      const rules = (exprs: { where: string; expr: string }[]) => {
+        const file = path.join(dir, "rules.yml");
+        // JSON is YAML; dashboard variables become what Grafana would put there.
+        const rules = exprs.map((q, i) => ({ record: `lookalike:dashboard_query_${i}`, expr: q.expr.replace(/\$route/g, ".*") }));
+        writeFileSync(file, JSON.stringify({ groups: [{ name: "dashboard", rules }] }));
+        return file;
+      };
+      const check = (file: string) => {
+        try {
+          execFileSync(PROMTOOL, ["check", "rules", file], { stdio: "pipe" });
+          return "";
+        } catch (err) {
+          const e = err as { stdout?: Buffer; stderr?: Buffer };
+          return `${e.stdout ?? ""}${e.stderr ?? ""}` || String(err);
+        }
+      };
+      expect(check(rules(queries))).toBe("");
+      // And it does refuse a broken one.
+      expect(check(rules([{ where: "broken", expr: "sum(rate(lookalike_live_shops[5m])" }]))).toMatch(/unclosed|parse|error/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
