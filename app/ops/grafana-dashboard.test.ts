@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ALL_METRIC_NAMES, isKnownSeries } from "./metric-names";
+import { ALL_METRIC_NAMES, isKnownSeries, METRIC_LABEL_VALUES } from "./metric-names";
 
 // Debian's prometheus package; .ci/run installs it (REQUIRE_PROMETHEUS=1 there: absent fails instead of skipping).
 const PROMTOOL = process.env.PROMTOOL_PATH ?? "/usr/bin/promtool";
@@ -136,6 +136,23 @@ describe("ops/grafana/lookalike.json", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("matches only the agreed label values (status_class, layer, state, outcome)", () => {
+    const allowed = METRIC_LABEL_VALUES as Record<string, readonly string[]>;
+    const bad: string[] = [];
+    let seen = 0;
+    for (const q of queries) {
+      for (const [, label, op, value] of q.expr.matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"/g)) {
+        if (!allowed[label]) continue;
+        seen++;
+        // Equality names one value; a regex here is always an alternation of plain values.
+        const values = op === "=" || op === "!=" ? [value] : value.split("|");
+        for (const v of values) if (!allowed[label].includes(v)) bad.push(`${q.where}: ${label}${op}"${value}"`);
+      }
+    }
+    expect(seen).toBeGreaterThan(3);
+    expect(bad).toEqual([]);
   });
 
   it("shows every agreed metric in some panel", () => {

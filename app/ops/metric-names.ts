@@ -42,3 +42,19 @@ export function isKnownSeries(series: string): boolean {
   if ((ALL_METRIC_NAMES as readonly string[]).includes(series)) return true;
   return HISTOGRAM_METRIC_NAMES.some((h) => series === `${h}_bucket` || series === `${h}_sum` || series === `${h}_count`);
 }
+
+/**
+ * The label values the dashboard's queries match on (a query matching a value no process exports
+ * shows an empty panel, silently). `app/ops/grafana-dashboard.test.ts` checks every matcher on
+ * these labels against these lists.
+ */
+export const METRIC_LABEL_VALUES = {
+  /** lookalike_http_request_duration_seconds */
+  status_class: ["1xx", "2xx", "3xx", "4xx", "5xx"],
+  /** lookalike_result_cache_lookups_total */
+  layer: ["lru", "redis", "miss"],
+  /** lookalike_queue_jobs: BullMQ's job states (Queue.getJobCounts). */
+  state: ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed", "paused"],
+  /** lookalike_embed_jobs_total and lookalike_snapshot_saves_total */
+  outcome: ["completed", "failed", "ok"],
+} as const satisfies Record<string, readonly string[]>;
