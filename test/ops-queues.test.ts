@@ -79,13 +79,22 @@ describe("queue dashboard at /ops/queues", () => {
     await database?.drop();
   });
 
-  it("is off (404, no body) when neither OPS_USER/OPS_PASSWORD nor OPS_TOKEN is set, credentials or not", async () => {
+  it("is off (404 as for any unknown path) when neither OPS_USER/OPS_PASSWORD nor OPS_TOKEN is set, credentials or not", async () => {
+    const unknown = await fetch(`${off.baseUrl}/ops/nothing-here`);
+    expect(unknown.status).toBe(404);
+    const unknownType = unknown.headers.get("content-type");
+    const unknownBody = (await unknown.text()).replaceAll("/ops/nothing-here", "PATH");
     for (const p of ["/ops/queues", "/ops/queues/", "/ops/queues/api/queues"]) {
       for (const headers of [{}, { Authorization: basic(USER, PASSWORD) }, { Authorization: `Bearer ${TOKEN}` }] as Record<string, string>[]) {
         const res = await fetch(`${off.baseUrl}${p}`, { headers });
         expect(res.status, p).toBe(404);
         expect(res.headers.get("www-authenticate")).toBeNull();
-        expect(await res.text()).toBe("");
+        expect(res.headers.get("content-type")).toBe(unknownType);
+        // The same page as any unknown path: nothing says a dashboard could be here.
+        const body = (await res.text()).replaceAll(p, "PATH");
+        expect(body).not.toMatch(/queue|bull/i);
+        expect(body.length).toBeGreaterThan(unknownBody.length - 50);
+        expect(body.length).toBeLessThan(unknownBody.length + 50);
       }
     }
     const put = await fetch(`${off.baseUrl}/ops/queues/api/queues/${EMBED_QUEUE}/retry/failed`, { method: "PUT", headers: { Authorization: basic(USER, PASSWORD) } });

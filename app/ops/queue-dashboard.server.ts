@@ -6,8 +6,9 @@
  * Authentication is the operators' own, never the storefront's or the admin's:
  * - OPS_USER + OPS_PASSWORD: HTTP basic auth; OPS_TOKEN: `Authorization: Bearer <token>`; either
  *   opens it when both are set.
- * - Neither set: the dashboard is off — 404, as for any unknown path; nothing is loaded and no
- *   Redis connection is opened. Never open by default.
+ * - Neither set: the dashboard is off — the path is left to Remix, which answers 404 as for any
+ *   unknown path (nothing tells it apart); nothing is loaded and no Redis connection is opened.
+ *   Never open by default.
  * - Missing or wrong credentials: 401 with `WWW-Authenticate: Basic realm="Lookalike operations"`
  *   and an empty body — no queue, job or prefix named; the body a client was sending is not read.
  *   Credentials are compared in constant time (SHA-256 of each side, timingSafeEqual).
@@ -104,7 +105,7 @@ export interface QueueDashboardOptions {
 
 /**
  * The /ops/queues handler for server.ts: `(req, res, pathname) => boolean`, true when it answered
- * (the path is its own), false for every other path.
+ * (the path is its own), false for every other path — and for its own when the dashboard is off.
  */
 export function queueDashboard(options: QueueDashboardOptions = {}): (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean {
   const env = options.env ?? process.env;
@@ -116,11 +117,8 @@ export function queueDashboard(options: QueueDashboardOptions = {}): (req: Incom
       throw err;
     }));
   return (req, res, pathname) => {
+    if (!creds) return false;
     if (pathname !== QUEUE_DASHBOARD_PATH && !pathname.startsWith(`${QUEUE_DASHBOARD_PATH}/`)) return false;
-    if (!creds) {
-      bare(req, res, 404);
-      return true;
-    }
     if (!authorized(req.headers.authorization, creds)) {
       bare(req, res, 401, { "WWW-Authenticate": REALM });
       return true;
