@@ -88,6 +88,17 @@ describe("ops/grafana/lookalike.json", () => {
       expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
       expect(p.gridPos.h, p.title).toBeGreaterThan(0);
     }
+    // No two panels on the same cells (Grafana would push one down, out of its row).
+    const cells = new Map<string, string>();
+    for (const p of panels) {
+      for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+        for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
+          const other = cells.get(`${x},${y}`);
+          expect(other, `${p.title} overlaps ${other}`).toBeUndefined();
+          cells.set(`${x},${y}`, p.title);
+        }
+      }
+    }
   });
 
   it("queries Prometheus through the ${DS_PROMETHEUS} datasource variable only", () => {
