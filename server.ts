@@ -16,6 +16,8 @@
  *   process-wide budget of body bytes held (app/http/body-limits.ts, body-reader.server.ts): past
  *   them 413 / 408 / 503, connection closed. Photo uploads: at most PHOTO_UPLOADS_PER_CLIENT at once
  *   per client address (429 past it).
+ * - /ops/queues is the operators' queue dashboard (app/ops/queue-dashboard.server.ts), after the head checks
+ *   and before any body is read: its own auth (OPS_USER/OPS_PASSWORD or OPS_TOKEN), 404 without them.
  * - The client's address (app/http/client-address.server.ts, TRUSTED_PROXY_HOPS) is handed to Remix
  *   as the load context (`context.clientAddress`) and to the fast /proxy/similar path.
  *
@@ -40,6 +42,7 @@ import type { LookalikeLoadContext } from "./app/http/load-context";
 import { oneLine, RefusalLog } from "./app/http/refusal-log.server";
 import { ALLOW_HEADER, requestTarget, type Refusal } from "./app/http/request-target.server";
 import { preflightOrExit } from "./app/preflight.server";
+import { queueDashboard } from "./app/ops/queue-dashboard.server";
 
 interface RawResponse {
   status: number;
@@ -206,6 +209,8 @@ const refusals = new RefusalLog();
 const trustedHops = trustedProxyHopsFromEnv();
 const bodyBudget = bodyBudgetFromEnv();
 const photoUploadsPerClient = new KeyedConcurrency(photoUploadsPerClientFromEnv());
+// Operators' queue dashboard: /ops/queues, its own auth (OPS_USER/OPS_PASSWORD or OPS_TOKEN), else 404.
+const opsQueues = queueDashboard();
 
 /** One request, start to end. Nothing a client sends throws out of it (the listener also catches). */
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -215,6 +220,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const pathname = q >= 0 ? url.slice(0, q) : url;
+  if (opsQueues(req, res, pathname)) return;
   if (fast && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
     return writeRaw(req, res, await fast.similar(url, clientAddress));
   }
