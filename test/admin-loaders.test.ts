@@ -22,7 +22,7 @@ import { createPrismaClient, type Db } from "../app/db.server";
 import { DEFAULT_SETTINGS } from "../app/shops/shop-settings";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import type { LiveCard, LiveCatalog } from "../app/storefront/live-catalogs.server";
-import { rulesFromRows } from "../app/storefront/ranking-rules.server";
+import { rulesFromRows } from "../app/storefront/product-rules";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";
 
 const kinds = await databaseKinds();
