@@ -3,8 +3,9 @@
  *
  * - GET/HEAD /proxy/similar — the storefront's hot route — is answered straight from node:http by
  *   the same handler the Remix route uses (`similarRaw` in app/storefront/proxy-handlers.server.ts,
- *   registered on globalThis when the server build loads, so there is one module graph and one set
- *   of live catalogs): no Express, no compression, no request logging, no fetch Request/Response.
+ *   exported as `fastSimilar` by app/entry.server.tsx and read from the server build's
+ *   `entry.module`, so there is one module graph and one set of live catalogs): no Express, no
+ *   compression, no request logging, no fetch Request/Response.
  * - Files of the client build (build/client) are served from disk (`/assets/*` immutable).
  * - Everything else goes to Remix's request handler (`createRequestHandler` from @remix-run/node)
  *   through a small node:http ↔ fetch adapter (the one @remix-run/express uses, without Express).
@@ -32,7 +33,7 @@ import net from "node:net";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createReadableStreamFromReadable, createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
+import { createRequestHandler, writeReadableStreamToWritable, type ServerBuild } from "@remix-run/node";
 import { readConfig } from "./app/config.server";
 import { bodyLimitFor } from "./app/http/body-limits";
 import { BodyRefusedError, bodyBudgetFromEnv, readBody } from "./app/http/body-reader.server";
@@ -43,12 +44,11 @@ import { oneLine, RefusalLog } from "./app/http/refusal-log.server";
 import { ALLOW_HEADER, requestTarget, type Refusal } from "./app/http/request-target.server";
 import { preflightOrExit } from "./app/preflight.server";
 import { queueDashboard } from "./app/ops/queue-dashboard.server";
+import type { RawResponse } from "./app/storefront/proxy-handlers.server";
+import type * as ServerEntry from "./app/entry.server";
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
+/** What app/entry.server.tsx exports for this entry, besides Remix's own entry exports. */
+type EntryHooks = Pick<typeof ServerEntry, "fastSimilar" | "shutdown">;
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 process.env.NODE_ENV ??= "production";
@@ -60,8 +60,9 @@ if (!existsSync(buildPath)) {
 await preflightOrExit(readConfig());
 const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 const remix = createRequestHandler(build, process.env.NODE_ENV);
-const fast = (globalThis as { __lookalikeFastProxy?: { similar: (url: string, clientAddress?: string) => Promise<RawResponse> } }).__lookalikeFastProxy;
-if (!fast) console.warn("[lookalike] fast proxy handler not registered; /proxy/similar goes through Remix");
+const entry = build.entry.module as ServerBuild["entry"]["module"] & Partial<EntryHooks>;
+const fastSimilar = entry.fastSimilar;
+if (!fastSimilar) console.warn("[lookalike] the server build's entry exports no fastSimilar; /proxy/similar goes through Remix");
 
 // ---------------------------------------------------------------------------
 // Static files of the client build (immutable per build: listed once at start).
@@ -221,8 +222,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const q = url.indexOf("?");
   const pathname = q >= 0 ? url.slice(0, q) : url;
   if (opsQueues(req, res, pathname)) return;
-  if (fast && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
-    return writeRaw(req, res, await fast.similar(url, clientAddress));
+  if (fastSimilar && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
+    return writeRaw(req, res, await fastSimilar(url, clientAddress));
   }
   if ((req.method === "GET" || req.method === "HEAD") && serveStatic(req, res, pathname)) return;
   let body: Buffer | undefined;
@@ -332,9 +333,10 @@ function shutdown(signal: string): void {
   console.log(`[lookalike] web stopping on ${signal} (finishing ${active.size} request(s) in flight)`);
   for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
   // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections at once.
-  // Once the last connection is gone, snapshot saves being written are let finish (web-services.server.ts).
+  // Once the last connection is gone, snapshot saves being written are let finish (the entry's
+  // `shutdown`: closeWebServices in app/web-services.server.ts).
   net.Server.prototype.close.call(server, () => {
-    const finishing = globalThis.__lookalikeWebShutdown?.() ?? Promise.resolve();
+    const finishing = entry.shutdown?.() ?? Promise.resolve();
     finishing.then(
       () => process.exit(0),
       (err: unknown) => {

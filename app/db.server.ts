@@ -26,7 +26,6 @@ export function createPrismaClient(url: string = databaseUrl()): Db {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var __lookalikePrisma: Db | undefined;
 }
 

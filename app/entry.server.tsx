@@ -8,6 +8,16 @@ import { addDocumentResponseHeaders } from "./shopify.server";
 
 const ABORT_DELAY = 5_000;
 
+/**
+ * What the production entry (server.ts) takes from the server build besides Remix's request
+ * handler: it reads these from `build.entry.module`, so they come from the same module graph as
+ * the routes (one set of live catalogs, caches and connections).
+ * - `fastSimilar`: GET/HEAD /proxy/similar answered straight from node:http (no fetch Request/Response).
+ * - `shutdown`: the last step before the process exits (finishes index snapshot saves and event writes).
+ */
+export { similarRaw as fastSimilar } from "./storefront/proxy-handlers.server";
+export { closeWebServices as shutdown } from "./web-services.server";
+
 export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
   addDocumentResponseHeaders(request, responseHeaders);
   const callbackName = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";

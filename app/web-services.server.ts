@@ -6,7 +6,7 @@
  */
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "../jobs/queues.server";
+import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "./queues/queues.server";
 import { EventBatcher } from "./analytics/event-batcher.server";
 import { config } from "./config.server";
 import { db } from "./db.server";
@@ -29,25 +29,24 @@ interface WebServices {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
+  // One set per process, kept on globalThis: Remix's dev server re-imports changed modules, and a
+  // second set would open a second set of Redis connections, embedders and live catalogs.
   var __lookalikeWeb: WebServices | undefined;
-  // eslint-disable-next-line no-var
-  var __lookalikeWebShutdown: (() => Promise<void>) | undefined;
 }
 
 /**
- * The web process's last step before it exits (server.ts, once no request is left): waits for the
- * index snapshots being written, so a stop never cuts a save off half-way (which left hundreds of MB
- * of temporary files behind; the previous snapshot stayed intact), after writing the storefront
- * event counts still in memory. Nothing to do when no storefront request ever started the services.
+ * The web process's last step before it exits (server.ts, once no request is left; exported to it
+ * by app/entry.server.tsx): waits for the index snapshots being written, so a stop never cuts a save
+ * off half-way (which left hundreds of MB of temporary files behind; the previous snapshot stayed
+ * intact), after writing the storefront event counts still in memory. Nothing to do when no
+ * storefront request ever started the services.
  */
-async function closeWebServices(): Promise<void> {
+export async function closeWebServices(): Promise<void> {
   const services = globalThis.__lookalikeWeb;
   if (!services) return;
   await services.events.close();
   await (await services.catalogs).close();
 }
-globalThis.__lookalikeWebShutdown = closeWebServices;
 
 function withWarning<T>(configured: Promise<Configured<T>>): Promise<T> {
   return configured.then(({ embedder, warning }) => {

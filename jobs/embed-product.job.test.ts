@@ -22,7 +22,7 @@ import { createHashedTextEmbedder } from "../app/embedding/text-embedder.server"
 import { unpackVectors } from "../app/embedding/vector-codec";
 import { createTestDatabase, type TestDatabase } from "../test/support/databases";
 import { createEmbedProcessor, createNotifier } from "./embed-product.job";
-import type { EmbedJobData } from "./queues.server";
+import type { EmbedJobData } from "../app/queues/queues.server";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const shop = "job-retry.myshopify.com";

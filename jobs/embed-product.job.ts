@@ -11,7 +11,7 @@ import { bumpCatalogVersion } from "../app/catalog/product-repository.server";
 import { recordSyncItems } from "../app/catalog/sync-runs.server";
 import { isDatabaseUnavailable } from "../app/db/database-unavailable";
 import { CoalescingNotifier } from "./coalescing-notifier";
-import type { EmbedJobData } from "./queues.server";
+import type { EmbedJobData } from "../app/queues/queues.server";
 
 export interface EmbedJobDeps extends EmbedProductDeps {
   publisher: Redis;

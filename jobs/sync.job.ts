@@ -7,7 +7,7 @@ import { runBulkSyncStep, type BulkSyncDeps } from "../app/catalog/bulk-sync.ser
 import { reconcile, type ReconcileReport } from "../app/catalog/reconciler.server";
 import { isDatabaseUnavailable } from "../app/db/database-unavailable";
 import type { VectorModels } from "../app/embedding/vector-versions";
-import type { SyncJobData } from "./queues.server";
+import type { SyncJobData } from "../app/queues/queues.server";
 
 export interface SyncJobDeps extends BulkSyncDeps {
   staleAfterMs?: number;

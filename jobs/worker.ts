@@ -12,10 +12,10 @@ import { preflight } from "../app/preflight.server";
 import { createBullConnection, createRedis } from "../app/redis.server";
 import { adminClientFactory } from "../app/shopify/admin-client.server";
 import { createEmbedProcessor, createNotifier, recordFinalFailure, type EmbedJobDeps } from "./embed-product.job";
-import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, enqueueReconcile, enqueueStartupReconcile, queuePrefix, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "./queues.server";
+import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, enqueueReconcile, enqueueStartupReconcile, queuePrefix, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "../app/queues/queues.server";
 import { createSyncProcessor, recordSyncJobFailure, type SyncJobDeps } from "./sync.job";
 import { errorSummary } from "../app/shared/error-text";
-import { log, runMain } from "../scripts/lib/cli";
+import { log, runMain } from "../app/shared/cli.server";
 
 export async function startWorker() {
   const cfg = config();

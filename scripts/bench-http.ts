@@ -29,7 +29,6 @@
  * with the cache on (ids drawn from --hot products, cache warmed first). Prints one table and a
  * "BENCH_JSON " line.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 
 import os from "node:os";
@@ -51,7 +50,7 @@ import { toBytes } from "../app/embedding/vector-codec";
 import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
 import { rankSimilar } from "../app/storefront/ranking-rules.server";
 import { migrateDatabase } from "./setup";
-import { freePort, ROOT, startProcess, type RunningProcess } from "./lib/app-processes";
+import { freePort, ROOT, startProcess } from "./lib/app-processes";
 import { probeEventLoop } from "./lib/event-loop-probe";
 
 const SHOP = "bench-shop.myshopify.com";

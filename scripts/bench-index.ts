@@ -75,7 +75,7 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-let weights: ChannelWeights = { image: 0.6, color: 0.15, text: 0.25 }; // DEFAULT_WEIGHTS of the live catalogs
+const weights: ChannelWeights = { image: 0.6, color: 0.15, text: 0.25 }; // DEFAULT_WEIGHTS of the live catalogs
 const K = 10;
 /**
  * Per-channel contributions cost one getPoint per hit (~0.1–0.25 ms at 1,844-d); the storefront

@@ -13,8 +13,8 @@ import { config } from "../app/config.server";
 import { db } from "../app/db.server";
 import { preflight } from "../app/preflight.server";
 import { createBullConnection, createRedis } from "../app/redis.server";
-import { createEmbedQueue } from "../jobs/queues.server";
-import { log, runMain, UserFacingError } from "./lib/cli";
+import { createEmbedQueue } from "../app/queues/queues.server";
+import { log, runMain, UserFacingError } from "../app/shared/cli.server";
 import { createProgressLine } from "./lib/progress";
 
 const USAGE = "usage: npm run catalog:import -- --shop <name>.myshopify.com --file <catalog.jsonl> [--wait] [--timeout <seconds>]";

@@ -12,8 +12,8 @@ import { db } from "../app/db.server";
 import { preflight } from "../app/preflight.server";
 import { createBullConnection } from "../app/redis.server";
 import { NotInstalledError, offlineAccessToken } from "../app/shopify/offline-token.server";
-import { createSyncQueue } from "../jobs/queues.server";
-import { log, runMain, UserFacingError } from "./lib/cli";
+import { createSyncQueue } from "../app/queues/queues.server";
+import { log, runMain, UserFacingError } from "../app/shared/cli.server";
 import { createProgressLine } from "./lib/progress";
 
 const USAGE = "usage: npm run catalog:sync -- --shop <name>.myshopify.com [--wait] [--timeout <seconds>]";

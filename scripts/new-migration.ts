@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runMain, UserFacingError } from "./lib/cli";
+import { runMain, UserFacingError } from "../app/shared/cli.server";
 import { runPrisma } from "./lib/prisma-cli";
 import { derivePostgresSchema, postgresSchemaPath, root, sqliteSchemaPath, writePostgresSchema } from "./prisma-schemas";
 

@@ -14,7 +14,7 @@ import { redact } from "../app/db/database-setup.server";
 import { PACK_OF_CHOICE } from "../app/embedding/model-choice";
 import { ensureImageModel, installModelPack } from "../app/embedding/model-files.server";
 import { checkRedis, RedisUnavailableError, redisHowTo } from "../app/redis.server";
-import { log, runMain, UserFacingError } from "./lib/cli";
+import { log, runMain, UserFacingError } from "../app/shared/cli.server";
 import { runPrisma } from "./lib/prisma-cli";
 import { generatePrismaClients } from "./prisma-generate";
 

@@ -5,7 +5,7 @@
  * standing in for the web process' live catalog and fakes for the queue and publisher.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { embedJobId } from "../jobs/queues.server";
+import { embedJobId } from "../app/queues/queues.server";
 import { ApiVersion, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { testConfig } from "@shopify/shopify-app-remix/test-helpers";
 import { API_KEY, API_SECRET_KEY, RequestType, setUpValidRequest, setUpValidSession, TEST_SHOP } from "@shopify/shopify-api/test-helpers";
@@ -22,7 +22,7 @@ import { createPrismaClient, type Db } from "../app/db.server";
 import { DEFAULT_SETTINGS } from "../app/shops/shop-settings";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import type { LiveCard, LiveCatalog } from "../app/storefront/live-catalogs.server";
-import { rulesFromRows } from "../app/storefront/ranking-rules.server";
+import { rulesFromRows } from "../app/storefront/product-rules";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";
 
 const kinds = await databaseKinds();

@@ -251,7 +251,7 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     // The storefront shows the change once: the new price on exactly one product, the deleted one nowhere.
     const other = storeIds.find((id) => id !== priced && id !== removed)!;
     const deadline = Date.now() + 30_000;
-    let cards: { id: string; price: string }[] = [];
+    let cards: { id: string; price: string }[];
     for (;;) {
       const res = await fetch(signedUrl(app.baseUrl, "similar", store, { product_id: other, limit: "50" }));
       cards = ((await res.json()) as { products: { id: string; price: string }[] }).products;

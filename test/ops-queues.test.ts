@@ -12,7 +12,7 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, embedJobId, queuePrefix, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "../app/ops/queue-contract.server";
+import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, embedJobId, queuePrefix, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "../app/queues/queues.server";
 import { appEnv, ROOT, startWeb, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
 import { PrivateRedis } from "./support/private-redis";

@@ -19,7 +19,8 @@ import { syntheticCatalog } from "../app/search/synthetic-catalog";
 import { DEFAULT_SETTINGS, type ShopSettings } from "../app/shops/shop-settings";
 import { LiveCatalogs, type LiveCard, type LiveCatalog } from "../app/storefront/live-catalogs.server";
 import { verifyAppProxySignature } from "../app/storefront/proxy-signature.server";
-import { rankSimilar, rulesFromRows, variantGroup } from "../app/storefront/ranking-rules.server";
+import { rulesFromRows } from "../app/storefront/product-rules";
+import { rankSimilar, variantGroup } from "../app/storefront/ranking-rules.server";
 import { ResultCache } from "../app/storefront/result-cache.server";
 import { NO_FACETS } from "../app/embedding/tag-facets";
 

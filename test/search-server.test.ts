@@ -89,7 +89,10 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
       const timer = setTimeout(() => reject(new Error(`server.ts not ready:\n${output}`)), 60_000);
       const onData = (d: Buffer) => {
         output += d.toString();
-        if (/listening on http:\/\/localhost/.test(output)) (clearTimeout(timer), resolve());
+        if (/listening on http:\/\/localhost/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
       child.stdout.on("data", onData);
       child.stderr.on("data", onData);

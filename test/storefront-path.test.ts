@@ -98,7 +98,10 @@ describe.skipIf(!hasLuma).each(kinds)("storefront path on %s", (kind) => {
     const res = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: numeric(labels[0].productId), limit: "8", min_price: "30", max_price: "50" }));
     const { products } = (await res.json()) as { products: { price: string }[] };
     expect(products).toHaveLength(8);
-    for (const p of products) expect(Number(p.price)).toBeGreaterThanOrEqual(30), expect(Number(p.price)).toBeLessThanOrEqual(50);
+    for (const p of products) {
+      expect(Number(p.price)).toBeGreaterThanOrEqual(30);
+      expect(Number(p.price)).toBeLessThanOrEqual(50);
+    }
   });
 
   it("refuses unsigned, tampered and expired requests with 4xx and no data", async () => {

@@ -1,7 +1,7 @@
 /** Products: a searchable, paginated list with embedding state; retry of failed products. */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { markForRetry } from "../catalog/product-repository.server";
-import { embedJobId, enqueueEmbedJobs, type EmbedRequest } from "../../jobs/queues.server";
+import { embedJobId, enqueueEmbedJobs, type EmbedRequest } from "../queues/queues.server";
 import type { Prisma } from "@prisma/client";
 import type { AdminDeps } from "./admin-deps.server";
 import { PRODUCT_VIEW_SELECT, toAdminProduct, type AdminProduct } from "./product-view.server";

@@ -12,7 +12,7 @@ import { DelayedError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSyncProcessor } from "../../jobs/sync.job";
-import { bulkSyncJobId, createEmbedQueue, createSyncQueue, queuePrefix, SYNC_QUEUE, type SyncJobData } from "../../jobs/queues.server";
+import { bulkSyncJobId, createEmbedQueue, createSyncQueue, queuePrefix, SYNC_QUEUE, type SyncJobData } from "../queues/queues.server";
 import { generateCatalog } from "../../scripts/lib/generated-catalog";
 import { FakeAdminApi, type BulkOutcome } from "../../test/fake-shopify/fake-admin-api";
 import { createTestDatabase, type TestDatabase } from "../../test/support/databases";

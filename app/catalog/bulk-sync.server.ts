@@ -13,7 +13,7 @@ import { createInterface } from "node:readline";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
-import { enqueueBulkSync, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
+import { enqueueBulkSync, type EmbedJobData, type SyncJobData } from "../queues/queues.server";
 import type { AdminGraphqlClient } from "../shopify/admin-graphql.server";
 import { bulkOperationState, startProductsBulkOperation } from "./bulk-operation.server";
 import { BulkResultGoneError, openBulkResult } from "./bulk-result.server";

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
-import type { EmbedJobData } from "../../jobs/queues.server";
+import type { EmbedJobData } from "../queues/queues.server";
 import { CatalogWriter } from "./catalog-writer.server";
 import { readJsonl } from "./jsonl-reader.server";
 import { parseProductNode, ProductNodeError } from "./product-node";

@@ -6,7 +6,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
-import { enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type EmbedRequest } from "../../jobs/queues.server";
+import { enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type EmbedRequest } from "../queues/queues.server";
 import { publishCatalogChange } from "./catalog-events.server";
 import type { ProductRecord } from "./product-node";
 import { bumpCatalogVersion, upsertProduct, type ProductSource, type UpsertOutcome } from "./product-repository.server";

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
-import { createEmbedQueue, createSyncQueue, embedJobId } from "../../jobs/queues.server";
+import { createEmbedQueue, createSyncQueue, embedJobId } from "../queues/queues.server";
 import { createPrismaClient, type Db } from "../db.server";
 import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
 import { IMAGE_VECTOR_VERSION, TEXT_VECTOR_VERSION, imageVectorKey, textVectorKey } from "../embedding/vector-versions";

@@ -15,7 +15,7 @@ import type { Db } from "../db.server";
 import type { VectorModels } from "../embedding/vector-versions";
 import { outdatedVectorsWhere } from "./product-repository.server";
 import { finishEmbeddedRuns } from "./sync-runs.server";
-import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
+import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type SyncJobData } from "../queues/queues.server";
 
 export interface ReconcileDeps {
   db: Db;

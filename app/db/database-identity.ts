@@ -1,6 +1,6 @@
 /**
  * Which database a process works on, as a short tag that the Redis queue prefix carries
- * (jobs/queues.server.ts › queuePrefix). Two databases sharing one Redis — two clones of the
+ * (app/queues/queues.server.ts › queuePrefix). Two databases sharing one Redis — two clones of the
  * project, a test run beside the demo — would otherwise share queues: equal shop and product ids
  * make equal job ids (the second database's job is swallowed by the first's finished one), and a
  * worker of one database takes the other's jobs and embeds its own rows instead.

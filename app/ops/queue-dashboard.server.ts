@@ -21,7 +21,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
-import { createEmbedQueue, createSyncQueue, queuePrefix } from "./queue-contract.server";
+import { createEmbedQueue, createSyncQueue, queuePrefix } from "../queues/queues.server";
 import { createRedis } from "../redis.server";
 
 export const QUEUE_DASHBOARD_PATH = "/ops/queues";

@@ -73,7 +73,7 @@ export function validateSettings(input: unknown): { settings: ShopSettings; erro
 
 /** Reads stored settings; anything missing or invalid takes its default. */
 export function parseStoredSettings(json: string | null | undefined): ShopSettings {
-  let raw: unknown = {};
+  let raw: unknown;
   try {
     raw = JSON.parse(json || "{}");
   } catch {

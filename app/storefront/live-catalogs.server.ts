@@ -49,7 +49,7 @@ import { DEFAULT_GRAPH, ShopVectorIndex, type ChannelVectors, type ChannelWeight
 import { DEFAULT_SETTINGS, parseStoredSettings, type ShopSettings } from "../shops/shop-settings";
 import { readSidecar, writeSidecar, type SidecarColumns, type SidecarHeader } from "./catalog-sidecar.server";
 import { cardFromRow, type ProductCard } from "./product-card";
-import { rulesFromRows, type ShopRules } from "./ranking-rules.server";
+import { rulesFromRows, type ShopRules } from "./product-rules";
 
 /** The index weights of a shop without stored weights: the settings' default (one source of truth). */
 export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };

@@ -153,13 +153,6 @@ export async function similarHandler(request: Request, clientAddress?: string): 
   return toResponse(await similarRaw(request.url, clientAddress));
 }
 
-declare global {
-  // eslint-disable-next-line no-var
-  var __lookalikeFastProxy: { similar: (url: string, clientAddress?: string) => Promise<RawResponse> } | undefined;
-}
-/** The lean production entry (server.ts) serves /proxy/similar with this, from the same module graph as Remix. */
-globalThis.__lookalikeFastProxy = { similar: similarRaw };
-
 export function visualSearchHandler(request: Request, clientAddress?: string): Promise<Response> {
   return handled(async () => {
     if (request.method !== "POST") throw new ProxyError(405, "method_not_allowed", "POST a photo as multipart/form-data.", { Allow: "POST" });

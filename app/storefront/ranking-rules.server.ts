@@ -17,24 +17,6 @@ export { withSettings };
 export const IN_STOCK_BOOST = 0.03;
 const MAX_CANDIDATES = 1_000;
 
-export interface ProductRules {
-  pins: string[];
-  excludes: Set<string>;
-}
-
-export type ShopRules = Map<string, ProductRules>;
-
-export function rulesFromRows(rows: { productId: string; targetId: string; kind: string }[]): ShopRules {
-  const out: ShopRules = new Map();
-  for (const r of rows) {
-    let e = out.get(r.productId);
-    if (!e) out.set(r.productId, (e = { pins: [], excludes: new Set() }));
-    if (r.kind === "pin") e.pins.push(r.targetId);
-    else if (r.kind === "exclude") e.excludes.add(r.targetId);
-  }
-  return out;
-}
-
 /** Variant group: same vendor and the title before a variant suffix (" - Red", " / Large", " (Blue)", " | XL"). */
 export function variantGroup(card: Pick<LiveCard, "title">, vendor = ""): string {
   const base = card.title.toLowerCase().split(/\s+[-–—|/]\s+|\s*\(/)[0].trim();

@@ -8,7 +8,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import { redisNamespace } from "../redis.server";
-import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../../jobs/queues.server";
+import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../queues/queues.server";
 import { publishCatalogChange } from "../catalog/catalog-events.server";
 import { parseProductNode, productNumericId, ProductNodeError, restProductToNode } from "../catalog/product-node";
 import { bumpCatalogVersion, deleteProduct, upsertProduct } from "../catalog/product-repository.server";

@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
 import { signedUrl } from "../../test/support/app-proxy-client";
-import { createEmbedQueue, enqueueEmbedJobs, queuePrefix } from "../../jobs/queues.server";
+import { createEmbedQueue, enqueueEmbedJobs, queuePrefix } from "../../app/queues/queues.server";
 import { appEnv, startWeb, type AppEnv, type RunningProcess } from "./app-processes";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

@@ -6,9 +6,9 @@
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE_MODEL_ID } from "../app/embedding/model-registry";
-import { COLOR_FALLBACK_MODEL_ID } from "../app/embedding/image-embedder.server";
-import { deleteNamespaceKeys } from "../scripts/lib/redis-keys";
+import { DEFAULT_IMAGE_MODEL_ID } from "../embedding/model-registry";
+import { COLOR_FALLBACK_MODEL_ID } from "../embedding/image-embedder.server";
+import { deleteNamespaceKeys } from "../../scripts/lib/redis-keys";
 import { createEmbedQueue, EMBED_QUEUE, embedJobId, enqueueEmbedJobs, queuePrefix, replaceFinishedJobs } from "./queues.server";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";

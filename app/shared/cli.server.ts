@@ -1,7 +1,7 @@
 /** Small helpers shared by the command-line entry points. */
-import { ConfigError } from "../../app/config.server";
-import { DatabaseNotReadyError } from "../../app/db/database-setup.server";
-import { RedisUnavailableError } from "../../app/redis.server";
+import { ConfigError } from "../config.server";
+import { DatabaseNotReadyError } from "../db/database-setup.server";
+import { RedisUnavailableError } from "../redis.server";
 
 export function log(message: string): void {
   process.stderr.write(`[lookalike] ${message}\n`);

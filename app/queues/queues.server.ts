@@ -6,11 +6,11 @@
  */
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { DEFAULT_IMAGE_MODEL_ID } from "../app/embedding/model-registry";
-import { IMAGE_VECTOR_VERSION, textRecipe, type VectorModels } from "../app/embedding/vector-versions";
-import { databaseTag } from "../app/db/database-identity";
-import { databaseUrl } from "../app/db/database-url";
-import { redisNamespace } from "../app/redis.server";
+import { DEFAULT_IMAGE_MODEL_ID } from "../embedding/model-registry";
+import { IMAGE_VECTOR_VERSION, textRecipe, type VectorModels } from "../embedding/vector-versions";
+import { databaseTag } from "../db/database-identity";
+import { databaseUrl } from "../db/database-url";
+import { redisNamespace } from "../redis.server";
 
 export const EMBED_QUEUE = "lookalike-embed";
 

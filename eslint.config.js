@@ -1,0 +1,57 @@
+// ESLint (flat config), `npm run lint`: a modest rule set the whole repository passes, about
+// correctness and structure only — no stylistic rules (layout is Prettier's, .prettierrc.json).
+//
+// - @eslint/js and typescript-eslint "recommended" (syntax-only, no type information: fast);
+// - import-x/no-cycle: no import cycles between our modules (type-only imports are erased, so
+//   they do not count);
+// - import-x/no-restricted-paths: the layers — app/ never imports the worker (jobs/), the CLIs and
+//   their helpers (scripts/) or the integration tests (test/); jobs/ never imports scripts/ or
+//   test/. Unit tests (*.test.ts) may use test and script helpers;
+// - @typescript-eslint/no-unused-vars (an `_` prefix marks a deliberately unused name);
+// - react-hooks: rules-of-hooks and exhaustive-deps (the Remix template's two).
+import js from "@eslint/js";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
+import reactHooks from "eslint-plugin-react-hooks";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["build/", "node_modules/", "models/", "public/", "extensions/", "prisma/", ".cache/", "**/*.d.ts"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ["**/*.{ts,tsx,js,mjs}"],
+    languageOptions: { ecmaVersion: "latest", sourceType: "module" },
+    linterOptions: { reportUnusedDisableDirectives: "error" },
+    plugins: { "import-x": importX, "react-hooks": reactHooks },
+    settings: {
+      // Parse imported TypeScript files too (without these, import-x skips them and no-cycle sees no edge).
+      "import-x/extensions": [".ts", ".tsx", ".js", ".mjs"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
+      "import-x/external-module-folders": ["node_modules", "node_modules/@types"],
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js", ".mjs", ".json", ".node"] })],
+    },
+    rules: {
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      "@typescript-eslint/no-unused-vars": ["error", { args: "after-used", argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
+      // `cond ? a() : b()` and `a && b()` as statements are a style this code uses.
+      "@typescript-eslint/no-unused-expressions": ["error", { allowShortCircuit: true, allowTernary: true }],
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "warn",
+    },
+  },
+  {
+    files: ["app/**/*.{ts,tsx}", "jobs/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "import-x/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            { target: "./app", from: ["./jobs", "./scripts", "./test"], message: "app/ is imported by the worker and the CLIs, not the other way round." },
+            { target: "./jobs", from: ["./scripts", "./test"], message: "The worker does not depend on CLI or test code." },
+          ],
+        },
+      ],
+    },
+  },
+);
