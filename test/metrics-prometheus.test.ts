@@ -144,17 +144,27 @@ describe.skipIf(!hasPrometheus)("Prometheus metrics of the web process and the w
     expect(await query(`lookalike_image_fetch_failures_total{cause="not_found"}`)).toHaveLength(1);
   }, 60_000);
 
-  it("measures how late a catalog change reaches the web process (published → applied)", async () => {
+  it("measures how late a catalog change reaches the web process, image failures and snapshot saves", async () => {
     const before = await value("lookalike_catalog_change_lag_seconds_count");
     // A real change: one product re-titled, imported, embedded by the worker, published; the web
     // process applies it at the shop's next request.
     const lines = readFileSync(catalogFile, "utf8").trim().split("\n");
     const first = JSON.parse(lines[0]) as { title: string };
     lines[0] = JSON.stringify({ ...first, title: `${first.title} (renamed)`, updatedAt: new Date().toISOString() });
+    // And a new product whose photo is missing: the worker counts a not_found image failure.
+    const missing = JSON.parse(lines[1]) as { id: string; handle: string; media: { nodes: { image: { url: string } }[] } };
+    missing.id = "gid://shopify/Product/9100000099";
+    missing.handle = "missing-photo";
+    missing.media.nodes[0].image.url = "images/no-such-photo.png";
+    lines.push(JSON.stringify(missing));
     const changed = path.join(path.dirname(catalogFile), "changed.jsonl");
     writeFileSync(changed, `${lines.join("\n")}\n`);
+    const notFoundBefore = await value(`lookalike_image_fetch_failures_total{cause="not_found"}`);
     const res = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", changed, "--wait"], app.env);
     expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout.trim().split("\n").pop()!)).toMatchObject({ products: PRODUCTS + 1, failed: 1 });
+    await until("image failure counted", () => value(`lookalike_image_fetch_failures_total{cause="not_found"}`), (v) => v > notFoundBefore);
+    await until("failed embed job counted", () => value(`lookalike_embed_jobs_total{outcome="failed"}`), (v) => v >= 1);
     await until(
       "change lag observed",
       async () => (await similar("9100000002"), await value("lookalike_catalog_change_lag_seconds_count")),
@@ -162,6 +172,9 @@ describe.skipIf(!hasPrometheus)("Prometheus metrics of the web process and the w
     );
     // Published and applied on one machine, within seconds.
     expect(await value("lookalike_catalog_change_lag_seconds_sum")).toBeLessThan(60 * (before + 5));
+    // The changes are saved to the shop's snapshot a few seconds later (SAVE_DELAY_MS).
+    await until("snapshot saved", () => value(`lookalike_snapshot_saves_total{outcome="ok"}`), (v) => v >= 1);
+    expect(await value(`lookalike_snapshot_saves_total{outcome="failed"}`)).toBe(0);
   }, 120_000);
 
   describe("bad input", () => {
