@@ -180,7 +180,7 @@ describe.skipIf(!hasPrometheus)("Prometheus metrics of the web process and the w
   describe("bad input", () => {
     it("answers a missing or wrong token with a bare 401, on both ports", async () => {
       for (const url of [webMetricsUrl, workerMetricsUrl]) {
-        for (const headers of [{}, { Authorization: "Bearer wrong" }, { Authorization: `Bearer ${TOKEN}x` }, { Authorization: `Basic ${TOKEN}` }]) {
+        for (const headers of <Record<string, string>[]>[{}, { Authorization: "Bearer wrong" }, { Authorization: `Bearer ${TOKEN}x` }, { Authorization: `Basic ${TOKEN}` }]) {
           const res = await fetch(url, { headers });
           expect(res.status).toBe(401);
           expect(await res.text()).toBe("");

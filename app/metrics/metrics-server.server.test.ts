@@ -32,7 +32,7 @@ describe("metrics listener", () => {
 
   it("with a token: 401 and an empty body without it or with a wrong one, the text with it", async () => {
     const base = await serve("s3cret-token");
-    for (const headers of [{}, { Authorization: "Bearer wrong" }, { Authorization: "Bearer s3cret-token-and-more" }, { Authorization: "Basic s3cret-token" }, { Authorization: "s3cret-token" }]) {
+    for (const headers of <Record<string, string>[]>[{}, { Authorization: "Bearer wrong" }, { Authorization: "Bearer s3cret-token-and-more" }, { Authorization: "Basic s3cret-token" }, { Authorization: "s3cret-token" }]) {
       for (const p of ["/metrics", "/", "/nope"]) {
         const res = await fetch(`${base}${p}`, { headers });
         expect(res.status).toBe(401);
