@@ -20,6 +20,9 @@ export interface StorefrontSources {
   loaded(): Promise<{ shop: string; bytes: number }[]> | undefined;
 }
 
+/** The loaded shops, or none when the live catalogs are not started or failed to start. */
+const loadedOrNone = (sources: StorefrontSources) => Promise.resolve(sources.loaded()).then((l) => l ?? [], () => []);
+
 const counterFrom = (registry: Registry, name: string, help: string, label: string, read: () => Record<string, number> | undefined) =>
   put(registry, new Counter({
     name, help, labelNames: [label], registers: [],
@@ -40,11 +43,11 @@ export function registerStorefrontMetrics(registry: Registry, sources: Storefron
   put(registry, new Gauge({ name: "lookalike_photo_searches_max_in_flight", help: "PHOTO_SEARCH_MAX_IN_FLIGHT.", registers: [], collect() { this.set(sources.admission().limit); } }));
   put(registry, new Gauge({
     name: "lookalike_live_shops", help: "Shops whose catalog this web process holds in memory.", registers: [],
-    async collect() { this.set((await sources.loaded())?.length ?? 0); },
+    async collect() { this.set((await loadedOrNone(sources)).length); },
   }));
   put(registry, new Gauge({
     name: "lookalike_live_catalog_bytes", help: "Estimated memory of every loaded shop's indexes and cards (LIVE_CATALOGS_MAX_MB budgets it).", registers: [],
-    async collect() { this.set((await sources.loaded())?.reduce((s, e) => s + e.bytes, 0) ?? 0); },
+    async collect() { this.set((await loadedOrNone(sources)).reduce((s, e) => s + e.bytes, 0)); },
   }));
 }
 

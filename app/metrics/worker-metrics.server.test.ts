@@ -1,4 +1,4 @@
-import type { Job } from "bullmq";
+import type { Job, Queue } from "bullmq";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { ImageFetchError } from "../catalog/image-fetch.server";
@@ -47,5 +47,20 @@ describe("worker metrics", () => {
     const run = async () => ({ status: "embedded" });
     expect(workerMetrics(registry, { enabled: false, queues: [] }).embedProcessor(run)).toBe(run);
     expect((await registry.metrics()).trim()).toBe("");
+  });
+});
+
+describe("queue depths", () => {
+  it("are read from each queue at scrape time, and go absent when the queues cannot be read", async () => {
+    const registry = new Registry();
+    let counts: Record<string, number> | Error = { waiting: 3, active: 1, delayed: 0, failed: 2 };
+    // A stand-in with BullMQ's getJobCounts shape (a real Queue is exercised in test/metrics-prometheus.test.ts).
+    const queue = { name: "lookalike-embed", getJobCounts: async () => (counts instanceof Error ? Promise.reject(counts) : counts) } as unknown as Queue;
+    workerMetrics(registry, { enabled: true, queues: [queue] });
+    const text = await series(registry, "lookalike_queue_jobs");
+    expect(text).toMatch(/^lookalike_queue_jobs\{queue="lookalike-embed",state="waiting"\} 3$/m);
+    expect(text).toMatch(/^lookalike_queue_jobs\{queue="lookalike-embed",state="failed"\} 2$/m);
+    counts = new Error("Connection is closed.");
+    expect(await series(registry, "lookalike_queue_jobs")).not.toMatch(/^lookalike_queue_jobs\{/m);
   });
 });

@@ -11,6 +11,7 @@ import { defaultMetricsOnce, put } from "./registry.server";
 export const IMAGE_FAILURE_CAUSES: readonly (ImageFetchErrorCode | "unreadable")[] = ["refused", "not_found", "timeout", "too_large", "http_error", "network", "unreadable"];
 /** A job's result status (EmbedProductResult), or `error`: it threw and BullMQ retries it (or gives up). */
 export const EMBED_OUTCOMES = ["embedded", "skipped", "failed", "error"] as const;
+const QUEUE_READ_TIMEOUT_MS = 2_000;
 export const QUEUE_STATES = ["waiting", "active", "delayed", "failed", "prioritized", "waiting-children"] as const;
 
 export interface WorkerMetrics {
@@ -36,8 +37,14 @@ export function workerMetrics(registry: Registry, opts: { enabled: boolean; queu
   put(registry, new Gauge({
     name: "lookalike_queue_jobs", help: "Jobs in each BullMQ queue by state (read from Redis at scrape time).", labelNames: ["queue", "state"], registers: [],
     async collect() {
-      const counts = await Promise.all(opts.queues.map((q) => q.getJobCounts(...QUEUE_STATES)));
+      // Redis unreachable (BullMQ's connection waits for it): the series go absent for this
+      // scrape rather than holding it up or failing the whole scrape.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, QUEUE_READ_TIMEOUT_MS, undefined)));
+      const read = Promise.all(opts.queues.map((q) => q.getJobCounts(...QUEUE_STATES))).catch(() => undefined);
+      const counts = await Promise.race([read, timeout]).finally(() => clearTimeout(timer));
       this.reset();
+      if (!counts) return;
       opts.queues.forEach((q, i) => {
         for (const state of QUEUE_STATES) this.set({ queue: q.name, state }, counts[i][state] ?? 0);
       });
