@@ -8,7 +8,7 @@
  * unless CI or REQUIRE_PROMETHEUS=1 (then it fails).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ import { createTestDatabase, type TestDatabase } from "./support/databases";
 
 const PROMETHEUS = process.env.PROMETHEUS_BIN ?? "/usr/bin/prometheus";
 const required = !!process.env.CI || process.env.REQUIRE_PROMETHEUS === "1";
-const hasPrometheus = existsSync(PROMETHEUS);
+const hasPrometheus = statSync(PROMETHEUS, { throwIfNoEntry: false })?.isFile() ?? false;
 if (!hasPrometheus && required) throw new Error(`Prometheus is required (CI / REQUIRE_PROMETHEUS=1) but ${PROMETHEUS} is missing: apt-get install prometheus`);
 if (!hasPrometheus) console.warn(`[test] ${PROMETHEUS} missing: skipping the Prometheus metrics test (apt-get install prometheus; REQUIRE_PROMETHEUS=1 makes this a failure)`);
 
@@ -86,6 +86,7 @@ describe.skipIf(!hasPrometheus)("Prometheus metrics of the web process and the w
     prometheus = spawn(PROMETHEUS, [`--config.file=${path.join(promDir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(promDir, "data")}`, `--web.listen-address=127.0.0.1:${promPort}`, "--log.level=warn"], { stdio: ["ignore", "pipe", "pipe"] });
     prometheus.stdout!.on("data", (d) => (promLog += d));
     prometheus.stderr!.on("data", (d) => (promLog += d));
+    prometheus.on("error", (err) => (promLog += `could not start ${PROMETHEUS}: ${err.message}`));
     [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
     await until("prometheus ready", () => fetch(`${promUrl}/-/ready`).then((r) => r.status, () => 0), (s) => s === 200, 30_000).catch((err) => {
       throw new Error(`${err.message}\n${promLog}`);
