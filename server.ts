@@ -25,7 +25,8 @@
  * Environment: PORT (3000), HOST (all interfaces), TRUSTED_PROXY_HOPS (1), BODY_BUFFER_BUDGET_BYTES
  * (256 MB), PHOTO_UPLOAD_DEADLINE_MS (20000), PHOTO_UPLOADS_PER_CLIENT (4), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
  * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay, RSS and, on Linux,
- * the main thread's CPU time and run-queue wait — for soak runs), plus everything app/config.server.ts reads.
+ * the main thread's CPU time and run-queue wait — for soak runs), METRICS_PORT (9463; 0 = off),
+ * METRICS_TOKEN, METRICS (0 = no metrics at all; app/metrics/), plus everything app/config.server.ts reads.
  */
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
@@ -42,6 +43,9 @@ import { KeyedConcurrency, photoUploadsPerClientFromEnv } from "./app/http/keyed
 import type { LookalikeLoadContext } from "./app/http/load-context";
 import { oneLine, RefusalLog } from "./app/http/refusal-log.server";
 import { ALLOW_HEADER, requestTarget, type Refusal } from "./app/http/request-target.server";
+import { startMetricsServer } from "./app/metrics/metrics-server.server";
+import { metricsEnabled, metricsPortFromEnv, processRegistry } from "./app/metrics/registry.server";
+import { webMetrics } from "./app/metrics/web-metrics.server";
 import { preflightOrExit } from "./app/preflight.server";
 import { queueDashboard } from "./app/ops/queue-dashboard.server";
 import type { RawResponse } from "./app/storefront/proxy-handlers.server";
@@ -206,7 +210,10 @@ function writeRaw(req: IncomingMessage, res: ServerResponse, raw: RawResponse): 
 const active = new Set<ServerResponse>();
 let stopping = false;
 
-const refusals = new RefusalLog();
+// Prometheus metrics on a port of their own (never behind the app proxy): app/metrics/.
+const metrics = webMetrics(processRegistry, { enabled: metricsEnabled(), isStatic: (p) => staticFiles.has(p) });
+const metricsServer = startMetricsServer({ registry: processRegistry, port: metricsEnabled() ? metricsPortFromEnv("METRICS_PORT", 9463) : 0, host: process.env.HOST, token: process.env.METRICS_TOKEN });
+const refusals = metrics.counting(new RefusalLog());
 const trustedHops = trustedProxyHopsFromEnv();
 const bodyBudget = bodyBudgetFromEnv();
 const photoUploadsPerClient = new KeyedConcurrency(photoUploadsPerClientFromEnv());
@@ -250,6 +257,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 const server = http.createServer((req, res) => {
   active.add(res);
   res.once("close", () => active.delete(res));
+  metrics.request(req, res);
   // While stopping, every answer closes its connection, so keep-alive clients reconnect elsewhere.
   if (stopping) res.shouldKeepAlive = false;
   handle(req, res).catch((err) => {
@@ -335,6 +343,7 @@ function shutdown(signal: string): void {
   // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections at once.
   // Once the last connection is gone, snapshot saves being written are let finish (the entry's
   // `shutdown`: closeWebServices in app/web-services.server.ts).
+  metricsServer?.close();
   net.Server.prototype.close.call(server, () => {
     const finishing = entry.shutdown?.() ?? Promise.resolve();
     finishing.then(

@@ -44,5 +44,5 @@ export default defineConfig({
     }),
   ],
   build: { assetsInlineLimit: 0 },
-  ssr: { external: ["onnxruntime-node", "hnswlib-node", "sharp", "@prisma/client", ".prisma/client-postgresql", "better-sqlite3", "bullmq", "ioredis"] },
+  ssr: { external: ["onnxruntime-node", "hnswlib-node", "sharp", "@prisma/client", ".prisma/client-postgresql", "better-sqlite3", "bullmq", "ioredis", "prom-client"] },
 });

@@ -14,6 +14,8 @@ import { createConfiguredImageEmbedder, createConfiguredTextEmbedder, type Confi
 import type { ImageEmbedder } from "./embedding/image-embedder.server";
 import type { TextEmbedder } from "./embedding/text-embedder.server";
 import { createBullConnection, createRedis } from "./redis.server";
+import { metricsEnabled, processRegistry } from "./metrics/registry.server";
+import { liveCatalogsMetrics } from "./metrics/storefront-metrics.server";
 import { LiveCatalogs } from "./storefront/live-catalogs.server";
 import type { WebhookDeps } from "./webhooks/webhook-handlers.server";
 
@@ -55,6 +57,9 @@ function withWarning<T>(configured: Promise<Configured<T>>): Promise<T> {
   });
 }
 
+/** Shop opens, snapshot saves, change lag: registered at load, so the series exist before the first request. */
+const catalogsObserver = metricsEnabled() ? liveCatalogsMetrics(processRegistry) : undefined;
+
 export function webServices(): WebServices {
   if (!globalThis.__lookalikeWeb) {
     const cfg = config();
@@ -79,6 +84,7 @@ export function webServices(): WebServices {
           imageDim: image.dim,
           textModelId: text.modelId,
           textDim: text.dim,
+          observer: catalogsObserver,
         });
         catalogs.subscribe(cfg.redisUrl);
         return catalogs;
@@ -86,6 +92,11 @@ export function webServices(): WebServices {
     };
   }
   return globalThis.__lookalikeWeb;
+}
+
+/** The live catalogs if a request has started them (metrics read them; they never start them). */
+export function startedCatalogs(): Promise<LiveCatalogs> | undefined {
+  return globalThis.__lookalikeWeb?.catalogs;
 }
 
 export function webhookDeps(): WebhookDeps {

@@ -16,6 +16,9 @@ import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, enqueueReconcile, enque
 import { createSyncProcessor, recordSyncJobFailure, type SyncJobDeps } from "./sync.job";
 import { errorSummary } from "../app/shared/error-text";
 import { log, runMain } from "../app/shared/cli.server";
+import { metricsEnabled, metricsPortFromEnv, processRegistry } from "../app/metrics/registry.server";
+import { startMetricsServer } from "../app/metrics/metrics-server.server";
+import { workerMetrics } from "../app/metrics/worker-metrics.server";
 
 export async function startWorker() {
   const cfg = config();
@@ -33,7 +36,8 @@ export async function startWorker() {
   const embedQueue = createEmbedQueue(queueConnection);
   const syncQueue = createSyncQueue(queueConnection);
   const notifier = createNotifier({ db: db(), publisher }, (err) => log(`progress update failed: ${err.message}`));
-  const embedDeps: EmbedJobDeps = { db: db(), embedder, textEmbedder, fetchPolicy: defaultImageFetchPolicy(), publisher, notifier };
+  const metrics = workerMetrics(processRegistry, { enabled: metricsEnabled(), queues: [embedQueue, syncQueue] });
+  const embedDeps: EmbedJobDeps = { db: db(), embedder, textEmbedder, fetchPolicy: defaultImageFetchPolicy(), publisher, notifier, onImageError: metrics.imageError };
   const syncDeps: SyncJobDeps = {
     db: db(),
     embedQueue,
@@ -46,7 +50,7 @@ export async function startWorker() {
   };
   // Enough concurrent jobs for the embedder's micro-batches to fill while others wait on I/O.
   const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 8);
-  const embedWorker = new Worker<EmbedJobData>(EMBED_QUEUE, createEmbedProcessor(embedDeps), {
+  const embedWorker = new Worker<EmbedJobData>(EMBED_QUEUE, metrics.embedProcessor(createEmbedProcessor(embedDeps)), {
     connection: createBullConnection(cfg.redisUrl),
     prefix: queuePrefix(),
     concurrency,
@@ -94,11 +98,14 @@ export async function startWorker() {
   // A worker that starts (perhaps with another model) reconciles at once, not at the next bucket.
   void enqueueStartupReconcile(syncQueue).catch(reconcileFailed);
   const timer = setInterval(scheduleReconcile, reconcileEvery);
+  const metricsPort = metricsEnabled() ? metricsPortFromEnv("WORKER_METRICS_PORT", 9464) : 0;
+  const metricsServer = startMetricsServer({ registry: processRegistry, port: metricsPort, token: process.env.METRICS_TOKEN, log });
   log(`worker ready: model ${embedder.modelId} (${embedder.dim}-d), text ${textEmbedder.modelId} (${textEmbedder.dim}-d), concurrency ${concurrency}, reconcile every ${reconcileEvery / 1000} s`);
 
   const stop = async () => {
     log("worker stopping (finishing active jobs)...");
     clearInterval(timer);
+    metricsServer?.close();
     await Promise.all([embedWorker.close(), syncWorker.close()]);
     await notifier.flush();
     await Promise.all([embedQueue.close(), syncQueue.close()]);

@@ -7,6 +7,7 @@
  *   # 2. the run (builds nothing; needs `npm run build` and Redis)
  *   npx tsx scripts/bench-http.ts run --dir /tmp/lookalike-bench [--connections 64] [--seconds 10]
  *        [--entry server|remix-serve] [--hot 1000] [--app-node-args "--max-semi-space-size=32"]
+ *        [--metrics-compare]   (cache on, Prometheus metrics off/on/off/on: METRICS=0 vs 1)
  *
  * prepare: a migrated SQLite database in DIR/bench.db with one shop (bench-shop.myshopify.com)
  * and N ACTIVE, embedded product rows *without vectors* (cards and attributes only), and the
@@ -238,8 +239,11 @@ async function run() {
   let bare: { port: number; stop: () => Promise<void> } | undefined;
   const ratios: string[] = [];
   try {
-    for (const cache of ["0", "1"]) {
-      const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1" }, /listening|\[remix-serve\]/);
+    // --metrics-compare: the cache-on run with metrics off and on, twice each (adjacent runs on a noisy machine).
+    const metricsCompare = process.argv.includes("--metrics-compare");
+    const variants = metricsCompare ? ["0", "1", "0", "1"].map((metrics) => ({ cache: "1", metrics })) : ["0", "1"].map((cache) => ({ cache, metrics: "1" }));
+    for (const { cache, metrics } of variants) {
+      const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1", METRICS: metrics, METRICS_PORT: "0" }, /listening|\[remix-serve\]/);
       try {
         const t0 = performance.now();
         const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
@@ -261,7 +265,7 @@ async function run() {
           stepTimes.cacheOn = await steps(port, paths.slice(0, 500));
         }
         const b = { ...(await cannon(`bare node:http (same JSON), before cache ${cache === "0" ? "off" : "on"}`, bare.port, paths, connections, seconds)), cache: "-" };
-        const title = cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`;
+        const title = (cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`) + (metricsCompare ? `, METRICS=${metrics}` : "");
         const a = { ...(await cannon(title, port, paths, connections, seconds)), cache: cache === "0" ? "off" : "on" };
         results.push(b, a);
         ratios.push(`  ${a.title}: ${(a.rps / b.rps).toFixed(2)}× the bare server's throughput just before (${b.rps} req/s, p99 ${b.p99} ms), p99 ${a.p99} ms`);
@@ -273,6 +277,11 @@ async function run() {
     await bare?.stop();
   }
   for (const line of ratios) console.log(line);
+  if (process.argv.includes("--metrics-compare")) {
+    const apps = results.filter((r) => r.cache !== "-");
+    const mean = (on: boolean) => apps.filter((r) => r.title.endsWith(`METRICS=${on ? 1 : 0}`)).reduce((sum, r, _i, all) => sum + r.rps / all.length, 0);
+    console.log(`  metrics on / off: ${(mean(true) / mean(false)).toFixed(3)}× the throughput (mean of two runs each)`);
+  }
   console.log("BENCH_JSON " + JSON.stringify({ n, connections, seconds, entry, loadavg: os.loadavg(), steps: stepTimes, results }));
 }
 

@@ -10,7 +10,8 @@ import { createRedis, redisNamespace } from "../redis.server";
 export const catalogChannel = () => `${redisNamespace()}:catalog-changed`;
 
 export async function publishCatalogChange(redis: Redis, shop: string, version: number): Promise<void> {
-  await redis.publish(catalogChannel(), JSON.stringify({ shop, version }));
+  // `at`: when it was published (ms), for the change-lag metric of the web processes.
+  await redis.publish(catalogChannel(), JSON.stringify({ shop, version, at: Date.now() }));
 }
 
 export interface CatalogSubscription {
@@ -19,7 +20,7 @@ export interface CatalogSubscription {
 
 export function subscribeCatalogChanges(
   redisUrl: string,
-  handlers: { onChange: (shop: string, version: number) => void; onReconnect: () => void },
+  handlers: { onChange: (shop: string, version: number, publishedAt?: number) => void; onReconnect: () => void },
 ): CatalogSubscription {
   const sub = createRedis(redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: false });
   let connectedOnce = false;
@@ -31,8 +32,8 @@ export function subscribeCatalogChanges(
   void sub.subscribe(catalogChannel()).catch(() => {});
   sub.on("message", (_channel, message) => {
     try {
-      const { shop, version } = JSON.parse(message) as { shop: string; version: number };
-      if (typeof shop === "string") handlers.onChange(shop, Number(version));
+      const { shop, version, at } = JSON.parse(message) as { shop: string; version: number; at?: unknown };
+      if (typeof shop === "string") handlers.onChange(shop, Number(version), typeof at === "number" && Number.isFinite(at) ? at : undefined);
     } catch {
       /* not ours */
     }

@@ -20,6 +20,8 @@ export interface EmbedProductDeps {
   embedder: ImageEmbedder;
   textEmbedder: TextEmbedder;
   fetchPolicy: Omit<ImageFetchPolicy, "allowLocalFiles">;
+  /** Told of each photo that could not be fetched or read (the worker's metrics). */
+  onImageError?: (err: Error) => void;
 }
 
 export type EmbedProductResult =
@@ -75,6 +77,7 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
         prepared.push(await prepareImage(bytes, { model: deps.embedder.spec }));
       } catch (err) {
         if (err instanceof ImageFetchError && err.transient) transient ??= err;
+        if (err instanceof ImageFetchError || isImageInputError(err)) deps.onImageError?.(err);
         if (err instanceof ImageFetchError || isImageInputError(err)) imageErrors.push(`${shortUrl(url)}: ${(err as Error).message}`);
         else throw err; // unexpected: let the job retry
       }

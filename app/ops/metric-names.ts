@@ -12,7 +12,7 @@ export const METRIC_NAMES = {
   resultCacheLookups: "lookalike_result_cache_lookups_total",
   /** Gauge, labels `queue`, `state` (waiting, active, delayed, failed, …): BullMQ job counts. */
   queueJobs: "lookalike_queue_jobs",
-  /** Counter, label `outcome` (completed, failed, …): embed jobs finished by workers. */
+  /** Counter, label `outcome` (embedded, skipped, failed, error): embed job attempts in workers. */
   embedJobs: "lookalike_embed_jobs_total",
   /** Histogram: how long one embed job took in a worker. */
   embedJobDuration: "lookalike_embed_job_duration_seconds",
@@ -50,11 +50,11 @@ export function isKnownSeries(series: string): boolean {
  */
 export const METRIC_LABEL_VALUES = {
   /** lookalike_http_request_duration_seconds */
-  status_class: ["1xx", "2xx", "3xx", "4xx", "5xx"],
+  status_class: ["1xx", "2xx", "3xx", "4xx", "5xx", "aborted"],
   /** lookalike_result_cache_lookups_total */
   layer: ["lru", "redis", "miss"],
   /** lookalike_queue_jobs: BullMQ's job states (Queue.getJobCounts). */
   state: ["waiting", "active", "delayed", "prioritized", "waiting-children", "completed", "failed", "paused"],
   /** lookalike_embed_jobs_total and lookalike_snapshot_saves_total */
-  outcome: ["completed", "failed", "ok"],
+  outcome: ["embedded", "skipped", "failed", "error", "ok"],
 } as const satisfies Record<string, readonly string[]>;

@@ -107,6 +107,9 @@ function unfilteredMinEf(cfg: PlannerConfig, live: number): number {
   return tiers.length > 0 ? tiers[tiers.length - 1].ef : cfg.minEf;
 }
 
+/** Plans chosen since the process started, by kind (read by the web metrics at scrape time). */
+export const planCounts: Record<SearchPlan["kind"], number> = { hnsw: 0, "filtered-hnsw": 0, exact: 0 };
+
 export function planSearch(input: PlanInput): SearchPlan {
   const cfg = { ...DEFAULT_PLANNER_CONFIG, ...input.config };
   const k = input.k;

@@ -50,7 +50,7 @@ import { normalizeAttributes, type NormalizedAttributes, type ProductAttributes,
 import { readSnapshot, writeSnapshot } from "./index-persistence.server";
 import { AttributePostings } from "./attribute-postings";
 import { QuantizedStore } from "./quantized-store";
-import { DEFAULT_PLANNER_CONFIG, planSearch, type PlannerConfig, type SearchPlan } from "./search-planner";
+import { DEFAULT_PLANNER_CONFIG, planCounts, planSearch, type PlannerConfig, type SearchPlan } from "./search-planner";
 
 export type { ChannelDims, ChannelVectors, ChannelWeights } from "./combined-vector";
 
@@ -513,6 +513,7 @@ export class ShopVectorIndex {
     // fallback below settle a filter that matches fewer.
     let want = plan.kind === "filtered-hnsw" && plan.estimated ? k : Math.min(k, plan.matches);
     this.lastPlan = plan.kind;
+    planCounts[plan.kind]++;
     if (want === 0) return [];
 
     let candidates: Candidate[] | null = null;

@@ -14,8 +14,14 @@ import { ProxyError } from "./proxy-errors.server";
 
 export class Admission {
   private inFlight = 0;
+  /** Searches refused with 503 busy since the process started (read by the metrics). */
+  refused = 0;
 
   constructor(readonly limit: number) {}
+
+  get running(): number {
+    return this.inFlight;
+  }
 
   /**
    * Runs `work` if fewer than `limit` are running, else throws a 503 ProxyError with Retry-After.
@@ -24,6 +30,7 @@ export class Admission {
    */
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.inFlight >= this.limit) {
+      this.refused++;
       throw new ProxyError(503, "busy", "Photo search is busy right now; try again in a moment.", { "Retry-After": "1" });
     }
     this.inFlight++;

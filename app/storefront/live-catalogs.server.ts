@@ -123,12 +123,22 @@ interface Entry extends LiveCatalog {
   bytes: number;
   /** When the last full diff ran (0: never — the next refresh is a full one). */
   lastFullDiffAt: number;
+  /** When the oldest catalog change not yet applied was published (ms, from the pub/sub message). */
+  changePublishedAt?: number;
   /** Newest row version (updatedAt, ms) seen; incremental diffs read rows changed since shortly before it. */
   maxRowVersion: number;
 }
 
 
+/** What LiveCatalogs reports as it works (metrics: app/metrics/storefront-metrics.server.ts). */
+export interface LiveCatalogsObserver {
+  shopOpened(seconds: number, ok: boolean): void;
+  snapshotSaved(ok: boolean): void;
+  changeApplied(lagSeconds: number): void;
+}
+
 export interface LiveCatalogsOptions {
+  observer?: LiveCatalogsObserver;
   db: Db;
   dataDir: string;
   imageModelId: string;
@@ -211,14 +221,15 @@ export class LiveCatalogs {
 
   subscribe(redisUrl: string): void {
     this.subscription = subscribeCatalogChanges(redisUrl, {
-      onChange: (shop) => this.markDirty(shop),
+      onChange: (shop, _version, publishedAt) => this.markDirty(shop, publishedAt),
       onReconnect: () => this.entries.forEach((e) => (e.dirty = true)),
     });
   }
 
-  markDirty(shop: string): void {
+  markDirty(shop: string, publishedAt?: number): void {
     const e = this.entries.get(shop);
     if (e) e.dirty = true;
+    if (e && publishedAt !== undefined) e.changePublishedAt ??= publishedAt;
   }
 
   /** The shop's catalog, fresh to within about a second. */
@@ -230,7 +241,7 @@ export class LiveCatalogs {
     } else {
       let pending = this.loading.get(shop);
       if (!pending) {
-        pending = this.opening(() => this.open(shop)).finally(() => this.loading.delete(shop));
+        pending = this.opening(() => this.timedOpen(shop)).finally(() => this.loading.delete(shop));
         this.loading.set(shop, pending);
       }
       entry = await pending;
@@ -320,6 +331,12 @@ export class LiveCatalogs {
 
   private imagesDir(shop: string): string {
     return path.join(this.dir(shop), "images");
+  }
+
+  private timedOpen(shop: string): Promise<Entry> {
+    const start = performance.now();
+    const done = (ok: boolean) => this.opts.observer?.shopOpened((performance.now() - start) / 1000, ok);
+    return this.open(shop).then((e) => (done(true), e), (err: unknown) => (done(false), Promise.reject(err)));
   }
 
   private async open(shop: string): Promise<Entry> {
@@ -459,10 +476,17 @@ export class LiveCatalogs {
 
   private refresh(entry: Entry): Promise<void> {
     if (entry.refreshing) return entry.refreshing;
+    const publishedAt = entry.changePublishedAt;
+    entry.changePublishedAt = undefined;
     entry.refreshing = this.diffAndLoad(entry)
       .then(() => {
         this.measure(entry);
         this.enforceBudget(entry);
+        if (publishedAt !== undefined) this.opts.observer?.changeApplied((Date.now() - publishedAt) / 1000);
+      })
+      .catch((err: unknown) => {
+        if (publishedAt !== undefined) entry.changePublishedAt = Math.min(entry.changePublishedAt ?? publishedAt, publishedAt);
+        throw err;
       })
       .finally(() => {
         entry.refreshing = undefined;
@@ -705,6 +729,7 @@ export class LiveCatalogs {
     e.unsavedSince = undefined;
     try {
       await this.writeSnapshot(e);
+      this.opts.observer?.snapshotSaved(true);
       e.saveFailures = 0;
       e.saveRetryAt = undefined;
     } catch (err) {
@@ -712,6 +737,7 @@ export class LiveCatalogs {
       // long as this process serves the shop. An evicted entry is not retried: its next load
       // rebuilds from the database what the snapshot lacks.
       e.saveFailures++;
+      this.opts.observer?.snapshotSaved(false);
       const backoff = Math.min(this.opts.saveMaxWaitMs ?? SAVE_MAX_WAIT_MS, (this.opts.saveDelayMs ?? SAVE_DELAY_MS) * 2 ** (e.saveFailures - 1));
       const retrying = !this.closed && this.entries.get(e.shop) === e;
       console.warn(

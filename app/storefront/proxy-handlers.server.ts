@@ -22,6 +22,10 @@ import { localFeatureSource } from "./local-feature-source.server";
 import { DEFAULT_PHOTO_SEARCH, photoSearch, toCards } from "./storefront-search.server";
 import { textSearch } from "./text-search.server";
 import { storefrontConfig } from "../shops/storefront-config";
+import { metricsEnabled, processRegistry } from "../metrics/registry.server";
+import { registerStorefrontMetrics } from "../metrics/storefront-metrics.server";
+import { planCounts } from "../search/search-planner";
+import { startedCatalogs } from "../web-services.server";
 
 async function handled(run: () => Promise<Response>): Promise<Response> {
   try {
@@ -74,6 +78,11 @@ let cache: ResultCache | undefined;
 function resultCache(): ResultCache {
   cache ??= new ResultCache(webServices().publisher, resultCacheOptionsFromEnv());
   return cache;
+}
+
+// Read at scrape time (server.ts serves the process registry on METRICS_PORT).
+if (metricsEnabled()) {
+  registerStorefrontMetrics(processRegistry, { cacheHits: () => cache?.hits, plans: planCounts, admission: photoSearchAdmission, loaded: () => startedCatalogs()?.then((c) => c.loaded()) });
 }
 
 function rawError(err: unknown): RawResponse {

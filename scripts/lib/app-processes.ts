@@ -50,6 +50,9 @@ export async function appEnv(databaseUrl: string, extra: Record<string, string |
     SHOPIFY_APP_URL: `http://localhost:${port}`,
     PORT: String(port),
     LOOKALIKE_DEMO: "0",
+    // No metrics listeners unless a test asks (the defaults 9463/9464 would collide between tests).
+    METRICS_PORT: "0",
+    WORKER_METRICS_PORT: "0",
     ...extra,
   };
   const cleanup = async () => {
