@@ -177,20 +177,34 @@ const MESSAGES: Record<number, string> = {
 };
 
 const LINGER_MS = 1_000;
+/**
+ * …and at most this many bytes: reading and dropping at loopback speed cost the main thread most of
+ * a core in the hostile mix (hundreds of refused 256 MB bodies, each drained for a whole second).
+ */
+const LINGER_MAX_BYTES = 1024 * 1024;
 
 /**
  * A client still sending a body we refused: closing the socket at once with its bytes unread
  * makes the kernel send a reset, and the client loses our answer with it. Node closes the socket
  * as soon as the answer is written (`destroySoon`); instead half-close it (our FIN after the
- * answer), keep reading and dropping what still arrives (Node dumps the request) for LINGER_MS,
- * then close. Memory stays flat: nothing is kept.
+ * answer), keep reading and dropping what still arrives (Node dumps the request) for LINGER_MS
+ * or LINGER_MAX_BYTES, whichever comes first, then close. Memory stays flat: nothing is kept.
  */
 function lingerOnClose(socket: net.Socket): void {
   (socket as net.Socket & { destroySoon: () => void }).destroySoon = () => {
     socket.end();
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     timer.unref();
-    socket.once("close", () => clearTimeout(timer));
+    let drained = 0;
+    const onData = (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > LINGER_MAX_BYTES) socket.destroy();
+    };
+    socket.on("data", onData);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      socket.off("data", onData);
+    });
   };
 }
 

@@ -88,4 +88,16 @@ describe("demo storefront links", () => {
     expect(seen.size).toBeGreaterThan(10);
     expect([...seen.keys()].filter((k) => k.startsWith("/products/")).length).toBeGreaterThanOrEqual(8);
   }, 300_000);
+
+  it("prints no stack trace for what a newcomer's browser asks and does not exist (404s, /favicon.ico)", async () => {
+    const origin = app.baseUrl;
+    for (const p of ["/favicon.ico", "/no-such-page", "/demo/products/no-such-product", "/apple-touch-icon.png"]) {
+      const res = await fetch(origin + p, { headers: BROWSER });
+      await res.arrayBuffer();
+      expect(res.status, p).toBeGreaterThanOrEqual(400);
+    }
+    const web = running[0].output();
+    expect(web).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m); // a stack frame
+    expect(web).not.toMatch(/ErrorResponseImpl|No route matches URL/);
+  }, 60_000);
 });

@@ -88,8 +88,20 @@ describe("ResultCache on real Redis", () => {
     expect(Number(await redis.hget(big.hash, BYTES_FIELD))).toBe(9_000);
   });
 
+  it("holds at most lruMaxBytes of bodies in the process, least recently used out first", () => {
+    const rc = new ResultCache(null, opts({ lruEntries: 10_000, lruMaxBytes: 50_000 }));
+    const big = Buffer.alloc(8_000, 0x61);
+    const keys = Array.from({ length: 200 }, (_, i) => rc.key("a.myshopify.com", 1, "w", similarRequest(`exclude=${i + 1}`)));
+    rc.local(keys[0]);
+    for (const k of keys) void rc.set(k, big);
+    expect(rc.localBytes).toBeLessThanOrEqual(50_000);
+    expect(rc.local(keys[199])).toBeDefined(); // the newest is kept
+    expect(rc.local(keys[0])).toBeUndefined(); // the oldest went first
+  });
+
   it("reads its caps from the environment", () => {
-    expect(resultCacheOptionsFromEnv({ SEARCH_CACHE_REDIS_MAX_ENTRIES: "123", SEARCH_CACHE_REDIS_MAX_BYTES: "4567", SEARCH_CACHE_MAX_BODY_BYTES: "89" } as unknown as NodeJS.ProcessEnv)).toMatchObject({
+    expect(resultCacheOptionsFromEnv({ SEARCH_CACHE_REDIS_MAX_ENTRIES: "123", SEARCH_CACHE_REDIS_MAX_BYTES: "4567", SEARCH_CACHE_MAX_BODY_BYTES: "89", SEARCH_CACHE_LRU_MAX_BYTES: "1000" } as unknown as NodeJS.ProcessEnv)).toMatchObject({
+      lruMaxBytes: 1000,
       redisMaxEntries: 123,
       redisMaxBytes: 4567,
       maxBodyBytes: 89,

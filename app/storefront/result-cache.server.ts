@@ -33,9 +33,11 @@ export interface ResultCacheOptions {
   redisMaxBytes?: number;
   /** Larger responses are not cached at all. */
   maxBodyBytes?: number;
+  /** Most body bytes the in-process layer holds (besides `lruEntries`). */
+  lruMaxBytes?: number;
 }
 
-export const CACHE_DEFAULTS = { redisMaxEntries: 5_000, redisMaxBytes: 32 * 1024 * 1024, maxBodyBytes: 64 * 1024 } as const;
+export const CACHE_DEFAULTS = { redisMaxEntries: 5_000, redisMaxBytes: 32 * 1024 * 1024, maxBodyBytes: 64 * 1024, lruMaxBytes: 32 * 1024 * 1024 } as const;
 
 export function resultCacheOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ResultCacheOptions {
   const num = (v: string | undefined, d: number) => (v !== undefined && v !== "" && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : d);
@@ -47,6 +49,7 @@ export function resultCacheOptionsFromEnv(env: NodeJS.ProcessEnv = process.env):
     redisMaxEntries: Math.floor(num(env.SEARCH_CACHE_REDIS_MAX_ENTRIES, CACHE_DEFAULTS.redisMaxEntries)),
     redisMaxBytes: Math.floor(num(env.SEARCH_CACHE_REDIS_MAX_BYTES, CACHE_DEFAULTS.redisMaxBytes)),
     maxBodyBytes: Math.floor(num(env.SEARCH_CACHE_MAX_BODY_BYTES, CACHE_DEFAULTS.maxBodyBytes)),
+    lruMaxBytes: Math.floor(num(env.SEARCH_CACHE_LRU_MAX_BYTES, CACHE_DEFAULTS.lruMaxBytes)),
   };
 }
 
@@ -83,6 +86,8 @@ const PUT_COMMAND = "lookalikeResultCachePut";
 
 export class ResultCache {
   private readonly lru = new Map<string, Buffer>();
+  /** Body bytes in the in-process layer (bounded by lruMaxBytes as well as by lruEntries). */
+  private lruBytes = 0;
   hits = { lru: 0, redis: 0, miss: 0 };
   private readonly put: PutCommand | undefined;
   private readonly limits: Required<Pick<ResultCacheOptions, "redisMaxEntries" | "redisMaxBytes" | "maxBodyBytes">>;
@@ -159,10 +164,28 @@ export class ResultCache {
     return this.put(key.hash, key.field, body, redisMaxEntries, redisMaxBytes, this.opts.ttlSeconds).catch(() => undefined);
   }
 
+  /** Bytes of bodies the in-process layer holds. */
+  get localBytes(): number {
+    return this.lruBytes;
+  }
+
   private remember(key: CacheKey, body: Buffer): void {
     if (this.opts.lruEntries === 0) return;
-    this.lru.delete(key.id);
+    const maxBytes = this.opts.lruMaxBytes ?? CACHE_DEFAULTS.lruMaxBytes;
+    if (body.length > maxBytes) return;
+    const old = this.lru.get(key.id);
+    if (old) {
+      this.lru.delete(key.id);
+      this.lruBytes -= old.length;
+    }
     this.lru.set(key.id, body);
-    if (this.lru.size > this.opts.lruEntries) this.lru.delete(this.lru.keys().next().value!);
+    this.lruBytes += body.length;
+    // Least recently used first out, until both bounds hold: a client asking for many distinct
+    // large answers (limit 50, odd filters) cannot grow the process past lruMaxBytes.
+    while (this.lru.size > this.opts.lruEntries || this.lruBytes > maxBytes) {
+      const [oldest, bytes] = this.lru.entries().next().value!;
+      this.lru.delete(oldest);
+      this.lruBytes -= bytes.length;
+    }
   }
 }

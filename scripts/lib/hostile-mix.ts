@@ -49,6 +49,8 @@ export interface HostileMixResult {
   eventRows: { total: number; unknownProducts: number };
   webAlive: boolean;
   attacks: AttackReport;
+  /** The web process's output (its event-loop lines when EVENT_LOOP_STATS_MS is set). */
+  webLog?: string;
   /** The targets, each met or not. */
   checks: { name: string; ok: boolean; detail: string }[];
 }
@@ -226,7 +228,7 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
       { name: "real photo searches answered", ok: hostile.photo.count > 0 && hostile.photo.answered === hostile.photo.count, detail: `${hostile.photo.answered} of ${hostile.photo.count} (${JSON.stringify(hostile.photo.statuses)})` },
       { name: "event rows only for real products", ok: eventRows.unknownProducts === 0, detail: `${eventRows.total} rows, ${eventRows.unknownProducts} for invented ids` },
     ];
-    return { quiet, hostile, webRssMB: { quietEnd, hostileMax, growth }, redisMB: { before: redisBefore, after: redisAfter, growth: redisGrowth }, eventRows, webAlive, attacks, checks };
+    return { quiet, hostile, webRssMB: { quietEnd, hostileMax, growth }, redisMB: { before: redisBefore, after: redisAfter, growth: redisGrowth }, eventRows, webAlive, attacks, webLog: web.output(), checks };
   } finally {
     await Promise.all([web?.stop(), worker?.stop()]);
     await redis.stop("SIGTERM");

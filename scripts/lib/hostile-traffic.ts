@@ -9,7 +9,8 @@
  * - slow uploads: photo uploads trickling 1 KB every 2 s, all at once (by default 16, the photo slots);
  * - an event flood: 50 invented product ids per event, half without X-Forwarded-For, half with a
  *   rotating first hop;
- * - cache-key spraying: signed similar requests with random excludes, filters and limits.
+ * - cache-key spraying: signed similar requests with random excludes, filters and limits, half of
+ *   them valid (real searches), from one client rotating its own X-Forwarded-For entry.
  */
 import net from "node:net";
 import { signAppProxyQuery } from "../../app/demo/app-proxy-signature";
@@ -174,15 +175,20 @@ export async function runAttacks(opts: AttackOptions): Promise<AttackReport> {
   const spray = () =>
     openLoop(opts.sprayPerSecond ?? 50, until, 64, async () => {
       const junk = () => Array.from({ length: 40 }, () => Math.random().toString(36).slice(2)).join("");
+      // Half with junk in `exclude` (refused), half valid and each distinct — numeric excludes, a
+      // random limit and price: real searches and cache writes — from one client that rotates the
+      // first X-Forwarded-For entry (the one it writes itself) behind the hop the trusted proxy adds.
+      const valid = Math.random() < 0.5;
       const params: Record<string, string> = {
         product_id: opts.productIds[rand(opts.productIds.length)],
         limit: String(1 + rand(50)),
-        exclude: Array.from({ length: 20 }, () => (Math.random() < 0.5 ? junk() : String(rand(1e12)))).join(","),
+        exclude: Array.from({ length: 20 }, () => (valid || Math.random() < 0.5 ? String(1 + rand(1e12)) : junk())).join(","),
         min_price: String(rand(100)),
       };
-      const res = await fetch(`http://${host}:${port}/proxy/similar?${signed(params)}`);
+      const headers: Record<string, string> = valid ? { "X-Forwarded-For": `${rand(256)}.${rand(256)}.${rand(256)}.${rand(256)}, 198.51.100.9` } : {};
+      const res = await fetch(`http://${host}:${port}/proxy/similar?${signed(params)}`, { headers });
       await res.arrayBuffer();
-      count(report, "cache spray", String(res.status));
+      count(report, valid ? "cache spray (valid)" : "cache spray (junk)", String(res.status));
     });
 
   await Promise.all([
