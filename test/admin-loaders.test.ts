@@ -197,7 +197,7 @@ describe.each(kinds)("admin loaders and actions on %s", (kind) => {
     const before = published.length;
     expect(await settingsAction({ request: await valid("/app/settings", json(next)) }, deps)).toEqual({ ok: true, settings: next });
     expect((await db.shop.findUniqueOrThrow({ where: { domain: shop } })).catalogVersion).toBe(version + 1);
-    expect(published.slice(before)).toEqual([{ shop, version: version + 1 }]);
+    expect(published.slice(before)).toEqual([{ shop, version: version + 1, at: expect.any(Number) }]);
     expect((await settingsLoader({ request: await valid("/app/settings") }, deps)).settings).toEqual(next);
   });
 
