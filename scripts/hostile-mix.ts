@@ -14,7 +14,7 @@ const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : def;
 };
-// --web-env KEY=VALUE[,KEY=VALUE]: extra environment for the web process (e.g. EVENT_LOOP_STATS_MS=5000).
+// --web-env KEY=VALUE[,KEY=VALUE]: extra environment for the web process and the worker (e.g. EVENT_LOOP_STATS_MS=5000).
 const webEnv = Object.fromEntries(arg("web-env", "").split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
 const result = await runHostileMix({ seconds: Number(arg("seconds", "60")), n: Number(arg("n", "2000")), rate: Number(arg("rate", "40")), webEnv });
 const line = (name: string, f: typeof result.quiet) =>

@@ -29,7 +29,7 @@ export interface HostileMixOptions {
   n: number;
   /** Normal similar requests per second (open loop). */
   rate: number;
-  /** Extra environment for the web process. */
+  /** Extra environment for the web process (the worker gets it too). */
   webEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
