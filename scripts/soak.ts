@@ -37,6 +37,7 @@ import sharp from "sharp";
 import { createPrismaClient } from "../app/db.server";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
 import { freePort, startProcess, type RunningProcess } from "./lib/app-processes";
+import { quantile, rssMB } from "./lib/load-stats";
 import { idOf, prepareSyntheticShop, restPayload } from "./lib/synthetic-shop";
 
 const SHOP = "soak-shop.myshopify.com";
@@ -63,19 +64,6 @@ const dataDir = path.join(dir, "data");
 // ---------------------------------------------------------------------------
 
 type Kind = "similar" | "photo" | "webhook";
-
-function quantile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
-}
-
-function rssMB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
 
 /** CPU seconds (user + system) a process has used, from /proc (NaN when unreadable). */
 function cpuSeconds(pid: number): number {

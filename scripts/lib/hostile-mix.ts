@@ -10,7 +10,7 @@
  * - storefront-event rows only for the shop's real products; the web process still running.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -20,6 +20,7 @@ import { signAppProxyQuery } from "../../app/demo/app-proxy-signature";
 import { PrivateRedis } from "../../test/support/private-redis";
 import { freePort, ROOT, startProcess, type RunningProcess } from "./app-processes";
 import type { AttackReport } from "./hostile-traffic";
+import { quantile, rssMB } from "./load-stats";
 import { idOf, prepareSyntheticShop } from "./synthetic-shop";
 
 export interface HostileMixOptions {
@@ -57,19 +58,6 @@ export interface HostileMixResult {
 
 const SHOP = "hostile-shop.myshopify.com";
 const SECRET = "hostile-secret-0123456789";
-
-function rssMB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-function quantile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : NaN;
-}
 
 async function redisUsedMB(url: string): Promise<number> {
   const r = new Redis(url, { lazyConnect: true });
