@@ -74,6 +74,18 @@ export function rateLimits(): RateLimits {
   return limits;
 }
 
+let lastChargeErrorLog = 0;
+/** Charges the client for a costly search (rate-limits.server.ts `charge`), after the answer; never fails the request. */
+function chargeSearch(route: "similar", shop: string, clientAddress: string | undefined, workMs: number): void {
+  rateLimits()
+    .charge(route, shop, clientAddress, workMs)
+    .catch((err) => {
+      if (Date.now() - lastChargeErrorLog < 10_000) return;
+      lastChargeErrorLog = Date.now();
+      console.error(`[lookalike] rate-limit charge failed: ${errorSummary(err)}`);
+    });
+}
+
 let cache: ResultCache | undefined;
 function resultCache(): ResultCache {
   cache ??= new ResultCache(webServices().publisher, resultCacheOptionsFromEnv());
@@ -135,10 +147,12 @@ export async function similarRaw(url: string, clientAddress?: string): Promise<R
     if (!body) {
       // Limits guard the work: a cached answer costs next to nothing, a search does not.
       await rateLimits().check("similar", shop, clientAddress);
+      const started = performance.now();
       const hits = rankSimilar(catalog, productId, limit, filter);
       mark(); // search
       const cards = toCards(catalog, hits, pathPrefix);
       mark(); // hydrate
+      chargeSearch("similar", shop, clientAddress, performance.now() - started);
       body = Buffer.from(JSON.stringify({ products: cards, enabled: true }));
       mark(); // json
       if (key) void rc.set(key, body);
@@ -224,7 +238,10 @@ export function textSearchHandler(request: Request, clientAddress?: string): Pro
     await rateLimits().check("similar", shop, clientAddress);
     if (!filter) return jsonResponse({ products: [] });
     const { embedder, textEmbedder } = webServices();
-    const hits = await textSearch(catalog, { text: await textEmbedder, imageModelId: (await embedder).modelId }, q, limit, filter);
+    const textModels = { text: await textEmbedder, imageModelId: (await embedder).modelId };
+    const started = performance.now();
+    const hits = await textSearch(catalog, textModels, q, limit, filter);
+    chargeSearch("similar", shop, clientAddress, performance.now() - started);
     return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
   });
 }

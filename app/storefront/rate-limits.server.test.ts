@@ -31,4 +31,26 @@ describe("RateLimits (real Redis)", () => {
     for (let i = 0; i < 5; i++) await (i % 2 ? web1 : web2).check("photo", "c.myshopify.com", `192.0.2.${i}`);
     await expect(web1.check("photo", "c.myshopify.com", "192.0.2.99")).rejects.toMatchObject({ status: 429 });
   });
+
+  it("charges costly searches: a client whose searches take long runs out of budget sooner; cheap ones cost one point", async () => {
+    const costly = { ...limits, similar: { perShop: 1_000, perIp: 20 } };
+    const rl = new RateLimits(redis, costly, 2);
+    // 20 cheap searches (under 2 ms each) fit the budget of 20.
+    for (let i = 0; i < 20; i++) {
+      await rl.check("similar", "d.myshopify.com", "203.0.113.9");
+      expect(await rl.charge("similar", "d.myshopify.com", "203.0.113.9", 1.5)).toBe(0);
+    }
+    await expect(rl.check("similar", "d.myshopify.com", "203.0.113.9")).rejects.toMatchObject({ status: 429 });
+    // Searches of 9 ms cost 1 + 4 points: the same budget lasts 4 of them.
+    let served = 0;
+    for (let i = 0; i < 20; i++) {
+      const ok = await rl.check("similar", "d.myshopify.com", "198.51.100.9").then(() => true, () => false);
+      if (!ok) break;
+      served++;
+      expect(await rl.charge("similar", "d.myshopify.com", "198.51.100.9", 9)).toBe(4);
+    }
+    expect(served).toBe(4);
+    // Another client of the same shop is untouched.
+    await expect(rl.check("similar", "d.myshopify.com", "192.0.2.9")).resolves.toBeUndefined();
+  });
 });

@@ -2,6 +2,10 @@
  * Abuse limits on the public (app proxy) routes, per shop and per shopper IP, shared by every
  * web process through Redis (rate-limiter-flexible). Over the limit → 429 with Retry-After.
  * If Redis is unreachable an in-memory limiter per process takes over (never fail open).
+ *
+ * A client's budget is search work, not request count: `charge` adds points for a search that took
+ * long (an exact scan under a narrow filter, a large limit), so one client's valid but costly
+ * searches run out of budget as many times sooner as they cost more (docs/decisions/0003).
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Redis } from "ioredis";
@@ -13,6 +17,15 @@ export type LimitedRoute = "similar" | "photo" | "events";
 interface Limit {
   perShop: number;
   perIp: number;
+}
+
+/**
+ * Milliseconds of search work that cost one extra point of a client's budget
+ * (RATE_LIMIT_SEARCH_MS_PER_POINT, default 2; 0 charges every search one point).
+ */
+export function searchMsPerPointFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.RATE_LIMIT_SEARCH_MS_PER_POINT ?? 2);
+  return Number.isFinite(v) && v > 0 ? v : 0;
 }
 
 /** Requests per minute; override with RATE_LIMIT_<ROUTE>_SHOP / _IP (0 disables that limit). */
@@ -28,7 +41,11 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<Limi
 export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
-  constructor(private readonly redis: Redis, private readonly limits = limitsFromEnv()) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly limits = limitsFromEnv(),
+    private readonly msPerPoint = searchMsPerPointFromEnv(),
+  ) {}
 
   private limiter(route: LimitedRoute, scope: "shop" | "ip", points: number): RateLimiterRedis {
     const key = `${route}:${scope}`;
@@ -62,5 +79,21 @@ export class RateLimits {
       }
       throw res;
     }
+  }
+
+  /**
+   * Charges a client IP for a search that took `workMs` of the event loop: one extra point per
+   * `msPerPoint` beyond the first (the request itself already cost one in `check`). Cheap searches
+   * cost nothing more. Not awaited by callers: the charge lands in Redis after the answer is sent,
+   * and the client's next request sees it. Shop limits are not charged (an attacker could spend a
+   * shop's budget with cheap requests anyway; the per-shop limit is for runaway themes).
+   */
+  async charge(route: LimitedRoute, shop: string, ip: string | undefined, workMs: number): Promise<number> {
+    const { perIp } = this.limits[route];
+    if (!ip || perIp <= 0 || this.msPerPoint <= 0) return 0;
+    const points = Math.min(perIp, Math.floor(workMs / this.msPerPoint));
+    if (points < 1) return 0;
+    await this.limiter(route, "ip", perIp).penalty(`${shop}|${ip}`, points);
+    return points;
   }
 }
