@@ -10,7 +10,7 @@ import {
   parseTextModel,
   type ImageModelChoice,
   type TextModelChoice,
-} from "./embedding/model-choice";
+} from "./embedding/models/model-choice";
 
 export class ConfigError extends Error {}
 

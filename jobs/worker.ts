@@ -7,7 +7,7 @@ import { config } from "../app/config.server";
 import { db } from "../app/db.server";
 import { defaultImageFetchPolicy } from "../app/catalog/image-fetch.server";
 import { createConfiguredImageEmbedder, createConfiguredTextEmbedder } from "../app/embedding/configured-embedders.server";
-import { COLOR_FALLBACK_MODEL_ID } from "../app/embedding/image-embedder.server";
+import { COLOR_FALLBACK_MODEL_ID } from "../app/embedding/image/image-embedder.server";
 import { preflight } from "../app/preflight.server";
 import { createBullConnection, createRedis } from "../app/redis.server";
 import { adminClientFactory } from "../app/shopify/admin-client.server";

@@ -20,11 +20,12 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { createImageEmbedder, sessionOptions } from "../app/embedding/image-embedder.server.js";
-import { prepareImage, type PreparedImage } from "../app/embedding/image-preprocess.server.js";
-import { ensureImageModel } from "../app/embedding/model-files.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry.js";
-import { int8KernelSaturates } from "../app/embedding/int8-kernel.server.js";
+import { createImageEmbedder } from "../app/embedding/image/image-embedder.server.js";
+import { sessionOptions } from "../app/embedding/models/onnx-session.server.js";
+import { prepareImage, type PreparedImage } from "../app/embedding/image/image-preprocess.server.js";
+import { ensureImageModel } from "../app/embedding/models/model-files.server.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry.js";
+import { int8KernelSaturates } from "../app/embedding/models/int8-kernel.server.js";
 import { dot } from "../app/embedding/vector-codec.js";
 import { DEFAULT_PHOTO_SEARCH, embedPhoto } from "../app/storefront/storefront-search.server.js";
 

@@ -19,9 +19,9 @@
  * min(n, 10000) products and then runs the full benchmark with the cheapest
  * setting whose unfiltered recall@10 ≥ 0.97.
  */
-import { COLOR_DIM } from "../app/embedding/color-signature.server";
-import { textChannelDim } from "../app/embedding/text-channel";
-import { TEXT_DIM } from "../app/embedding/text-vector";
+import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
+import { textChannelDim } from "../app/embedding/text/text-channel";
+import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { blendedScore, type ChannelDims, type ChannelWeights } from "../app/search/combined-vector";
 import { matchesFilter, type ProductFilter } from "../app/search/filters";
 import { ShopVectorIndex, type SearchHit } from "../app/search/shop-vector-index.server";

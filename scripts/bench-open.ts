@@ -15,7 +15,7 @@
  */
 import { parseArgs } from "node:util";
 import { createPrismaClient } from "../app/db.server";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/model-registry";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry";
 import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
 import { probeEventLoop } from "./lib/event-loop-probe";
 

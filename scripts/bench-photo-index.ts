@@ -13,8 +13,8 @@
  */
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { COLOR_DIM } from "../app/embedding/color-signature.server";
-import { TEXT_DIM } from "../app/embedding/text-vector";
+import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
+import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { gaussian, normalize, rng, syntheticCatalog } from "../app/search/synthetic-catalog";

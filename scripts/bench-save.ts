@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { COLOR_DIM } from "../app/embedding/color-signature.server";
+import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { gaussian, normalize, rng, syntheticProducts } from "../app/search/synthetic-catalog";
 

@@ -14,7 +14,7 @@ import { db } from "../app/db.server";
 import { ensureDemoShop } from "../app/demo/demo-shop.server";
 import { createBullConnection, createRedis } from "../app/redis.server";
 import { expectedVectorModels } from "../app/catalog/expected-models.server";
-import { TEXT_MODEL_IDS } from "../app/embedding/model-choice";
+import { TEXT_MODEL_IDS } from "../app/embedding/models/model-choice";
 import type { VectorModels } from "../app/embedding/vector-versions";
 import { createEmbedQueue } from "../app/queues/queues.server";
 import { log, runMain, UserFacingError } from "../app/shared/cli.server";

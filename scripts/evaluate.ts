@@ -28,7 +28,7 @@ import {
   type PhotoQueryResult,
 } from "../app/embedding/retrieval-metrics";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
-import { ensureImageModel } from "../app/embedding/model-files.server";
+import { ensureImageModel } from "../app/embedding/models/model-files.server";
 import { migrateDatabase } from "./setup";
 import { appEnv, runCli, startWeb, startWorker, TEST_API_SECRET, type RunningProcess } from "./lib/app-processes";
 import { createProgressLine } from "./lib/progress";

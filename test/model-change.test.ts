@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../app/db.server";
-import { DEFAULT_IMAGE_MODEL_ID } from "../app/embedding/model-registry";
+import { DEFAULT_IMAGE_MODEL_ID } from "../app/embedding/models/model-registry";
 import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, type TestDatabase } from "./support/databases";

@@ -9,8 +9,8 @@ import path from "node:path";
 import { ApiVersion, shopifyApi } from "@shopify/shopify-api";
 import { describe, expect, it } from "vitest";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
-import { COLOR_DIM } from "../app/embedding/color-signature.server";
-import { TEXT_DIM } from "../app/embedding/text-vector";
+import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
+import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { centre } from "../app/embedding/catalog-centring";
 import { dot, fromBytes, l2normalize, packVectors, toBytes, unpackVectors } from "../app/embedding/vector-codec";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
@@ -22,7 +22,7 @@ import { verifyAppProxySignature } from "../app/storefront/proxy-signature.serve
 import { rulesFromRows } from "../app/storefront/product-rules";
 import { rankSimilar, variantGroup } from "../app/storefront/ranking-rules.server";
 import { ResultCache } from "../app/storefront/result-cache.server";
-import { NO_FACETS } from "../app/embedding/tag-facets";
+import { NO_FACETS } from "../app/embedding/text/tag-facets";
 
 const SECRET = "test-secret-abc";
 

@@ -7,7 +7,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { EmbedJobData } from "../queues/queues.server";
 import type { Db } from "../db.server";
-import type { ImageEmbedder } from "../embedding/image-embedder.server";
+import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
 import type { LiveCatalog } from "../storefront/live-catalogs.server";
 
 export interface AdminDeps {

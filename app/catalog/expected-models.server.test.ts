@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec, MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec, MINILM_TEXT_MODEL_ID } from "../embedding/models/model-registry";
 import { expectedVectorModels } from "./expected-models.server";
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "lookalike-expected-models-"));

@@ -8,9 +8,9 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import type { ImageModelChoice, TextModelChoice } from "../embedding/model-choice";
-import { IMAGE_MODEL_IDS, TEXT_MODEL_IDS } from "../embedding/model-choice";
-import { getModelSpec, getTextModelSpec } from "../embedding/model-registry";
+import type { ImageModelChoice, TextModelChoice } from "../embedding/models/model-choice";
+import { IMAGE_MODEL_IDS, TEXT_MODEL_IDS } from "../embedding/models/model-choice";
+import { getModelSpec, getTextModelSpec } from "../embedding/models/model-registry";
 import type { VectorModels } from "../embedding/vector-versions";
 
 export function expectedVectorModels(cfg: { modelsDir: string; imageModel: ImageModelChoice; textModel: TextModelChoice }): VectorModels {

@@ -6,11 +6,11 @@
  * is conditional on the hashes the job read).
  */
 import type { Db } from "../db.server";
-import type { ImageEmbedder } from "../embedding/image-embedder.server";
-import { isImageInputError } from "../embedding/image-errors";
-import { prepareImage, type PreparedImage } from "../embedding/image-preprocess.server";
-import type { TextEmbedder } from "../embedding/text-embedder.server";
-import { packLocal } from "../embedding/local-features";
+import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
+import { isImageInputError } from "../embedding/image/image-errors";
+import { prepareImage, type PreparedImage } from "../embedding/image/image-preprocess.server";
+import type { TextEmbedder } from "../embedding/text/text-embedder.server";
+import { packLocal } from "../embedding/image/local-features";
 import { l2normalize, packVectors, toBytes } from "../embedding/vector-codec";
 import { imageVectorKey, MAX_PRODUCT_IMAGES, textVectorKey } from "../embedding/vector-versions";
 import { fetchImageBytes, ImageFetchError, type ImageFetchPolicy } from "./image-fetch.server";

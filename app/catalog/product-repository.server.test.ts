@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type Db } from "../db.server";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../../test/support/databases";
-import { MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
+import { MINILM_TEXT_MODEL_ID } from "../embedding/models/model-registry";
 import { imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import { parseProductNode } from "./product-node";
 import { catalogCounts, deleteProduct, ensureShop, upsertProduct } from "./product-repository.server";

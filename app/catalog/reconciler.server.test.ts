@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
 import { createEmbedQueue, createSyncQueue, embedJobId } from "../queues/queues.server";
 import { createPrismaClient, type Db } from "../db.server";
-import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, MINILM_TEXT_MODEL_ID } from "../embedding/model-registry";
+import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, MINILM_TEXT_MODEL_ID } from "../embedding/models/model-registry";
 import { IMAGE_VECTOR_VERSION, TEXT_VECTOR_VERSION, imageVectorKey, textVectorKey } from "../embedding/vector-versions";
 import { parseProductNode } from "./product-node";
 import { ensureShop, upsertProduct } from "./product-repository.server";

@@ -4,8 +4,8 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
 import { createConfiguredImageEmbedder, createConfiguredTextEmbedder } from "./configured-embedders.server.js";
-import { COLOR_FALLBACK_MODEL_ID } from "./image-embedder.server.js";
-import { prepareImage } from "./image-preprocess.server.js";
+import { COLOR_FALLBACK_MODEL_ID } from "./image/image-embedder.server.js";
+import { prepareImage } from "./image/image-preprocess.server.js";
 import {
   CLIP_IMAGE_MODEL_ID,
   CLIP_TEXT_MODEL_ID,
@@ -14,8 +14,8 @@ import {
   getModelSpec,
   getTextModelSpec,
   type PinnedFile,
-} from "./model-registry.js";
-import { HASHED_TEXT_MODEL_ID, tokenizerFor } from "./text-embedder.server.js";
+} from "./models/model-registry.js";
+import { HASHED_TEXT_MODEL_ID, tokenizerFor } from "./text/text-embedder.server.js";
 import { dot } from "./vector-codec.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "lookalike-configured-"));

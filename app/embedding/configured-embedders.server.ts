@@ -11,17 +11,17 @@
  * (vector-versions.ts). With TEXT_MODEL=clip and IMAGE_MODEL=clip a text query searches the photos
  * (app/storefront/text-search.server.ts).
  */
-import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
-import { readVerifiedFiles } from "./model-files.server.js";
+import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image/image-embedder.server.js";
+import { readVerifiedFiles } from "./models/model-files.server.js";
 import {
   IMAGE_MODEL_IDS,
   PACK_OF_CHOICE,
   TEXT_MODEL_IDS,
   type ImageModelChoice,
   type TextModelChoice,
-} from "./model-choice.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec } from "./model-registry.js";
-import { TextModelError, createHashedTextEmbedder, loadTextEmbedder, type TextEmbedder } from "./text-embedder.server.js";
+} from "./models/model-choice.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec } from "./models/model-registry.js";
+import { TextModelError, createHashedTextEmbedder, loadTextEmbedder, type TextEmbedder } from "./text/text-embedder.server.js";
 
 export interface Configured<T> {
   embedder: T;

@@ -5,8 +5,8 @@
  */
 import sharp from "sharp";
 import { seededRandom } from "../shared/seeded-random.js";
-import { BACKGROUND_TOLERANCE, colorDistance, estimateBorderBackground } from "./image-background.js";
-import { fnv1a } from "./text-vector.js";
+import { BACKGROUND_TOLERANCE, colorDistance, estimateBorderBackground } from "./image/image-background.js";
+import { fnv1a } from "./text/text-vector.js";
 
 export const PERTURBATIONS = ["crop", "rotate", "darken", "jpeg", "clutter"] as const;
 export type Perturbation = (typeof PERTURBATIONS)[number];

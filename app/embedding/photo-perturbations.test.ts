@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { prepareImage } from "./image-preprocess.server";
+import { prepareImage } from "./image/image-preprocess.server";
 import { PERTURBATIONS, perturbationSeed, perturbPhoto, seededRandom } from "./photo-perturbations.server";
 
 /** A red square product on a white studio backdrop. */

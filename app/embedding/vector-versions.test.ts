@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID } from "./model-registry.js";
+import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID } from "./models/model-registry.js";
 import {
   CURRENT_TEXT_SUFFIX,
   HASHED_TEXT_MODEL_ID,

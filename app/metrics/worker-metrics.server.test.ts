@@ -2,7 +2,7 @@ import type { Job, Queue } from "bullmq";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { ImageFetchError } from "../catalog/image-fetch.server";
-import { ImageInputError } from "../embedding/image-errors";
+import { ImageInputError } from "../embedding/image/image-errors";
 import { workerMetrics } from "./worker-metrics.server";
 
 const series = async (registry: Registry, name: string) => registry.getSingleMetricAsString(name);

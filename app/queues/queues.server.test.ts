@@ -6,8 +6,8 @@
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_IMAGE_MODEL_ID } from "../embedding/model-registry";
-import { COLOR_FALLBACK_MODEL_ID } from "../embedding/image-embedder.server";
+import { DEFAULT_IMAGE_MODEL_ID } from "../embedding/models/model-registry";
+import { COLOR_FALLBACK_MODEL_ID } from "../embedding/image/image-embedder.server";
 import { deleteNamespaceKeys } from "../../scripts/lib/redis-keys";
 import { createEmbedQueue, EMBED_QUEUE, embedJobId, enqueueEmbedJobs, queuePrefix, replaceFinishedJobs } from "./queues.server";
 

@@ -6,7 +6,7 @@
  */
 import { Queue, type JobsOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { DEFAULT_IMAGE_MODEL_ID } from "../embedding/model-registry";
+import { DEFAULT_IMAGE_MODEL_ID } from "../embedding/models/model-registry";
 import { IMAGE_VECTOR_VERSION, textRecipe, type VectorModels } from "../embedding/vector-versions";
 import { databaseTag } from "../db/database-identity";
 import { databaseUrl } from "../db/database-url";

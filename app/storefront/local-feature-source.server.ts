@@ -4,7 +4,7 @@
  * error leaves the ranking global (logged once a minute), never fails the shopper's search.
  */
 import type { Db } from "../db.server";
-import { unpackLocal } from "../embedding/local-features";
+import { unpackLocal } from "../embedding/image/local-features";
 import { errorSummary } from "../shared/error-text";
 import type { LocalFeatureSource } from "./storefront-search.server";
 

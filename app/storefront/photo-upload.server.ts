@@ -5,9 +5,9 @@
  * a photo-search slot (proxy-handlers.server.ts): receivePhotoUpload, then preparePhotoUpload.
  */
 import { MaxPartSizeExceededError, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from "@remix-run/node";
-import { isImageInputError } from "../embedding/image-errors";
-import { prepareImage, type PreparedImage } from "../embedding/image-preprocess.server";
-import type { ModelSpec } from "../embedding/model-registry";
+import { isImageInputError } from "../embedding/image/image-errors";
+import { prepareImage, type PreparedImage } from "../embedding/image/image-preprocess.server";
+import type { ModelSpec } from "../embedding/models/model-registry";
 import { MAX_PHOTO_BYTES, PHOTO_BODY_MAX_BYTES, photoUploadDeadlineMs } from "../http/body-limits";
 import { BodyTimeoutError, BodyTooLargeError, readBoundedBody } from "../http/bounded-body";
 import { ProxyError } from "./proxy-errors.server";

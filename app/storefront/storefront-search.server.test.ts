@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { l2normalize } from "../embedding/vector-codec";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex } from "../search/shop-vector-index.server";
-import { CHANNELS, LOCAL_BYTES } from "../embedding/local-features";
+import { CHANNELS, LOCAL_BYTES } from "../embedding/image/local-features";
 import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, rerankHeadByLocal, similarProducts, type PhotoSearchConfig } from "./storefront-search.server";
 import { ProxyError } from "./proxy-errors.server";
 

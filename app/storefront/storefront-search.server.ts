@@ -26,10 +26,10 @@
  * the feedback term (how well the product's text matches the products the photo looks most like).
  */
 import { centre } from "../embedding/catalog-centring";
-import type { ImageEmbedder } from "../embedding/image-embedder.server";
-import type { PreparedImage } from "../embedding/image-preprocess.server";
-import { localMatch } from "../embedding/local-features";
-import { queryViews, type QueryViewOptions } from "../embedding/query-views";
+import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
+import type { PreparedImage } from "../embedding/image/image-preprocess.server";
+import { localMatch } from "../embedding/image/local-features";
+import { queryViews, type QueryViewOptions } from "../embedding/image/query-views";
 import { l2normalize } from "../embedding/vector-codec";
 import type { ProductFilter } from "../search/filters";
 import type { ChannelWeights, SearchHit } from "../search/shop-vector-index.server";

@@ -23,12 +23,12 @@ import { embedProduct } from "../catalog/product-embedding.server";
 import { parseProductNode } from "../catalog/product-node";
 import { bumpCatalogVersion, ensureShop, upsertProduct } from "../catalog/product-repository.server";
 import { createPrismaClient, type Db } from "../db.server";
-import { COLOR_DIM } from "../embedding/color-signature.server";
+import { COLOR_DIM } from "../embedding/image/color-signature.server";
 import { createConfiguredImageEmbedder, createConfiguredTextEmbedder } from "../embedding/configured-embedders.server";
-import { COLOR_FALLBACK_MODEL_ID, type ImageEmbedder } from "../embedding/image-embedder.server";
-import { prepareImage } from "../embedding/image-preprocess.server";
-import type { ImageModelChoice, TextModelChoice } from "../embedding/model-choice";
-import { sha256Hex } from "../embedding/model-files.server";
+import { COLOR_FALLBACK_MODEL_ID, type ImageEmbedder } from "../embedding/image/image-embedder.server";
+import { prepareImage } from "../embedding/image/image-preprocess.server";
+import type { ImageModelChoice, TextModelChoice } from "../embedding/models/model-choice";
+import { sha256Hex } from "../embedding/models/model-files.server";
 import {
   CLIP_IMAGE_MODEL_ID,
   CLIP_TEXT_MODEL_ID,
@@ -37,10 +37,10 @@ import {
   getModelSpec,
   getTextModelSpec,
   type PinnedFile,
-} from "../embedding/model-registry";
-import type { TextEmbedder } from "../embedding/text-embedder.server";
-import { textChannelDim, textQueryVector } from "../embedding/text-channel";
-import { TEXT_DIM, textVector } from "../embedding/text-vector";
+} from "../embedding/models/model-registry";
+import type { TextEmbedder } from "../embedding/text/text-embedder.server";
+import { textChannelDim, textQueryVector } from "../embedding/text/text-channel";
+import { TEXT_DIM, textVector } from "../embedding/text/text-vector";
 import { dot, fromBytes, toBytes, unpackVectors } from "../embedding/vector-codec";
 import { HASHED_TEXT_MODEL_ID, textVectorKey } from "../embedding/vector-versions";
 import { TINY_BERT_VOCAB_TXT, randomFloats, tinyBertModel, tinyClipTextModel, tinyClipVisionModel, tinyClipVocab } from "../embedding/testing-onnx.server";

@@ -8,9 +8,9 @@
  *    text-channel.ts), as always.
  * The shop's filters apply either way. Ranking constants live elsewhere (storefront-search).
  */
-import { sharesEmbeddingSpace } from "../embedding/model-registry";
-import { textQueryVector } from "../embedding/text-channel";
-import type { TextEmbedder } from "../embedding/text-embedder.server";
+import { sharesEmbeddingSpace } from "../embedding/models/model-registry";
+import { textQueryVector } from "../embedding/text/text-channel";
+import type { TextEmbedder } from "../embedding/text/text-embedder.server";
 import type { ProductFilter } from "../search/filters";
 import type { SearchHit } from "../search/shop-vector-index.server";
 import type { LiveCatalog } from "./live-catalogs.server";

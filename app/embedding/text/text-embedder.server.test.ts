@@ -4,14 +4,14 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer.js";
 import { ClipTokenizer } from "./clip-tokenizer.js";
-import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID, getTextModelSpec } from "./model-registry.js";
+import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID, getTextModelSpec } from "../models/model-registry.js";
 import {
   TINY_BERT_VOCAB_TXT,
   randomFloats,
   tinyBertModel,
   tinyClipTextModel,
   tinyClipVocab,
-} from "./testing-onnx.server.js";
+} from "../testing-onnx.server.js";
 import {
   HASHED_TEXT_MODEL_ID,
   TextModelError,
@@ -22,7 +22,7 @@ import {
 } from "./text-embedder.server.js";
 import { productText } from "./product-text.js";
 import { textVector } from "./text-vector.js";
-import { dot, l2normalize } from "./vector-codec.js";
+import { dot, l2normalize } from "../vector-codec.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "lookalike-text-embedder-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

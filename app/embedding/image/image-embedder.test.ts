@@ -7,11 +7,11 @@ import { COLOR_DIM } from "./color-signature.server.js";
 import { LOCAL_BYTES } from "./local-features.js";
 import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image-embedder.server.js";
 import { prepareImage, type PreparedImage } from "./image-preprocess.server.js";
-import { ensureImageModel } from "./model-files.server.js";
-import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "./model-registry.js";
-import { randomFloats, tinyClipVisionModel } from "./testing-onnx.server.js";
-import { findLumaDev, findModelMirror, readJsonl, type LumaLabel } from "./testing.server.js";
-import { dot, l2normalize } from "./vector-codec.js";
+import { ensureImageModel } from "../models/model-files.server.js";
+import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../models/model-registry.js";
+import { randomFloats, tinyClipVisionModel } from "../testing-onnx.server.js";
+import { findLumaDev, findModelMirror, readJsonl, type LumaLabel } from "../testing.server.js";
+import { dot, l2normalize } from "../vector-codec.js";
 
 const mirror = findModelMirror();
 const luma = findLumaDev();

@@ -31,7 +31,7 @@ import sharp from "sharp";
 import { ImageInputError } from "./image-errors.js";
 import { analysePhoto } from "./image-analysis.js";
 import type { Box } from "./image-background.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "../models/model-registry.js";
 
 export interface PreparedImage {
   /** CHW float32, 3x224x224, fitted and normalised as the model expects (PrepareImageOptions.model). */

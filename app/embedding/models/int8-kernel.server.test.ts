@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sessionOptions } from "./image-embedder.server";
+import { sessionOptions } from "./onnx-session.server";
 import { int8KernelSaturates } from "./int8-kernel.server";
 
 const cpuinfo = (flags: string) => `processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\nflags\t\t: ${flags}\n\nprocessor\t: 1\nflags\t\t: ${flags}\n`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../config.server.js";
+import { ConfigError, readConfig } from "../../config.server.js";
 import { ModelChoiceError, parseImageModel, parseTextModel } from "./model-choice.js";
 
 const env = (vars: Record<string, string>) => ({ NODE_ENV: "test", ...vars }) as NodeJS.ProcessEnv;

@@ -12,17 +12,16 @@
  * because onnxruntime-node runs inference synchronously on the calling thread.
  */
 import { existsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { COLOR_DIM } from "./color-signature.server.js";
-import { createThreadSession } from "./ort-thread.server.js";
-import { int8KernelSaturates } from "./int8-kernel.server.js";
+import { createThreadSession } from "../models/ort-thread.server.js";
+import { sessionOptions } from "../models/onnx-session.server.js";
 import type { PreparedImage } from "./image-preprocess.server.js";
-import { MicroBatcher } from "./micro-batcher.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "./model-registry.js";
+import { MicroBatcher } from "../models/micro-batcher.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "../models/model-registry.js";
 import { encodeLocal, LOCAL_BYTES } from "./local-features.js";
-import { l2normalize } from "./vector-codec.js";
+import { l2normalize } from "../vector-codec.js";
 
 export interface ImageEmbedder {
   readonly modelId: string;
@@ -63,25 +62,6 @@ export const COLOR_FALLBACK_MODEL_ID = "color-fallback";
 export const MAX_BATCH = 16;
 /** 0 = opportunistic batching (see MicroBatcher): no waiting window for a lone photo-search query. */
 export const MAX_WAIT_MS = 0;
-
-/**
- * Session options used everywhere (embedder and benchmark), so they are compared like for like.
- * `exactInt8` (default: int8KernelSaturates()) sets `session.x64quantprecision`, exact u8u8
- * arithmetic instead of x86's saturating u8s8 kernel on CPUs without VNNI (int8-kernel.server.ts).
- */
-export function sessionOptions(intraOpThreads?: number, exactInt8: boolean = int8KernelSaturates()): ort.InferenceSession.SessionOptions {
-  const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-  return {
-    executionProviders: ["cpu"],
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-    intraOpNumThreads: Math.max(1, intraOpThreads ?? cores),
-    interOpNumThreads: 1,
-    enableCpuMemArena: true,
-    enableMemPattern: true,
-    extra: { session: { x64quantprecision: exactInt8 ? "1" : "0" } },
-  };
-}
 
 export function modelPath(modelsDir: string, spec: ModelSpec): string {
   return path.join(modelsDir, spec.fileName);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { COLOR_DIM, colorSignature } from "./color-signature.server.js";
 import { foregroundBox } from "./image-background.js";
-import { dot } from "./vector-codec.js";
+import { dot } from "../vector-codec.js";
 
 type RGB = [number, number, number];
 
