@@ -12,7 +12,7 @@
  * prepare: a migrated SQLite database in DIR/bench.db with one shop (bench-shop.myshopify.com)
  * and N ACTIVE, embedded product rows *without vectors* (cards and attributes only), and the
  * shop's index + sidecar written straight into DIR/data/indexes/<shop>/ (synthetic clustered
- * vectors, app/search/synthetic-catalog.ts) with the rows' updatedAt as row versions. The web
+ * vectors, scripts/lib/synthetic-catalog.ts) with the rows' updatedAt as row versions. The web
  * process loads the index from disk and its diff against the database finds nothing to reload,
  * exactly as after a restart of a production process.
  *
@@ -45,7 +45,7 @@ import { textChannelDim, textChannelVector } from "../app/embedding/text/text-ch
 import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
-import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { syntheticCatalog } from "./lib/synthetic-catalog";
 import { catalogMean, centre } from "../app/embedding/catalog-centring";
 import { toBytes } from "../app/embedding/vector-codec";
 import { LiveCatalogs } from "../app/storefront/live-catalogs.server";

@@ -25,7 +25,7 @@ import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { blendedScore, type ChannelDims, type ChannelWeights } from "../app/search/combined-vector";
 import { matchesFilter, type ProductFilter } from "../app/search/filters";
 import { ShopVectorIndex, type SearchHit } from "../app/search/shop-vector-index.server";
-import { syntheticCatalog, syntheticProducts, syntheticQuery, type SyntheticProduct } from "../app/search/synthetic-catalog";
+import { syntheticCatalog, syntheticProducts, syntheticQuery, type SyntheticProduct } from "./lib/synthetic-catalog";
 import type { PlannerConfig } from "../app/search/search-planner";
 
 interface Args {

@@ -17,7 +17,7 @@ import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
 import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
-import { gaussian, normalize, rng, syntheticCatalog } from "../app/search/synthetic-catalog";
+import { gaussian, normalize, rng, syntheticCatalog } from "./lib/synthetic-catalog";
 
 const { values } = parseArgs({
   options: {

@@ -20,7 +20,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
-import { gaussian, normalize, rng, syntheticProducts } from "../app/search/synthetic-catalog";
+import { gaussian, normalize, rng, syntheticProducts } from "./lib/synthetic-catalog";
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@
  *   - /proxy/similar for every labelled product,
  *   - /proxy/visual-search for every query photo (and, with --perturb, for deterministic perturbed
  *     versions of it: crop, rotate, darken, jpeg, clutter — made with sharp in memory),
- * and computes the metrics defined in ../shared/datasets/README.md (app/embedding/retrieval-metrics.ts).
+ * and computes the metrics defined in ../shared/datasets/README.md (scripts/eval/retrieval-metrics.ts).
  * Progress lines go to stderr; the result is printed as JSON on stdout (pretty unless --json).
  * --misses writes one JSON line per photo query whose product was not ranked first (query, kind,
  * what came first and at which rank the product came), for reading the failures.
@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { PERTURBATIONS, perturbationSeed, perturbPhoto, type Perturbation } from "../app/embedding/photo-perturbations.server";
+import { PERTURBATIONS, perturbationSeed, perturbPhoto, type Perturbation } from "./eval/photo-perturbations";
 import {
   labelIndex,
   scorePhotoQuery,
@@ -26,7 +26,7 @@ import {
   summarisePhoto,
   summariseSimilar,
   type PhotoQueryResult,
-} from "../app/embedding/retrieval-metrics";
+} from "./eval/retrieval-metrics";
 import { signAppProxyQuery } from "../app/demo/app-proxy-signature";
 import { ensureImageModel } from "../app/embedding/models/model-files.server";
 import { migrateDatabase } from "./setup";

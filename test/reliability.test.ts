@@ -7,7 +7,7 @@ import { readdirSync, truncateSync, rmSync, existsSync } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pngBomb } from "../app/embedding/testing.server";
+import { pngBomb } from "./support/embedding";
 import { generateCatalog } from "../scripts/lib/generated-catalog";
 import { appEnv, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";

@@ -15,7 +15,7 @@ import { centre } from "../app/embedding/catalog-centring";
 import { dot, fromBytes, l2normalize, packVectors, toBytes, unpackVectors } from "../app/embedding/vector-codec";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
-import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { syntheticCatalog } from "../scripts/lib/synthetic-catalog";
 import { DEFAULT_SETTINGS, type ShopSettings } from "../app/shops/shop-settings";
 import { LiveCatalogs, type LiveCard, type LiveCatalog } from "../app/storefront/live-catalogs.server";
 import { verifyAppProxySignature } from "../app/storefront/proxy-signature.server";

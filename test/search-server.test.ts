@@ -16,7 +16,7 @@ import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/mo
 import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { toBytes } from "../app/embedding/vector-codec";
 import { createRedis } from "../app/redis.server";
-import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { syntheticCatalog } from "../scripts/lib/synthetic-catalog";
 import { appEnv, ROOT, type AppEnv } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, type TestDatabase } from "./support/databases";

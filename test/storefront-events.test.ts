@@ -14,7 +14,7 @@ import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry";
 import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { toBytes } from "../app/embedding/vector-codec";
-import { syntheticCatalog } from "../app/search/synthetic-catalog";
+import { syntheticCatalog } from "../scripts/lib/synthetic-catalog";
 import { appEnv, ROOT, startWeb, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";

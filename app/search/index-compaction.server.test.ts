@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShopVectorIndex } from "./shop-vector-index.server";
-import { syntheticCatalog, syntheticQuery } from "./synthetic-catalog";
+import { syntheticCatalog, syntheticQuery } from "../../scripts/lib/synthetic-catalog";
 import { bruteForce, build, dims, recall, weights } from "../../test/support/shop-vector-index";
 
 describe("ShopVectorIndex compaction", () => {

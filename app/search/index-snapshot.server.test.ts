@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ShopVectorIndex } from "./shop-vector-index.server";
-import { syntheticCatalog, syntheticQuery } from "./synthetic-catalog";
+import { syntheticCatalog, syntheticQuery } from "../../scripts/lib/synthetic-catalog";
 import { build, dims } from "../../test/support/shop-vector-index";
 
 describe("ShopVectorIndex persistence", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShopVectorIndex } from "./shop-vector-index.server";
-import { syntheticCatalog } from "./synthetic-catalog";
+import { syntheticCatalog } from "../../scripts/lib/synthetic-catalog";
 import { build, dims, weights } from "../../test/support/shop-vector-index";
 
 describe("ShopVectorIndex stats", () => {

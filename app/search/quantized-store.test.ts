@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { combine, makeLayout } from "./combined-vector";
 import { QuantizedStore } from "./quantized-store";
-import { syntheticCatalog } from "./synthetic-catalog";
+import { syntheticCatalog } from "../../scripts/lib/synthetic-catalog";
 
 describe("QuantizedStore", () => {
   const dims = { image: 64, color: 8, text: 32 };

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { blendedScore } from "./combined-vector";
 import { matchesFilter, type ProductFilter } from "./filters";
 import { ShopVectorIndex } from "./shop-vector-index.server";
-import { syntheticCatalog, syntheticQuery } from "./synthetic-catalog";
+import { syntheticCatalog, syntheticQuery } from "../../scripts/lib/synthetic-catalog";
 import { bruteForce, build, dims, dot, recall, weights } from "../../test/support/shop-vector-index";
 
 describe("ShopVectorIndex on 5,000 clustered products", () => {

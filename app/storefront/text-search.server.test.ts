@@ -6,7 +6,7 @@
  *
  * CLIP and MiniLM weights cannot be downloaded on this project's machines, so the models dir holds
  * tiny ONNX models with the real exports' input/output names, dtypes and shapes
- * (testing-onnx.server.ts), and this test sets the registry's SHA-256 pins to those files (restored
+ * (test/support/tiny-onnx-models.ts), and this test sets the registry's SHA-256 pins to those files (restored
  * afterwards): what is proven is the wiring, not the real models' quality. The default image model
  * is the real MobileNetV2 when `npm run setup` has derived it (else the colour fallback).
  */
@@ -43,7 +43,7 @@ import { textChannelDim, textQueryVector } from "../embedding/text/text-channel"
 import { TEXT_DIM, textVector } from "../embedding/text/text-vector";
 import { dot, fromBytes, toBytes, unpackVectors } from "../embedding/vector-codec";
 import { HASHED_TEXT_MODEL_ID, textVectorKey } from "../embedding/vector-versions";
-import { TINY_BERT_VOCAB_TXT, randomFloats, tinyBertModel, tinyClipTextModel, tinyClipVisionModel, tinyClipVocab } from "../embedding/testing-onnx.server";
+import { TINY_BERT_VOCAB_TXT, randomFloats, tinyBertModel, tinyClipTextModel, tinyClipVisionModel, tinyClipVocab } from "../../test/support/tiny-onnx-models";
 import { photoSearch } from "./storefront-search.server";
 import { LiveCatalogs } from "./live-catalogs.server";
 import { textSearch, textSearchChannel } from "./text-search.server";

@@ -15,7 +15,7 @@ import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../../app/embedding/models
 import { TEXT_DIM } from "../../app/embedding/text/text-vector";
 import { toBytes } from "../../app/embedding/vector-codec";
 import { CURRENT_IMAGE_SUFFIX, imageVectorKey, textVectorKey } from "../../app/embedding/vector-versions";
-import { syntheticCatalog } from "../../app/search/synthetic-catalog";
+import { syntheticCatalog } from "./synthetic-catalog";
 import { SIDECAR_FILE } from "../../app/storefront/catalog-sidecar.server";
 import { LiveCatalogs } from "../../app/storefront/live-catalogs.server";
 import { migrateDatabase } from "../setup";

@@ -2,7 +2,7 @@
 import { blendedScore, type ChannelVectors } from "../../app/search/combined-vector";
 import { matchesFilter, type ProductFilter } from "../../app/search/filters";
 import { ShopVectorIndex, type SearchHit } from "../../app/search/shop-vector-index.server";
-import type { SyntheticProduct } from "../../app/search/synthetic-catalog";
+import type { SyntheticProduct } from "../../scripts/lib/synthetic-catalog";
 
 export const dims = { image: 48, color: 12, text: 24 };
 export const weights = { image: 0.6, color: 0.25, text: 0.15 };

@@ -9,8 +9,8 @@ import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from
 import { prepareImage, type PreparedImage } from "./image-preprocess.server.js";
 import { ensureImageModel } from "../models/model-files.server.js";
 import { CLIP_IMAGE_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../models/model-registry.js";
-import { randomFloats, tinyClipVisionModel } from "../testing-onnx.server.js";
-import { findLumaDev, findModelMirror, readJsonl, type LumaLabel } from "../testing.server.js";
+import { randomFloats, tinyClipVisionModel } from "../../../test/support/tiny-onnx-models.js";
+import { findLumaDev, findModelMirror, readJsonl, type LumaLabel } from "../../../test/support/embedding.js";
 import { dot, l2normalize } from "../vector-codec.js";
 
 const mirror = findModelMirror();

@@ -5,7 +5,7 @@ import { COLOR_DIM } from "./color-signature.server.js";
 import { ImageInputError } from "./image-errors.js";
 import { prepareImage } from "./image-preprocess.server.js";
 import { CLIP_IMAGE_MODEL_ID, CLIP_MEAN, CLIP_STD, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../models/model-registry.js";
-import { pngBomb, tensorPixel } from "../testing.server.js";
+import { pngBomb, tensorPixel } from "../../../test/support/embedding.js";
 import { dot } from "../vector-codec.js";
 
 const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
@@ -65,7 +65,7 @@ describe("prepareImage: refusals", () => {
     expectCode(Buffer.from("<!doctype html><html><body><img src=x onerror=alert(1)></body></html>"), "unsupported_format"));
 
   it("HEIC (an iPhone's HEVC-coded HEIF) -> unsupported_format naming HEIC, not 'damaged'", async () => {
-    const heic = readFileSync(new URL("../test-fixtures/red-96x64.heic", import.meta.url));
+    const heic = readFileSync(new URL("../../../test/support/fixtures/red-96x64.heic", import.meta.url));
     await expectCode(heic, "unsupported_format");
     await expect(prepareImage(heic)).rejects.toThrow(/HEIC photos cannot be read.*JPEG, PNG, WebP or AVIF/);
   });

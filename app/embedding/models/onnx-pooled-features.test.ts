@@ -8,7 +8,7 @@ import { prepareImage } from "../image/image-preprocess.server.js";
 import { DEFAULT_IMAGE_MODEL_ID, MODELS, SOURCE_IMAGE_MODEL_ID } from "./model-registry.js";
 import { LOCAL_CHANNELS, LOCAL_GRID, LUMA, ModelEditError, POOLED_DIM, deriveEmbeddingModel, luminanceConv } from "./onnx-pooled-features.server.js";
 import { sha256Hex } from "./model-files.server.js";
-import { findModelMirror } from "../testing.server.js";
+import { findModelMirror } from "../../../test/support/embedding.js";
 
 const mirror = findModelMirror();
 const src = MODELS[SOURCE_IMAGE_MODEL_ID];

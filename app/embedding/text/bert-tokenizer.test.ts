@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer.js";
 import { TokenizerDataError } from "./clip-tokenizer.js";
-import { TINY_BERT_VOCAB_TXT } from "../testing-onnx.server.js";
+import { TINY_BERT_VOCAB_TXT } from "../../../test/support/tiny-onnx-models.js";
 import { row } from "./token-batch.js";
 
 const vocab = parseVocabTxt(TINY_BERT_VOCAB_TXT);

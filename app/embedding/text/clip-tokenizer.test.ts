@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CLIP_BOS, CLIP_EOS, ClipTokenizer, TokenizerDataError, clipVocabFromTokenizerJson } from "./clip-tokenizer.js";
-import { tinyClipVocab } from "../testing-onnx.server.js";
+import { tinyClipVocab } from "../../../test/support/tiny-onnx-models.js";
 import { row } from "./token-batch.js";
 
 const data = tinyClipVocab();

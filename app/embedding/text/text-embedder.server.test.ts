@@ -11,7 +11,7 @@ import {
   tinyBertModel,
   tinyClipTextModel,
   tinyClipVocab,
-} from "../testing-onnx.server.js";
+} from "../../../test/support/tiny-onnx-models.js";
 import {
   HASHED_TEXT_MODEL_ID,
   TextModelError,

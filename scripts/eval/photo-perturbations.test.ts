@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { prepareImage } from "./image/image-preprocess.server";
-import { PERTURBATIONS, perturbationSeed, perturbPhoto, seededRandom } from "./photo-perturbations.server";
+import { prepareImage } from "../../app/embedding/image/image-preprocess.server";
+import { PERTURBATIONS, perturbationSeed, perturbPhoto, seededRandom } from "./photo-perturbations";
 
 /** A red square product on a white studio backdrop. */
 async function studioPhoto(): Promise<Buffer> {

@@ -2,9 +2,9 @@
  * Deterministic synthetic catalogue for tests and benchmarks: clustered,
  * L2-normalised channel vectors plus attributes with controllable selectivity.
  */
-import { seededRandom } from "../shared/seeded-random";
-import type { ChannelDims, ChannelVectors } from "./combined-vector";
-import type { ProductAttributes } from "./filters";
+import { seededRandom } from "../../app/shared/seeded-random";
+import type { ChannelDims, ChannelVectors } from "../../app/search/combined-vector";
+import type { ProductAttributes } from "../../app/search/filters";
 
 /** Deterministic PRNG (mulberry32). */
 export const rng = seededRandom;
