@@ -5,39 +5,25 @@
  * opens every page through /demo/admin?to=/app/<page>, exercises its main action and saves a
  * desktop screenshot to test-artifacts/.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { mkdtempSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
-import { generateCatalog } from "../scripts/lib/generated-catalog";
-import { ensureDemoShop } from "../app/demo/demo-shop.server";
-import { createPrismaClient, type Db } from "../app/db.server";
-import { createTestDatabase, type TestDatabase } from "./support/databases";
+import type { Browser, Page } from "playwright-core";
+import { type AppEnv } from "../scripts/lib/app-processes";
+import type { Db } from "../app/db.server";
+import { ARTIFACTS, DESKTOP_UA, hasChromium, launchChromium } from "./support/browser";
+import { DemoApp } from "./support/demo-app";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-// In CI (CI=1) or with REQUIRE_BROWSER=1 (.ci/run sets it) a missing Chromium fails the run instead of skipping it.
-if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
-if (!HAS_CHROMIUM) console.warn(`[admin browser test] SKIPPED: Chromium not found at ${CHROMIUM}`);
-const LUMA = path.resolve(ROOT, "../shared/datasets/luma-dev/catalog.jsonl");
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
-export const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
+const HAS_CHROMIUM = hasChromium("admin browser test");
 
 describe.skipIf(!HAS_CHROMIUM)("embedded admin in Chromium", () => {
   const shop = "admin-browser.myshopify.com";
-  let database: TestDatabase;
+  let demo: DemoApp;
   let client: Db;
   let app: AppEnv;
-  let web: RunningProcess;
-  let worker: RunningProcess | undefined;
   let browser: Browser;
   let page: Page;
   let catalogFile: string;
-  let tmp: string;
   const errors: string[] = [];
 
   const open = async (to: string) => {
@@ -49,15 +35,12 @@ describe.skipIf(!HAS_CHROMIUM)("embedded admin in Chromium", () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    tmp = mkdtempSync(path.join(os.tmpdir(), "lookalike-admin-"));
+    demo = await DemoApp.create({ shop, tmpPrefix: "lookalike-admin-", installShop: true, env: { WORKER_CONCURRENCY: "1" } });
+    ({ client, app } = demo);
     // The real catalog (127 products, real photos) gives the progress bar time to be seen moving.
-    catalogFile = existsSync(LUMA) ? LUMA : await generateCatalog(tmp);
-    database = await createTestDatabase("sqlite");
-    client = createPrismaClient(database.url);
-    await ensureDemoShop(client, shop, ["read_products", "read_inventory"]);
-    app = await appEnv(database.url, { LOOKALIKE_DEMO: "1", DEMO_SHOP: shop, WORKER_CONCURRENCY: "1" });
-    web = await startWeb(app);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    catalogFile = await demo.catalogFile();
+    await demo.startWeb();
+    browser = await launchChromium();
     // shopify-app-remix answers bots (HeadlessChrome's user agent) with 410: browse as a desktop Chrome.
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP_UA });
     page.on("pageerror", (e) => errors.push(String(e)));
@@ -69,11 +52,7 @@ describe.skipIf(!HAS_CHROMIUM)("embedded admin in Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([web?.stop(), worker?.stop()]);
-    await client?.$disconnect();
-    await database?.drop();
-    await app?.cleanup();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it("admin pages may be framed only by the shop's admin (Content-Security-Policy frame-ancestors)", async () => {
@@ -94,11 +73,11 @@ describe.skipIf(!HAS_CHROMIUM)("embedded admin in Chromium", () => {
     await expect.poll(() => page.getByText(/No products synced yet/).count()).toBe(1);
     await shot("home-empty");
 
-    const imported = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", catalogFile], app.env);
+    const imported = await demo.importCatalog(catalogFile);
     expect(imported.code, imported.stderr).toBe(0);
     await open("/app");
     expect(await page.locator('[data-testid="sync-progress"]').getAttribute("data-progress")).toBe("0");
-    worker = await startWorker(app);
+    await demo.startWorker();
 
     const seen: number[] = [];
     let midShot = false;

@@ -8,28 +8,17 @@
  * (data-product-id) and their types from the database, never from what the page says about them.
  * Screenshots go to test-artifacts/admin-previews-*.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
-import { generateCatalog } from "../scripts/lib/generated-catalog";
-import { ensureDemoShop } from "../app/demo/demo-shop.server";
-import { createPrismaClient, type Db } from "../app/db.server";
-import { createTestDatabase, type TestDatabase } from "./support/databases";
+import type { Browser, Page } from "playwright-core";
+import { ROOT, type AppEnv } from "../scripts/lib/app-processes";
+import type { Db } from "../app/db.server";
+import { ARTIFACTS, DESKTOP_UA, hasChromium, launchChromium, LUMA_CATALOG } from "./support/browser";
+import { DemoApp } from "./support/demo-app";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-// In CI (CI=1) or with REQUIRE_BROWSER=1 (.ci/run sets it) a missing Chromium fails the run instead of skipping it.
-if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
-if (!HAS_CHROMIUM) console.warn(`[admin previews browser test] SKIPPED: Chromium not found at ${CHROMIUM}`);
-const LUMA = path.resolve(ROOT, "../shared/datasets/luma-dev/catalog.jsonl");
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
-// As in admin-browser.test.ts (not imported from it: importing a test file would register its tests here).
-const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
+const HAS_CHROMIUM = hasChromium("admin previews browser test");
 
 /** Counts that neither the default (8), the Preview page's fallback (12) nor the old hard-coded preview (6) would produce. */
 const FIRST_COUNT = 3;
@@ -37,14 +26,11 @@ const SECOND_COUNT = 10;
 
 describe.skipIf(!HAS_CHROMIUM)("admin previews follow the shop's settings (Chromium)", () => {
   const shop = "admin-previews.myshopify.com";
-  let database: TestDatabase;
+  let demo: DemoApp;
   let client: Db;
   let app: AppEnv;
-  let web: RunningProcess;
-  let worker: RunningProcess;
   let browser: Browser;
   let page: Page;
-  let tmp: string;
   const errors: string[] = [];
   /** The Settings page's sample product, previewed on the Preview page too. */
   let sample: { id: string; title: string; photo: string };
@@ -121,17 +107,14 @@ describe.skipIf(!HAS_CHROMIUM)("admin previews follow the shop's settings (Chrom
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    tmp = mkdtempSync(path.join(os.tmpdir(), "lookalike-previews-"));
-    const catalogFile = existsSync(LUMA) ? LUMA : await generateCatalog(tmp, 48);
-    database = await createTestDatabase("sqlite");
-    client = createPrismaClient(database.url);
-    await ensureDemoShop(client, shop, ["read_products", "read_inventory"]);
-    app = await appEnv(database.url, { LOOKALIKE_DEMO: "1", DEMO_SHOP: shop });
-    [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
-    const imported = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", catalogFile, "--wait"], app.env, 400_000);
+    demo = await DemoApp.create({ shop, tmpPrefix: "lookalike-previews-", installShop: true });
+    ({ client, app } = demo);
+    const catalogFile = await demo.catalogFile(48);
+    await Promise.all([demo.startWeb(), demo.startWorker()]);
+    const imported = await demo.importCatalog(catalogFile, { wait: true, timeoutMs: 400_000 });
     expect(imported.code, imported.stderr).toBe(0);
     console.log(`[admin previews browser test] catalog ${path.relative(ROOT, catalogFile)}: ${imported.stdout.trim().split("\n").at(-1)}`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     // shopify-app-remix answers bots (HeadlessChrome's user agent) with 410: browse as a desktop Chrome.
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP_UA });
     page.on("pageerror", (e) => errors.push(String(e)));
@@ -139,11 +122,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin previews follow the shop's settings (Chrom
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([web?.stop(), worker?.stop()]);
-    await client?.$disconnect();
-    await database?.drop();
-    await app?.cleanup();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it("Settings: a new number of results and an excluded type, saved, shape the Settings page's own preview", async () => {
@@ -159,7 +138,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin previews follow the shop's settings (Chrom
     const sampleTitle = /^Similar to (.*) with these settings/.exec(title)?.[1] ?? "";
     const row = await client.product.findFirstOrThrow({ where: { shopDomain: shop, title: sampleTitle }, select: { id: true, title: true, imageUrls: true } });
     const first = (JSON.parse(row.imageUrls) as string[])[0];
-    sample = { id: row.id, title: row.title, photo: first.startsWith("file:") ? fileURLToPath(first) : path.resolve(path.dirname(LUMA), first) };
+    sample = { id: row.id, title: row.title, photo: first.startsWith("file:") ? fileURLToPath(first) : path.resolve(path.dirname(LUMA_CATALOG), first) };
     expect(existsSync(sample.photo), sample.photo).toBe(true);
     console.log(`[admin previews browser test] sample "${sample.title}"; default preview types: ${types.join(", ")}; excluding "${excludedType}"`);
     await shot("settings-default");

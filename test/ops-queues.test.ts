@@ -6,25 +6,19 @@
  * queues, and a failed job retried through it leaves the failed set. Chromium screenshots of the
  * page go to test-artifacts/ops-queues*.png.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmbedQueue, createSyncQueue, EMBED_QUEUE, embedJobId, queuePrefix, SYNC_QUEUE, type EmbedJobData, type SyncJobData } from "../app/queues/queues.server";
-import { appEnv, ROOT, startWeb, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
+import { appEnv, startWeb, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
+import { ARTIFACTS, DESKTOP_UA, hasChromium, launchChromium } from "./support/browser";
 import { PrivateRedis } from "./support/private-redis";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
-// As test/admin-browser.test.ts launches it (importing that file would run its tests too).
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
-const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const HAS_CHROMIUM = hasChromium("ops queue dashboard in Chromium");
 
 const USER = "ops";
 const PASSWORD = "correct horse battery staple";
@@ -169,7 +163,7 @@ describe("queue dashboard at /ops/queues", () => {
 
   it.skipIf(!HAS_CHROMIUM)("renders in Chromium (screenshots in test-artifacts/ops-queues*.png)", async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, userAgent: DESKTOP_UA, httpCredentials: { username: USER, password: PASSWORD } });
       const errors: string[] = [];

@@ -4,40 +4,29 @@
  * blocks' real Liquid) whose `/apps/lookalike/*` requests are signed as Shopify signs them and
  * forwarded to the real proxy routes. Debian Chromium via playwright-core, desktop and phone.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, devices, type Browser, type Page } from "playwright-core";
-import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
-import { generateCatalog } from "../scripts/lib/generated-catalog";
-import { createPrismaClient, type Db } from "../app/db.server";
-import { createTestDatabase, type TestDatabase } from "./support/databases";
+import { devices, type Browser, type Page } from "playwright-core";
+import { type AppEnv } from "../scripts/lib/app-processes";
+import type { Db } from "../app/db.server";
 import { saveShopSettings } from "../app/shops/shop-settings.server";
 import { DEFAULT_SETTINGS } from "../app/shops/shop-settings";
+import { ARTIFACTS, DESKTOP_UA, hasChromium, launchChromium, LUMA_CATALOG, LUMA_DIR } from "./support/browser";
+import { DemoApp } from "./support/demo-app";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
-if (!HAS_CHROMIUM) console.warn(`[storefront browser test] SKIPPED: Chromium not found at ${CHROMIUM}`);
-const LUMA_DIR = path.resolve(ROOT, "../shared/datasets/luma-dev");
-const HAS_LUMA = existsSync(path.join(LUMA_DIR, "catalog.jsonl"));
-const ARTIFACTS = path.join(ROOT, "test-artifacts");
-const DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-const ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
+const HAS_CHROMIUM = hasChromium("storefront browser test");
+const HAS_LUMA = existsSync(LUMA_CATALOG);
 
 interface Label { productId: string; queryImage?: string }
 const numeric = (gid: string) => gid.split("/").pop()!;
 
 describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromium", () => {
   const shop = "storefront-browser.myshopify.com";
-  let database: TestDatabase;
+  let demo: DemoApp;
   let client: Db;
   let app: AppEnv;
-  let web: RunningProcess;
-  let worker: RunningProcess;
   let browser: Browser;
-  let tmp: string;
   let handle: string;
   const pageErrors: string[] = [];
 
@@ -47,25 +36,19 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    tmp = mkdtempSync(path.join(os.tmpdir(), "lookalike-sf-"));
-    const catalogFile = HAS_LUMA ? path.join(LUMA_DIR, "catalog.jsonl") : await generateCatalog(tmp);
-    database = await createTestDatabase("sqlite");
-    client = createPrismaClient(database.url);
-    app = await appEnv(database.url, { LOOKALIKE_DEMO: "1", DEMO_SHOP: shop });
-    [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
-    const imported = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", catalogFile, "--wait"], app.env);
+    demo = await DemoApp.create({ shop, tmpPrefix: "lookalike-sf-" });
+    ({ client, app } = demo);
+    const catalogFile = await demo.catalogFile();
+    await Promise.all([demo.startWeb(), demo.startWorker()]);
+    const imported = await demo.importCatalog(catalogFile, { wait: true });
     expect(imported.code, imported.stderr).toBe(0);
     handle = (await client.product.findFirstOrThrow({ where: { shopDomain: shop }, orderBy: { title: "asc" } })).handle;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all([web?.stop(), worker?.stop()]);
-    await client?.$disconnect();
-    await database?.drop();
-    await app?.cleanup();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   async function openProduct(kind: "desktop" | "phone"): Promise<Page> {

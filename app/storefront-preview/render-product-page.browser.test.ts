@@ -12,16 +12,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { renderProductPage } from "./render-product-page.server";
+import { hasChromium, launchChromium } from "../../test/support/browser";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-// In CI (CI=1) or with REQUIRE_BROWSER=1 a missing Chromium fails the run instead of skipping it.
-if (!HAS_CHROMIUM && (process.env.CI || process.env.REQUIRE_BROWSER === "1")) throw new Error(`Chromium is required (CI / REQUIRE_BROWSER=1) but not found at ${CHROMIUM}`);
-if (!HAS_CHROMIUM) {
-  console.warn(`[storefront browser test] SKIPPED: Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`);
-}
+const HAS_CHROMIUM = hasChromium("storefront blocks in Chromium");
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "../..");
@@ -187,11 +182,7 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
