@@ -11,7 +11,7 @@
  * with efConstruction 16 (graph quality does not change what a save writes, and the build is much
  * faster); with `--cache DIR` they are saved there once and loaded on later runs, so old and new
  * code can be compared on the same index. Trust the interval probe first: the histogram has been
- * seen to miss a long first stretch. Figures (before/after the thread-pool write): docs/architecture.md.
+ * seen to miss a long first stretch. Figures (before/after the thread-pool write): docs/decisions/0032-no-long-stretches-on-the-event-loop.md.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";

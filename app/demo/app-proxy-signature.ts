@@ -2,7 +2,8 @@
  * Shopify's app proxy signature: the query parameters except `signature`, sorted by name, each as
  * `name=value` (repeated values joined with ","), concatenated without separators, HMAC-SHA256
  * with the app's secret, hex. Used by the demo's stand-in for Shopify's proxy and by tests;
- * verification in the app is Shopify's own (`authenticate.public.appProxy`).
+ * verification in the app (`app/storefront/proxy-auth.server.ts`) checks the same HMAC, the algorithm of
+ * Shopify's `authenticate.public.appProxy`, without its session lookup (docs/decisions/0033).
  */
 import { createHmac } from "node:crypto";
 
