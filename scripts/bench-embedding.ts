@@ -167,7 +167,7 @@ console.log(`prepareImage only    ${f(prepSeq).padStart(7)}   ${f(prepPar).padSt
 // the harmonic combination of the two rates measured alone, whatever its batching or threads.
 const bound16 = 1 / (1 / prepPar + 1 / raw16);
 console.log(`CPU bound (b16)              ${f(bound16).padStart(8)}  = 1/(1/prepare + 1/raw ORT): ${(bound16 / raw16).toFixed(2)} of raw ORT at best; pipeline reaches ${(pipe16 / bound16).toFixed(2)} of it`);
-const views = 1 + (DEFAULT_PHOTO_SEARCH.views.flip ? 1 : 0) + DEFAULT_PHOTO_SEARCH.views.zooms.length;
+const views = 1 + DEFAULT_PHOTO_SEARCH.views.zooms.length;
 console.log(`photo-search embedding (prepare + ${views} view(s), batch 1): p50 ${f(pct(embLat, 50))} ms, p95 ${f(pct(embLat, 95))} ms (target p50 ≤ 25 ms)`);
 console.log(`photo search (${queries.length} queries, ${index.length} catalog images): p50 ${f(pct(lat, 50))} ms, p95 ${f(pct(lat, 95))} ms, recall@1 ${(r1 / queries.length).toFixed(3)}, recall@10 ${(r10 / queries.length).toFixed(3)}`);
 console.log(JSON.stringify({

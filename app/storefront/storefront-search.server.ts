@@ -7,11 +7,11 @@
  *
  * Photo search (a shopper's photo has no text):
  *  1. Query views: the prepared photo and a centre zoom, embedded in one batch and averaged.
- *  2. First pass. With `match: "best-photo"` (default) the photo is matched against every stored
- *     photo of every product (LiveCatalog.images) and a product scores p_image · its best photo's
- *     cosine (max over photos): a shopper's photo looks like one of the product's photos, not like
- *     their average. Otherwise (or when the photo weights include colour, which only the combined
- *     index holds) the image and colour channels of the combined index are searched, with the
+ *  2. First pass. The photo is matched against every stored photo of every product
+ *     (LiveCatalog.images) and a product scores p_image · its best photo's cosine (max over
+ *     photos): a shopper's photo looks like one of the product's photos, not like their average.
+ *     When the shop has no per-photo index, or the photo weights include colour (which only the
+ *     combined index holds), the image and colour channels of the combined index are searched, with the
  *     photo-specific channel weights applied on the query side (query segment c is scaled by
  *     p_c / w_c, so the score is Σ p_c·cos_c whatever the index weights are).
  *  2b. Local re-rank (photoSearch, when the products' regional descriptors can be read): the first
@@ -42,13 +42,6 @@ const INPUT_SIZE = 224;
 export interface PhotoSearchConfig {
   /** Query views averaged into the image vector. */
   views: QueryViewOptions;
-  /** First pass: each product's best photo (per-photo index), or its mean image vector. */
-  match: "best-photo" | "mean";
-  /**
-   * Best-photo match only: "mean" searches once with the views' averaged vector; "max" searches
-   * with each view and scores a product by its best (view, photo) pair.
-   */
-  viewMatch: "mean" | "max";
   /** Effective weights of the photo's own channels (image, colour). */
   weights: { image: number; color: number };
   /** Pseudo-relevance feedback (0 hits or weight 0 = off). */
@@ -80,9 +73,7 @@ export interface PhotoSearchConfig {
  * category precision while the top 3 stay put.
  */
 export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
-  views: { flip: false, zooms: [0.8] },
-  match: "best-photo",
-  viewMatch: "mean",
+  views: { zooms: [0.8] },
   weights: { image: 1, color: 0 },
   feedback: { hits: 2, weight: 0.6, pool: 40, channels: ["text"], keepHead: 3 },
   local: { head: 5, weight: 1 },
@@ -99,18 +90,15 @@ export function toCards(catalog: LiveCatalog, hits: SearchHit[], pathPrefix: str
   return out;
 }
 
-/** Feedback for similar products (off: hits 0). */
-export const DEFAULT_SIMILAR_FEEDBACK: FeedbackConfig = { hits: 0, weight: 0, pool: 40, channels: ["text"], keepHead: 0 };
-
 export function similarProducts(
   catalog: Pick<LiveCatalog, "index">,
   productId: string,
   limit: number,
   filter: ProductFilter,
-  feedback: FeedbackConfig = DEFAULT_SIMILAR_FEEDBACK,
+  feedback?: FeedbackConfig,
 ): SearchHit[] {
   if (!catalog.index.has(productId)) throw new ProxyError(404, "product_not_found", "This product is not in the shop's searchable catalog (yet).");
-  if (feedback.hits <= 0 || feedback.weight <= 0) return catalog.index.searchByProduct(productId, { k: limit, filter });
+  if (!feedback || feedback.hits <= 0 || feedback.weight <= 0) return catalog.index.searchByProduct(productId, { k: limit, filter });
   const first = catalog.index.searchByProduct(productId, { k: Math.max(limit, feedback.pool), filter });
   return withFeedback(catalog.index, first, limit, filter, feedback);
 }
@@ -139,18 +127,6 @@ export async function embedPhoto(embedder: ImageEmbedder, image: PreparedImage, 
   return meanOf(await embedPhotoViews(embedder, image, views));
 }
 
-/** Per-photo search with each view; a product keeps its best score over views. min(k, matches) hits. */
-function bestOverViews(images: LiveCatalog["images"], views: Float32Array[], factor: number, k: number, filter: ProductFilter): SearchHit[] {
-  const best = new Map<string, SearchHit>();
-  for (const view of views) {
-    for (const hit of images.search(scaled(view, factor), { k, filter })) {
-      const seen = best.get(hit.id);
-      if (!seen || hit.score > seen.score) best.set(hit.id, hit);
-    }
-  }
-  return [...best.values()].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, k);
-}
-
 /** `v` scaled by `factor` (a copy). */
 function scaled(v: Float32Array, factor: number): Float32Array {
   const out = new Float32Array(v.length);
@@ -160,8 +136,8 @@ function scaled(v: Float32Array, factor: number): Float32Array {
 
 /** What the photo ranking reads of a live catalog (tests pass bare indexes). */
 type PhotoCatalog = Pick<LiveCatalog, "index"> & Partial<Pick<LiveCatalog, "images" | "imageMean">>;
-/** A photo as the ranking sees it: its (averaged) image vector, colour signature and the views' vectors. */
-type PhotoQuery = { image: Float32Array; color: Float32Array; views?: Float32Array[] };
+/** A photo as the ranking sees it: its (views-averaged) image vector and colour signature. */
+type PhotoQuery = { image: Float32Array; color: Float32Array };
 
 /**
  * Ranks the catalog for a photo given its image vector and colour signature (steps 2–3 above).
@@ -195,14 +171,10 @@ export function photoFirstPass(
   if (w.color > 0 && p.color > 0) vectors.color = scaled(query.color, p.color / w.color);
 
   const k = Math.max(feedbackIsOn(w, config.feedback) ? Math.max(limit, config.feedback.pool) : limit, config.local.head);
-  const bestPhoto = config.match === "best-photo" && catalog.images && vectors.image && !vectors.color;
+  const bestPhoto = catalog.images && vectors.image && !vectors.color;
   // The combined index's image channel is centred on the catalog mean (similar products): so is the query.
   if (!bestPhoto && vectors.image && catalog.imageMean) vectors.image = scaled(centre(query.image, catalog.imageMean.mean), p.image / w.image);
-  return !bestPhoto
-    ? index.searchByVectors(vectors, { k, filter })
-    : config.viewMatch === "max" && query.views && query.views.length > 1
-      ? bestOverViews(catalog.images!, query.views, p.image, k, filter)
-      : catalog.images!.search(scaled(query.image, p.image), { k, filter });
+  return !bestPhoto ? index.searchByVectors(vectors, { k, filter }) : catalog.images!.search(scaled(query.image, p.image), { k, filter });
 }
 
 /** Step 3 on a first pass (feedback, or just the first `limit`). */
@@ -325,7 +297,7 @@ export async function photoSearchExplained(
   const embedded = await embedder.embedWithLocal(viewImages(image, config.views));
   const views = embedded.map((e) => e.vector);
   // A shopper's photo has no text: only the image channels take part in the query itself.
-  let first = photoFirstPass(catalog, { image: meanOf(views), color: image.color, views }, limit, filter, config);
+  let first = photoFirstPass(catalog, { image: meanOf(views), color: image.color }, limit, filter, config);
   const firstPass = new Map(first.map((h) => [h.id, h]));
   const queryLocal = embedded[0].local;
   if (local && queryLocal) first = await rerankHeadByLocal(first, queryLocal, local, config.local, config.feedback.keepHead || config.local.head);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { centreZoom, flipHorizontal, queryViews } from "./query-views";
+import { centreZoom, queryViews } from "./query-views";
 
 const size = 8;
 /** Channel c, pixel (x, y) = c*1000 + y*10 + x. */
@@ -10,13 +10,6 @@ function ramp(): Float32Array {
 }
 
 describe("query views", () => {
-  it("mirrors each row of each channel", () => {
-    const f = flipHorizontal(ramp(), size);
-    expect(f[0]).toBe(7);
-    expect(f[size * size + 3 * size + 2]).toBe(1000 + 30 + 5);
-    expect(flipHorizontal(f, size)).toEqual(ramp());
-  });
-
   it("zoom 1 is the identity; a centre zoom samples only the central part, keeping its centre", () => {
     expect(centreZoom(ramp(), size, 1)).toEqual(ramp());
     const xOnly = new Float32Array(3 * size * size).map((_, i) => i % size);
@@ -31,12 +24,12 @@ describe("query views", () => {
     expect(meanOf(centreZoom(ramp(), size, 0.5))).toBeCloseTo(meanOf(ramp()), 3);
   });
 
-  it("returns the original first, then flip, then zooms, and validates input", () => {
+  it("returns the original first, then the zooms, and validates input", () => {
     const t = ramp();
-    const views = queryViews(t, size, { flip: true, zooms: [0.8, 0.6] });
-    expect(views).toHaveLength(4);
+    const views = queryViews(t, size, { zooms: [0.8, 0.6] });
+    expect(views).toHaveLength(3);
     expect(views[0]).toBe(t);
-    expect(() => queryViews(t, size, { flip: false, zooms: [0] })).toThrow(RangeError);
-    expect(() => queryViews(new Float32Array(5), size, { flip: false, zooms: [] })).toThrow(RangeError);
+    expect(() => queryViews(t, size, { zooms: [0] })).toThrow(RangeError);
+    expect(() => queryViews(new Float32Array(5), size, { zooms: [] })).toThrow(RangeError);
   });
 });

@@ -1,39 +1,24 @@
 /**
  * Query-side test-time augmentation for photo search, computed on the prepared CHW tensor itself
- * (no second decode): a horizontal flip and centre zooms, resampled bilinearly. Averaging the
+ * (no second decode): centre zooms, resampled bilinearly. Averaging the
  * embeddings of a few views makes the query vector less sensitive to how the shopper framed the
  * photo. Pure; the tensor layout is 3 × size × size (normalised values, linear, so resampling in
  * normalised space equals resampling the pixels).
  */
 export interface QueryViewOptions {
-  /** Add the horizontally mirrored view. */
-  flip: boolean;
   /** Centre zooms to add: each value is the kept fraction of the side (e.g. 0.8 = central 80%). */
   zooms: number[];
 }
 
-export const NO_VIEWS: QueryViewOptions = { flip: false, zooms: [] };
+export const NO_VIEWS: QueryViewOptions = { zooms: [] };
 
-/** The original tensor first, then flip, then zooms (in option order). */
+/** The original tensor first, then the zooms (in option order). */
 export function queryViews(tensor: Float32Array, size: number, opts: QueryViewOptions): Float32Array[] {
   if (tensor.length !== 3 * size * size) throw new RangeError(`tensor has ${tensor.length} values, expected ${3 * size * size}`);
   const out = [tensor];
-  if (opts.flip) out.push(flipHorizontal(tensor, size));
   for (const z of opts.zooms) {
     if (!(z > 0 && z <= 1)) throw new RangeError(`zoom must be in (0, 1] (got ${z})`);
     out.push(centreZoom(tensor, size, z));
-  }
-  return out;
-}
-
-export function flipHorizontal(tensor: Float32Array, size: number): Float32Array {
-  const out = new Float32Array(tensor.length);
-  for (let c = 0; c < 3; c++) {
-    const base = c * size * size;
-    for (let y = 0; y < size; y++) {
-      const row = base + y * size;
-      for (let x = 0; x < size; x++) out[row + x] = tensor[row + size - 1 - x];
-    }
   }
   return out;
 }
