@@ -6,7 +6,10 @@
 //   they do not count);
 // - import-x/no-restricted-paths: the layers — app/ never imports the worker (jobs/), the CLIs and
 //   their helpers (scripts/) or the integration tests (test/); jobs/ never imports scripts/ or
-//   test/. Unit tests (*.test.ts) may use test and script helpers;
+//   test/; the data path's rooms: app/live-index/ imports no ranking, storefront or HTTP code,
+//   app/ranking/ no storefront or HTTP code. Unit tests (*.test.ts) may use test and script helpers;
+// - no globalThis singletons (`globalThis.__x`, `declare global { var … }`) outside the web's
+//   composition root, app/web-services.server.ts;
 // - @typescript-eslint/no-unused-vars (an `_` prefix marks a deliberately unused name);
 // - react-hooks: rules-of-hooks and exhaustive-deps (the Remix template's two).
 import js from "@eslint/js";
@@ -40,6 +43,18 @@ export default tseslint.config(
     },
   },
   {
+    // Process singletons on globalThis: only the web process' composition root keeps one (decision 10).
+    files: ["app/**/*.{ts,tsx}", "jobs/**/*.ts", "server.ts"],
+    ignores: ["app/web-services.server.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "MemberExpression[object.name='globalThis'][property.name=/^__/]", message: "No globalThis singletons: build it in the composition root (app/web-services.server.ts) and pass it on." },
+        { selector: "TSModuleDeclaration[kind='global'] VariableDeclaration", message: "No globalThis singletons: build it in the composition root (app/web-services.server.ts) and pass it on." },
+      ],
+    },
+  },
+  {
     files: ["app/**/*.{ts,tsx}", "jobs/**/*.ts"],
     ignores: ["**/*.test.ts"],
     rules: {
@@ -49,6 +64,9 @@ export default tseslint.config(
           zones: [
             { target: "./app", from: ["./jobs", "./scripts", "./test"], message: "app/ is imported by the worker and the CLIs, not the other way round." },
             { target: "./jobs", from: ["./scripts", "./test"], message: "The worker does not depend on CLI or test code." },
+            // The data path's rooms, each below the next: live index → ranking → storefront (HTTP).
+            { target: "./app/ranking", from: ["./app/storefront", "./app/http", "./app/routes", "./app/web-services.server.ts"], message: "Ranking knows no HTTP: throw a domain error (app/ranking/ranking-errors.ts); the storefront maps it." },
+            { target: "./app/live-index", from: ["./app/ranking", "./app/storefront", "./app/http", "./app/routes", "./app/web-services.server.ts"], message: "The live index is below ranking and the storefront: they read it, it never reads them." },
           ],
         },
       ],

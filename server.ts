@@ -188,7 +188,7 @@ const LINGER_MAX_BYTES = 1024 * 1024;
  * makes the kernel send a reset, and the client loses our answer with it. Node closes the socket
  * as soon as the answer is written (`destroySoon`); instead half-close it (our FIN after the
  * answer), keep reading and dropping what still arrives (Node dumps the request) for LINGER_MS
- * or LINGER_MAX_BYTES, whichever comes first, then close. Memory stays flat: nothing is kept.
+ * or LINGER_MAX_BYTES (then stop reading until LINGER_MS), then close. Memory stays flat: nothing is kept.
  */
 function lingerOnClose(socket: net.Socket): void {
   (socket as net.Socket & { destroySoon: () => void }).destroySoon = () => {
@@ -198,7 +198,9 @@ function lingerOnClose(socket: net.Socket): void {
     let drained = 0;
     const onData = (chunk: Buffer) => {
       drained += chunk.length;
-      if (drained > LINGER_MAX_BYTES) socket.destroy();
+      // Past the cap, stop reading instead of closing: TCP flow control then holds the client (no
+      // CPU spent on it here), and it still has until LINGER_MS to read our answer.
+      if (drained > LINGER_MAX_BYTES) socket.pause();
     };
     socket.on("data", onData);
     socket.once("close", () => {

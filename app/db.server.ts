@@ -25,12 +25,14 @@ export function createPrismaClient(url: string = databaseUrl()): Db {
   return new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: sqliteFilePath(url), timeout: 10_000 }) });
 }
 
-declare global {
-  var __lookalikePrisma: Db | undefined;
-}
+let client: Db | undefined;
 
-/** One client per process (kept across Vite dev-server reloads). */
+/**
+ * The process' one client (worker, CLIs; the web process takes it into its composition root,
+ * app/web-services.server.ts). Module state, not a global: Vite's dev server re-runs a module only
+ * when it or one of its imports changes, and this one imports nothing that changes.
+ */
 export function db(): Db {
-  globalThis.__lookalikePrisma ??= createPrismaClient();
-  return globalThis.__lookalikePrisma;
+  client ??= createPrismaClient();
+  return client;
 }

@@ -3,6 +3,8 @@ import { renderToPipeableStream } from "react-dom/server";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
 import { RefusalLog } from "./http/refusal-log.server";
+import { similarRaw } from "./storefront/proxy-handlers.server";
+import { webServices } from "./web-services.server";
 import { isbot } from "isbot";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
@@ -11,11 +13,14 @@ const ABORT_DELAY = 5_000;
 /**
  * What the production entry (server.ts) takes from the server build besides Remix's request
  * handler: it reads these from `build.entry.module`, so they come from the same module graph as
- * the routes (one set of live catalogs, caches and connections).
+ * the routes (one set of live catalogs, caches and connections: the composition root,
+ * app/web-services.server.ts).
  * - `fastSimilar`: GET/HEAD /proxy/similar answered straight from node:http (no fetch Request/Response).
  * - `shutdown`: the last step before the process exits (finishes index snapshot saves and event writes).
  */
-export { similarRaw as fastSimilar } from "./storefront/proxy-handlers.server";
+export function fastSimilar(url: string, clientAddress?: string) {
+  return similarRaw(webServices().storefront, url, clientAddress);
+}
 export { closeWebServices as shutdown } from "./web-services.server";
 
 export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {

@@ -9,6 +9,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { onInstalled } from "./catalog/on-installed.server";
 import { config } from "./config.server";
 import { db } from "./db.server";
+import { webServices } from "./web-services.server";
 
 const cfg = config();
 
@@ -28,7 +29,7 @@ const shopify = shopifyApp({
   hooks: {
     afterAuth: async ({ session }) => {
       // Install (or re-install): the catalog syncs by itself.
-      await onInstalled(session.shop);
+      await onInstalled(webServices(), session.shop);
     },
   },
 });

@@ -5,9 +5,9 @@
  */
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { publishCatalogChange } from "../app/catalog/catalog-events.server";
+import { catalogChanged } from "../app/catalog/catalog-changed.server";
 import { embedProduct, type EmbedProductDeps, type EmbedProductResult } from "../app/catalog/product-embedding.server";
-import { bumpCatalogVersion } from "../app/catalog/product-repository.server";
+import { markEmbedFailed } from "../app/catalog/product-repository.server";
 import { recordSyncItems } from "../app/catalog/sync-runs.server";
 import { isDatabaseUnavailable } from "../app/db/database-unavailable";
 import { CoalescingNotifier } from "./coalescing-notifier";
@@ -20,10 +20,7 @@ export interface EmbedJobDeps extends EmbedProductDeps {
 
 export function createNotifier(deps: Pick<EmbedJobDeps, "db" | "publisher">, onError?: (err: Error) => void): CoalescingNotifier {
   return new CoalescingNotifier({
-    catalogChanged: async (shop) => {
-      const version = await bumpCatalogVersion(deps.db, shop);
-      await publishCatalogChange(deps.publisher, shop, version).catch(() => {});
-    },
+    catalogChanged: async (shop) => void (await catalogChanged(deps, shop)),
     runProgress: (runId, done, failed) => recordSyncItems(deps.db, runId, done, failed),
     onError,
   });
@@ -54,7 +51,7 @@ export async function recordFinalFailure(deps: EmbedJobDeps, job: Job<EmbedJobDa
   }
   const { shop, productId, runId } = job.data;
   const reason = `embedding failed after ${job.attemptsMade} attempts: ${error.message}`.slice(0, 1_000);
-  await deps.db.product.updateMany({ where: { shopDomain: shop, id: productId }, data: { embedState: "failed", embedError: reason } });
+  await markEmbedFailed(deps.db, shop, productId, reason);
   if (runId) deps.notifier.runItem(runId, false);
   return "failed";
 }

@@ -27,7 +27,7 @@ import { ensureImageModel } from "../app/embedding/models/model-files.server.js"
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry.js";
 import { int8KernelSaturates } from "../app/embedding/models/int8-kernel.server.js";
 import { dot } from "../app/embedding/vector-codec.js";
-import { DEFAULT_PHOTO_SEARCH, embedPhoto } from "../app/storefront/storefront-search.server.js";
+import { DEFAULT_PHOTO_SEARCH, embedPhoto } from "../app/ranking/photo.server.js";
 
 const { values } = parseArgs({
   options: {

@@ -16,7 +16,7 @@
 import { parseArgs } from "node:util";
 import { createPrismaClient } from "../app/db.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry";
-import { LiveCatalogs } from "../app/storefront/live-catalogs.server";
+import { LiveCatalogs } from "../app/live-index/live-catalogs.server";
 import { probeEventLoop } from "./lib/event-loop-probe";
 
 const { values } = parseArgs({

@@ -21,8 +21,8 @@ import { EventBatcher } from "../app/analytics/event-batcher.server";
 import { createPrismaClient, type Db } from "../app/db.server";
 import { DEFAULT_SETTINGS } from "../app/shops/shop-settings";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
-import type { LiveCard, LiveCatalog } from "../app/storefront/live-catalogs.server";
-import { rulesFromRows } from "../app/storefront/product-rules";
+import type { LiveCard, LiveCatalog } from "../app/live-index/live-catalog";
+import { rulesFromRows } from "../app/live-index/product-rules";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";
 
 const kinds = await databaseKinds();

@@ -17,10 +17,11 @@ import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog } from "../scripts/lib/synthetic-catalog";
 import { DEFAULT_SETTINGS, type ShopSettings } from "../app/shops/shop-settings";
-import { LiveCatalogs, type LiveCard, type LiveCatalog } from "../app/storefront/live-catalogs.server";
+import type { LiveCard, LiveCatalog } from "../app/live-index/live-catalog";
+import { LiveCatalogs } from "../app/live-index/live-catalogs.server";
 import { verifyAppProxySignature } from "../app/storefront/proxy-signature.server";
-import { rulesFromRows } from "../app/storefront/product-rules";
-import { rankSimilar, variantGroup } from "../app/storefront/ranking-rules.server";
+import { rulesFromRows } from "../app/live-index/product-rules";
+import { rankSimilar, variantGroup } from "../app/ranking/similar.server";
 import { ResultCache } from "../app/storefront/result-cache.server";
 import { NO_FACETS } from "../app/embedding/text/tag-facets";
 

@@ -48,7 +48,9 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
-    app = await appEnv(database.url, { SEARCH_CACHE_REDIS_MAX_ENTRIES: String(CACHE_CAP) });
+    // Rate limits have their own tests; here one client sends hundreds of uncached searches, so the
+    // charge for search work is off (RATE_LIMIT_SEARCH_MS_PER_POINT=0) to keep every answer a search.
+    app = await appEnv(database.url, { SEARCH_CACHE_REDIS_MAX_ENTRIES: String(CACHE_CAP), RATE_LIMIT_SEARCH_MS_PER_POINT: "0" });
     process.env.REDIS_NAMESPACE = app.env.REDIS_NAMESPACE; // publishCatalogChange's channel
     db = createPrismaClient(database.url);
     const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);

@@ -8,7 +8,7 @@ import type { Redis } from "ioredis";
 import type { EmbedJobData } from "../queues/queues.server";
 import type { Db } from "../db.server";
 import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
-import type { LiveCatalog } from "../storefront/live-catalogs.server";
+import type { LiveCatalog } from "../live-index/live-catalog";
 
 export interface AdminDeps {
   /** `authenticate.admin`: resolves the session or throws a Response (redirect / 401). */

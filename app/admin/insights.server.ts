@@ -3,7 +3,7 @@
  * a threshold, read from the live index) and products whose photos failed to embed.
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import type { LiveCatalog } from "../storefront/live-catalogs.server";
+import type { LiveCatalog } from "../live-index/live-catalog";
 import type { AdminDeps } from "./admin-deps.server";
 import { within } from "./admin-deps.server";
 import { PRODUCT_VIEW_SELECT, toAdminProduct, type AdminProduct } from "./product-view.server";

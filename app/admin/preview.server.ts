@@ -4,15 +4,15 @@
  * applied, and photo search on an uploaded photo. Rules are written to ProductRule.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { publishCatalogChange } from "../catalog/catalog-events.server";
-import { bumpCatalogVersion } from "../catalog/product-repository.server";
+import { catalogChanged } from "../catalog/catalog-changed.server";
 import type { SearchHit } from "../search/shop-vector-index.server";
 import { readPhotoUpload } from "../storefront/photo-upload.server";
 import { ProxyError } from "../storefront/proxy-errors.server";
-import { localFeatureSource } from "../storefront/local-feature-source.server";
-import { DEFAULT_PHOTO_SEARCH, photoSearchExplained } from "../storefront/storefront-search.server";
-import type { LiveCatalog } from "../storefront/live-catalogs.server";
-import { rankSimilar, withSettings } from "../storefront/ranking-rules.server";
+import type { LiveCatalog } from "../live-index/live-catalog";
+import { localFeatureSource } from "../ranking/local-feature-source.server";
+import { DEFAULT_PHOTO_SEARCH, photoSearchExplained } from "../ranking/photo.server";
+import { rankSimilar } from "../ranking/similar.server";
+import { withSettings } from "../shops/settings-filter";
 import type { AdminDeps } from "./admin-deps.server";
 import { within } from "./admin-deps.server";
 import { PRODUCT_VIEW_SELECT, toAdminProduct, type AdminProduct } from "./product-view.server";
@@ -148,9 +148,7 @@ export async function previewAction({ request }: Pick<ActionFunctionArgs, "reque
     await deps.db.productRule.deleteMany({ where: { shopDomain: shop, productId, targetId } });
     message = "Rule removed";
   } else return { ok: false, error: "Unknown action." };
-  const version = await bumpCatalogVersion(deps.db, shop).catch(() => null);
-  const publisher = deps.publisher();
-  if (version !== null && publisher) await publishCatalogChange(publisher as never, shop, version).catch(() => {});
+  await catalogChanged({ db: deps.db, publisher: deps.publisher() }, shop).catch(() => null);
   return { ok: true, intent: "rule", message };
 }
 

@@ -5,7 +5,7 @@
  * with nothing in memory → 503.
  */
 import { errorSummary } from "../shared/error-text";
-import type { LiveCatalogs } from "../storefront/live-catalogs.server";
+import type { LiveCatalogs } from "../live-index/live-catalogs.server";
 import { ProxyError } from "../storefront/proxy-errors.server";
 
 let lastUnavailableLog = 0;

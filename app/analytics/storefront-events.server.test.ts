@@ -16,7 +16,7 @@ import { createPrismaClient, type Db } from "../db.server";
 import { COLOR_DIM } from "../embedding/image/color-signature.server";
 import { TEXT_DIM } from "../embedding/text/text-vector";
 import { toBytes } from "../embedding/vector-codec";
-import { LiveCatalogs } from "../storefront/live-catalogs.server";
+import { LiveCatalogs } from "../live-index/live-catalogs.server";
 import { RateLimits } from "../storefront/rate-limits.server";
 import { catalogProducts } from "./catalog-products.server";
 import { EventBatcher } from "./event-batcher.server";

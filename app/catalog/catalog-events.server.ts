@@ -9,7 +9,7 @@ import { createRedis, redisNamespace } from "../redis.server";
 
 export const catalogChannel = () => `${redisNamespace()}:catalog-changed`;
 
-export async function publishCatalogChange(redis: Redis, shop: string, version: number): Promise<void> {
+export async function publishCatalogChange(redis: Pick<Redis, "publish">, shop: string, version: number): Promise<void> {
   // `at`: when it was published (ms), for the change-lag metric of the web processes.
   await redis.publish(catalogChannel(), JSON.stringify({ shop, version, at: Date.now() }));
 }

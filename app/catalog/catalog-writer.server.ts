@@ -7,9 +7,9 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import { enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type EmbedRequest } from "../queues/queues.server";
-import { publishCatalogChange } from "./catalog-events.server";
+import { catalogChanged } from "./catalog-changed.server";
 import type { ProductRecord } from "./product-node";
-import { bumpCatalogVersion, upsertProduct, type ProductSource, type UpsertOutcome } from "./product-repository.server";
+import { upsertProduct, type ProductSource, type UpsertOutcome } from "./product-repository.server";
 import { setSyncRunTotal } from "./sync-runs.server";
 
 const BATCH = 200;
@@ -52,7 +52,6 @@ export class CatalogWriter {
   async finish(): Promise<void> {
     await this.flush();
     await setSyncRunTotal(this.deps.db, this.runId, this.products, this.alreadyDone);
-    const version = await bumpCatalogVersion(this.deps.db, this.shop);
-    await publishCatalogChange(this.deps.publisher, this.shop, version).catch(() => {});
+    await catalogChanged(this.deps, this.shop);
   }
 }

@@ -14,6 +14,7 @@ import { packLocal } from "../embedding/image/local-features";
 import { l2normalize, packVectors, toBytes } from "../embedding/vector-codec";
 import { imageVectorKey, MAX_PRODUCT_IMAGES, textVectorKey } from "../embedding/vector-versions";
 import { fetchImageBytes, ImageFetchError, type ImageFetchPolicy } from "./image-fetch.server";
+import { markEmbedded, markEmbedFailed } from "./product-repository.server";
 
 export interface EmbedProductDeps {
   db: Db;
@@ -91,10 +92,7 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
     if (transient && !finalAttempt) throw transient;
     if (urls.length > 0 && prepared.length === 0) {
       const reason = `no usable product image (${imageErrors.join("; ")})`.slice(0, 1_000);
-      await db.product.updateMany({
-        where: { shopDomain: shop, id: productId, imageHash: row.imageHash, textHash: row.textHash },
-        data: { embedState: "failed", embedError: reason },
-      });
+      await markEmbedFailed(db, shop, productId, reason, row);
       return { status: "failed", reason };
     }
     if (prepared.length > 0) {
@@ -115,18 +113,13 @@ export async function embedProduct(deps: EmbedProductDeps, shop: string, product
     update.modelId = deps.embedder.modelId;
   }
 
-  const written = await db.product.updateMany({
-    where: { shopDomain: shop, id: productId, imageHash: row.imageHash, textHash: row.textHash },
-    data: {
-      ...update,
-      vectorTextHash: textKey,
-      vectorImageHash: imageVectorKey(row.imageHash),
-      embedState: "embedded",
-      embedError: imageErrors.length ? `some images skipped: ${imageErrors.join("; ")}`.slice(0, 1_000) : null,
-      embeddedAt: new Date(),
-    },
+  const written = await markEmbedded(db, shop, productId, row, {
+    ...update,
+    vectorTextHash: textKey,
+    vectorImageHash: imageVectorKey(row.imageHash),
+    embedError: imageErrors.length ? `some images skipped: ${imageErrors.join("; ")}`.slice(0, 1_000) : null,
   });
-  if (written.count === 0) return { status: "skipped", reason: "product changed while embedding; a newer job handles it" };
+  if (!written) return { status: "skipped", reason: "product changed while embedding; a newer job handles it" };
   return { status: "embedded", images: imagesChanged ? urls.length - imageErrors.length : 0, imageErrors };
 }
 

@@ -1,9 +1,12 @@
 /**
- * Product rows: the only module that writes them. Enforces the ordering rules every source of
- * product data shares (operator import, bulk sync, webhooks):
+ * Product rows: the only module that writes them (app/ and jobs/; benchmark scripts seed rows of
+ * their own). Enforces the ordering rules every source of product data shares (operator import,
+ * bulk sync, webhooks):
  * - a product deleted before is never resurrected by a late update (tombstone wins);
  * - an update older than the stored `updatedAt` is ignored;
  * - text or image changes reset the embedding; price or availability changes do not.
+ * The embedding's outcomes are written here too (markEmbedded, markEmbedFailed, markOutdated),
+ * each conditional where a newer state must win, and so is the deletion of a shop's data.
  */
 import type { Db } from "../db.server";
 import type { Prisma } from "@prisma/client";
@@ -151,4 +154,61 @@ export async function catalogCounts(db: Db, shop: string, models?: VectorModels)
 export async function markForRetry(db: Db, shop: string, ids: string[]) {
   await db.product.updateMany({ where: { shopDomain: shop, id: { in: ids } }, data: { embedState: "pending", embedError: null } });
   return db.product.findMany({ where: { shopDomain: shop, id: { in: ids } }, select: { id: true, textHash: true, imageHash: true } });
+}
+
+/** The content a job read a product with: its write is conditional on them (a newer change wins). */
+export interface ReadHashes {
+  imageHash: string;
+  textHash: string;
+}
+
+/**
+ * The product's new vectors, written only if its text and images are still the ones the job read;
+ * returns whether the row was written (false: it changed meanwhile, a newer job handles it).
+ */
+export async function markEmbedded(
+  db: Db,
+  shop: string,
+  productId: string,
+  read: ReadHashes,
+  data: Omit<Prisma.ProductUpdateManyMutationInput, "embedState" | "embeddedAt">,
+): Promise<boolean> {
+  const written = await db.product.updateMany({
+    where: { shopDomain: shop, id: productId, imageHash: read.imageHash, textHash: read.textHash },
+    data: { ...data, embedState: "embedded", embeddedAt: new Date() },
+  });
+  return written.count > 0;
+}
+
+/**
+ * The product could not be embedded: `reason` is what the admin shows. With `read`, only if the
+ * product is still what the job read (a newer version gets its own job); without, whatever it is
+ * now (a job that gave up after its last attempt).
+ */
+export async function markEmbedFailed(db: Db, shop: string, productId: string, reason: string, read?: ReadHashes): Promise<void> {
+  await db.product.updateMany({
+    where: { shopDomain: shop, id: productId, ...(read ? { imageHash: read.imageHash, textHash: read.textHash } : {}) },
+    data: { embedState: "failed", embedError: reason },
+  });
+}
+
+/** Products embedded with other models or an older vector recipe go back to pending (the reconciler); returns how many. */
+export async function markOutdated(db: Db, shop: string, models?: VectorModels): Promise<number> {
+  const outdated = await db.product.updateMany({ where: { shopDomain: shop, ...outdatedVectorsWhere(models) }, data: { embedState: "pending" } });
+  return outdated.count;
+}
+
+/** shop/redact: every row of the shop, in one transaction — products, tombstones, runs, deliveries, rules, statistics, sessions, the shop. */
+export async function deleteShopData(db: Db, shop: string): Promise<void> {
+  await db.$transaction([
+    db.product.deleteMany({ where: { shopDomain: shop } }),
+    db.productTombstone.deleteMany({ where: { shopDomain: shop } }),
+    db.syncRun.deleteMany({ where: { shopDomain: shop } }),
+    db.webhookDelivery.deleteMany({ where: { shopDomain: shop } }),
+    db.productRule.deleteMany({ where: { shopDomain: shop } }),
+    db.dailyStat.deleteMany({ where: { shopDomain: shop } }),
+    db.productDailyStat.deleteMany({ where: { shopDomain: shop } }),
+    db.session.deleteMany({ where: { shop } }),
+    db.shop.deleteMany({ where: { domain: shop } }),
+  ]);
 }

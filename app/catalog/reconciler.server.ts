@@ -13,7 +13,7 @@
 import type { Queue } from "bullmq";
 import type { Db } from "../db.server";
 import type { VectorModels } from "../embedding/vector-versions";
-import { outdatedVectorsWhere } from "./product-repository.server";
+import { markOutdated } from "./product-repository.server";
 import { finishEmbeddedRuns } from "./sync-runs.server";
 import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type SyncJobData } from "../queues/queues.server";
 
@@ -45,8 +45,7 @@ export async function reconcile(deps: ReconcileDeps, onlyShop?: string): Promise
   const staleBefore = new Date(Date.now() - (deps.staleAfterMs ?? 120_000));
   for (const { domain: shop } of shops) {
     report.shops++;
-    const outdated = await db.product.updateMany({ where: { shopDomain: shop, ...outdatedVectorsWhere(deps.models) }, data: { embedState: "pending" } });
-    report.outdatedProducts += outdated.count;
+    report.outdatedProducts += await markOutdated(db, shop, deps.models);
     let cursor: string | undefined;
     for (;;) {
       const pending = await db.product.findMany({

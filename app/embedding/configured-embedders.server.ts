@@ -9,7 +9,7 @@
  * search, and the models its live catalogs index). Each logs `warning` in one line. Images are
  * prepared for `ImageEmbedder.spec`; the text model's id is part of the stored text key
  * (vector-versions.ts). With TEXT_MODEL=clip and IMAGE_MODEL=clip a text query searches the photos
- * (app/storefront/text-search.server.ts).
+ * (app/ranking/text.server.ts).
  */
 import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image/image-embedder.server.js";
 import { readVerifiedFiles } from "./models/model-files.server.js";

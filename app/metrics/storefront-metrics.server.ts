@@ -6,7 +6,7 @@
  * No label carries a shop, a product or a URL: live catalogs are exported as totals.
  */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { LiveCatalogsObserver } from "../storefront/live-catalogs.server";
+import type { LiveCatalogsObserver } from "../live-index/live-catalog";
 import { put } from "./registry.server";
 
 export interface StorefrontSources {

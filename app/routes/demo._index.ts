@@ -3,7 +3,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { config } from "../config.server";
 import { db } from "../db.server";
 import { requireDemo } from "../demo/demo-guard.server";
-import { cardFromRow } from "../storefront/product-card";
+import { cardFromRow } from "../live-index/product-card";
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

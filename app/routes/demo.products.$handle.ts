@@ -3,7 +3,7 @@ import { config } from "../config.server";
 import { db } from "../db.server";
 import { DEMO_SHOP_NAME } from "../demo/demo-shop-name";
 import { requireDemo } from "../demo/demo-guard.server";
-import { cardFromRow } from "../storefront/product-card";
+import { cardFromRow } from "../live-index/product-card";
 import { renderProductPage } from "../storefront-preview/render-product-page.server";
 
 /** Demo: a storefront product page with the real theme blocks rendered from their Liquid. */

@@ -1,4 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { configHandler } from "../storefront/proxy-handlers.server";
+import { webServices } from "../web-services.server";
 
-export const loader = ({ request }: LoaderFunctionArgs) => configHandler(request);
+export const loader = ({ request }: LoaderFunctionArgs) => configHandler(webServices().storefront, request);

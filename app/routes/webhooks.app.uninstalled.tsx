@@ -1,4 +1,5 @@
 import { handleAppUninstalled } from "../webhooks/webhook-handlers.server";
 import { webhookAction } from "../webhooks/webhook-route.server";
+import { webhookDeps } from "../web-services.server";
 
-export const action = webhookAction(handleAppUninstalled, ["APP_UNINSTALLED"]);
+export const action = webhookAction(handleAppUninstalled, ["APP_UNINSTALLED"], webhookDeps);

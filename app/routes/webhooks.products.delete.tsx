@@ -1,4 +1,5 @@
 import { handleProductDelete } from "../webhooks/webhook-handlers.server";
 import { webhookAction } from "../webhooks/webhook-route.server";
+import { webhookDeps } from "../web-services.server";
 
-export const action = webhookAction(handleProductDelete, ["PRODUCTS_DELETE"]);
+export const action = webhookAction(handleProductDelete, ["PRODUCTS_DELETE"], webhookDeps);

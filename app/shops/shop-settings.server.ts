@@ -5,8 +5,7 @@
  */
 import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
-import { publishCatalogChange } from "../catalog/catalog-events.server";
-import { bumpCatalogVersion } from "../catalog/product-repository.server";
+import { catalogChanged } from "../catalog/catalog-changed.server";
 import { parseStoredSettings, validateSettings, type SettingsErrors, type ShopSettings } from "./shop-settings";
 
 export async function loadShopSettings(db: Db, shop: string): Promise<ShopSettings> {
@@ -21,8 +20,7 @@ export async function saveShopSettings(db: Db, publisher: Pick<Redis, "publish">
   if (Object.keys(errors).length) return { ok: false, errors };
   const stored = JSON.stringify(settings);
   await db.shop.upsert({ where: { domain: shop }, create: { domain: shop, settings: stored }, update: { settings: stored } });
-  const version = await bumpCatalogVersion(db, shop);
   // The version bump alone reaches every web process within its 1 s re-check; the message makes it immediate.
-  if (publisher) await publishCatalogChange(publisher as Redis, shop, version).catch(() => {});
+  const version = await catalogChanged({ db, publisher }, shop);
   return { ok: true, settings, version };
 }

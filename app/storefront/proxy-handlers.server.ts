@@ -1,47 +1,46 @@
 /**
- * The storefront API behind the app proxy, as plain functions of a Request (routes are one line).
- * Every handler: verify the signature, scope by the signed shop, answer JSON.
+ * The storefront API behind the app proxy, as plain functions of the web process' storefront
+ * services (storefront-services.ts, built by app/web-services.server.ts) and a Request (routes are
+ * one line). Every handler: verify the signature, scope by the signed shop, answer JSON. The
+ * searches themselves are the ranking's (app/ranking/); their domain errors become HTTP here.
  */
 import { createReadStream } from "node:fs";
 import { errorSummary } from "../shared/error-text";
 import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { db } from "../db.server";
-import { webServices } from "../web-services.server";
 import { photoSearchAdmission } from "./admission.server";
 import { preparePhotoUpload, receivePhotoUpload } from "./photo-upload.server";
 import { authenticateProxy, authenticateProxyParams } from "./proxy-auth.server";
-import { errorResponse, jsonResponse, ProxyError } from "./proxy-errors.server";
+import { errorResponse, jsonResponse, ProxyError, proxyErrorOf } from "./proxy-errors.server";
 import { parseFilter, parseLimit, parseProductId } from "./search-params.server";
-import { rankSimilar, withSettings } from "./ranking-rules.server";
+import { rankSimilar } from "../ranking/similar.server";
+import { withSettings } from "../shops/settings-filter";
 import { canonicalFilter } from "../search/canonical-filter";
-import { ResultCache, resultCacheOptionsFromEnv, type CacheKey } from "./result-cache.server";
-import { RateLimits } from "./rate-limits.server";
-import { localFeatureSource } from "./local-feature-source.server";
-import { DEFAULT_PHOTO_SEARCH, photoSearch, toCards } from "./storefront-search.server";
-import { textSearch } from "./text-search.server";
+import type { CacheKey } from "./result-cache.server";
+import type { StorefrontServices } from "./storefront-services";
+import { toCards } from "../ranking/cards";
+import { localFeatureSource } from "../ranking/local-feature-source.server";
+import { DEFAULT_PHOTO_SEARCH, photoSearch } from "../ranking/photo.server";
+import { textSearch } from "../ranking/text.server";
 import { storefrontConfig } from "../shops/storefront-config";
-import { metricsEnabled, processRegistry } from "../metrics/registry.server";
-import { registerStorefrontMetrics } from "../metrics/storefront-metrics.server";
-import { planCounts } from "../search/search-planner";
-import { startedCatalogs } from "../web-services.server";
 
 async function handled(run: () => Promise<Response>): Promise<Response> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof ProxyError) return errorResponse(err);
+    const known = proxyErrorOf(err);
+    if (known) return errorResponse(known);
     console.error("[lookalike] proxy error", err);
     return errorResponse(new ProxyError(500, "internal_error", "Something went wrong; please try again."));
   }
 }
 
 let lastUnavailableLog = 0;
-async function installedCatalog(shop: string) {
+async function installedCatalog(services: StorefrontServices, shop: string) {
   let catalog;
   try {
-    catalog = await (await webServices().catalogs).get(shop);
+    catalog = await (await services.catalogs).get(shop);
   } catch (err) {
     // Not in memory and the database cannot be read (a loaded catalog is served from memory).
     if (Date.now() - lastUnavailableLog > 10_000) {
@@ -67,17 +66,10 @@ const SIMILAR_CACHE_CONTROL = "private, max-age=30";
 const SIMILAR_OFF = Buffer.from(JSON.stringify({ products: [], enabled: false }));
 const timingsOn = () => process.env.PROXY_TIMINGS === "1";
 
-let limits: RateLimits | undefined;
-/** The web process' rate limiter for the public routes (one per process, state in Redis). */
-export function rateLimits(): RateLimits {
-  limits ??= new RateLimits(webServices().publisher);
-  return limits;
-}
-
 let lastChargeErrorLog = 0;
 /** Charges the client for a costly search (rate-limits.server.ts `charge`), after the answer; never fails the request. */
-function chargeSearch(route: "similar", shop: string, clientAddress: string | undefined, workMs: number): void {
-  rateLimits()
+function chargeSearch(services: StorefrontServices, route: "similar", shop: string, clientAddress: string | undefined, workMs: number): void {
+  services.rateLimits
     .charge(route, shop, clientAddress, workMs)
     .catch((err) => {
       if (Date.now() - lastChargeErrorLog < 10_000) return;
@@ -86,22 +78,8 @@ function chargeSearch(route: "similar", shop: string, clientAddress: string | un
     });
 }
 
-let cache: ResultCache | undefined;
-function resultCache(): ResultCache {
-  cache ??= new ResultCache(webServices().publisher, resultCacheOptionsFromEnv());
-  return cache;
-}
-
-// Read at scrape time (server.ts serves the process registry on METRICS_PORT).
-if (metricsEnabled()) {
-  registerStorefrontMetrics(processRegistry, { cacheHits: () => cache?.hits, plans: planCounts, admission: photoSearchAdmission, loaded: () => startedCatalogs()?.then((c) => c.loaded()) });
-}
-
 function rawError(err: unknown): RawResponse {
-  const e =
-    err instanceof ProxyError
-      ? err
-      : (console.error("[lookalike] proxy error", err), new ProxyError(500, "internal_error", "Something went wrong; please try again."));
+  const e = proxyErrorOf(err) ?? (console.error("[lookalike] proxy error", err), new ProxyError(500, "internal_error", "Something went wrong; please try again."));
   return {
     status: e.status,
     headers: { "Content-Type": JSON_TYPE, "Cache-Control": "no-store", ...e.headers },
@@ -119,7 +97,7 @@ function toResponse(raw: RawResponse): Response {
  * version re-checked at most once a second) → result cache (in-process LRU, then Redis) → search
  * with the merchant's rules → cards → JSON.
  */
-export async function similarRaw(url: string, clientAddress?: string): Promise<RawResponse> {
+export async function similarRaw(services: StorefrontServices, url: string, clientAddress?: string): Promise<RawResponse> {
   const t = timingsOn() ? [performance.now()] : undefined;
   const mark = t ? () => void t.push(performance.now()) : () => {};
   try {
@@ -131,12 +109,12 @@ export async function similarRaw(url: string, clientAddress?: string): Promise<R
     const limitParam = parseLimit(params);
     const filter = parseFilter(params);
     mark(); // parse
-    const catalog = await installedCatalog(shop);
+    const catalog = await installedCatalog(services, shop);
     const limit = limitParam ?? catalog.settings.resultsCount;
     mark(); // catalog
     // The merchant switched the "Similar products" block off: the block hides itself, no search runs.
     if (!catalog.settings.blocks.similar) return { status: 200, headers: { "Content-Type": JSON_TYPE, "Cache-Control": SIMILAR_CACHE_CONTROL }, body: SIMILAR_OFF };
-    const rc = resultCache();
+    const rc = services.resultCache;
     let key: CacheKey | undefined;
     let body: Buffer | undefined;
     if (rc.enabled) {
@@ -146,13 +124,15 @@ export async function similarRaw(url: string, clientAddress?: string): Promise<R
     mark(); // cache
     if (!body) {
       // Limits guard the work: a cached answer costs next to nothing, a search does not.
-      await rateLimits().check("similar", shop, clientAddress);
-      const started = performance.now();
+      await services.rateLimits.check("similar", shop, clientAddress);
+      // CPU time, not wall time: a search preempted by other processes on a busy box costs the client nothing extra.
+      const cpu = process.cpuUsage();
       const hits = rankSimilar(catalog, productId, limit, filter);
       mark(); // search
       const cards = toCards(catalog, hits, pathPrefix);
       mark(); // hydrate
-      chargeSearch("similar", shop, clientAddress, performance.now() - started);
+      const used = process.cpuUsage(cpu);
+      chargeSearch(services, "similar", shop, clientAddress, (used.user + used.system) / 1000);
       body = Buffer.from(JSON.stringify({ products: cards, enabled: true }));
       mark(); // json
       if (key) void rc.set(key, body);
@@ -172,38 +152,38 @@ export async function similarRaw(url: string, clientAddress?: string): Promise<R
 }
 
 /** `clientAddress`: the route's `context.clientAddress` (server.ts, app/http/client-address.server.ts). */
-export async function similarHandler(request: Request, clientAddress?: string): Promise<Response> {
-  return toResponse(await similarRaw(request.url, clientAddress));
+export async function similarHandler(services: StorefrontServices, request: Request, clientAddress?: string): Promise<Response> {
+  return toResponse(await similarRaw(services, request.url, clientAddress));
 }
 
-export function visualSearchHandler(request: Request, clientAddress?: string): Promise<Response> {
+export function visualSearchHandler(services: StorefrontServices, request: Request, clientAddress?: string): Promise<Response> {
   return handled(async () => {
     if (request.method !== "POST") throw new ProxyError(405, "method_not_allowed", "POST a photo as multipart/form-data.", { Allow: "POST" });
     const { shop, pathPrefix } = await authenticateProxy(request);
-    await rateLimits().check("photo", shop, clientAddress);
+    await services.rateLimits.check("photo", shop, clientAddress);
     const params = new URL(request.url).searchParams;
     const requestFilter = parseFilter(params);
-    const catalog = await installedCatalog(shop);
+    const catalog = await installedCatalog(services, shop);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
-    const embedder = await webServices().embedder;
+    const embedder = await services.embedder;
     // The upload is read first (bounded in bytes and time): a slow upload holds no search slot.
     const photo = await receivePhotoUpload(request);
     // Bounded: past the limit a photo is refused at once (503, Retry-After), before it is decoded.
     return photoSearchAdmission().run(async () => {
       const image = await preparePhotoUpload(photo, embedder.spec);
-      const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(db(), shop)) : [];
+      const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(services.db, shop)) : [];
       return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
     });
   });
 }
 
 /** Photos of operator-imported products (file: URLs), served only for that product of that shop. */
-export function productImageHandler(request: Request, productIdParam: string | undefined): Promise<Response> {
+export function productImageHandler(services: Pick<StorefrontServices, "db">, request: Request, productIdParam: string | undefined): Promise<Response> {
   return handled(async () => {
     const { shop } = await authenticateProxy(request);
     const id = parseProductId(new URLSearchParams({ product_id: productIdParam ?? "" }));
-    const row = await db().product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id } }, select: { imageUrls: true, source: true } });
+    const row = await services.db.product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id } }, select: { imageUrls: true, source: true } });
     const first = row ? (JSON.parse(row.imageUrls) as string[])[0] : undefined;
     if (!row || row.source !== "import" || !first?.startsWith("file:")) throw new ProxyError(404, "image_not_found", "No such product image.");
     const file = fileURLToPath(first);
@@ -221,10 +201,10 @@ export const MAX_QUERY_LENGTH = 200;
 /**
  * GET /proxy/search?q=…[&limit=…][&filters] — products whose text (title, type, tags, vendor,
  * description) matches the words, through the text channel of the same index — or, with CLIP's
- * text and image towers configured, products whose photos match the words (text-search.server.ts);
+ * text and image towers configured, products whose photos match the words (app/ranking/text.server.ts);
  * the shop's settings apply as for every storefront search.
  */
-export function textSearchHandler(request: Request, clientAddress?: string): Promise<Response> {
+export function textSearchHandler(services: StorefrontServices, request: Request, clientAddress?: string): Promise<Response> {
   return handled(async () => {
     const { shop, pathPrefix } = await authenticateProxy(request);
     const params = new URL(request.url).searchParams;
@@ -232,25 +212,24 @@ export function textSearchHandler(request: Request, clientAddress?: string): Pro
     if (!q) throw new ProxyError(400, "missing_query", "q is required: the words to search for.");
     if (q.length > MAX_QUERY_LENGTH) throw new ProxyError(400, "query_too_long", `q may be at most ${MAX_QUERY_LENGTH} characters.`);
     const requestFilter = parseFilter(params);
-    const catalog = await installedCatalog(shop);
+    const catalog = await installedCatalog(services, shop);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
-    await rateLimits().check("similar", shop, clientAddress);
+    await services.rateLimits.check("similar", shop, clientAddress);
     if (!filter) return jsonResponse({ products: [] });
-    const { embedder, textEmbedder } = webServices();
-    const textModels = { text: await textEmbedder, imageModelId: (await embedder).modelId };
+    const textModels = { text: await services.textEmbedder, imageModelId: (await services.embedder).modelId };
     const started = performance.now();
     const hits = await textSearch(catalog, textModels, q, limit, filter);
-    chargeSearch("similar", shop, clientAddress, performance.now() - started);
+    chargeSearch(services, "similar", shop, clientAddress, performance.now() - started);
     return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
   });
 }
 
 /** GET /proxy/config — the shop's storefront switches and number of results, for the theme blocks. */
-export function configHandler(request: Request): Promise<Response> {
+export function configHandler(services: StorefrontServices, request: Request): Promise<Response> {
   return handled(async () => {
     const { shop } = await authenticateProxy(request);
-    const catalog = await installedCatalog(shop);
+    const catalog = await installedCatalog(services, shop);
     return jsonResponse(storefrontConfig(catalog.settings), 200, { "Cache-Control": "private, max-age=30" });
   });
 }

@@ -9,9 +9,9 @@ import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import { redisNamespace } from "../redis.server";
 import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../queues/queues.server";
-import { publishCatalogChange } from "../catalog/catalog-events.server";
+import { catalogChanged, catalogGone } from "../catalog/catalog-changed.server";
 import { parseProductNode, productNumericId, ProductNodeError, restProductToNode } from "../catalog/product-node";
-import { bumpCatalogVersion, deleteProduct, upsertProduct } from "../catalog/product-repository.server";
+import { deleteProduct, deleteShopData, upsertProduct } from "../catalog/product-repository.server";
 
 export interface WebhookDeps {
   db: Db;
@@ -47,11 +47,6 @@ async function recordDelivery(db: Db, input: WebhookInput): Promise<void> {
   });
 }
 
-async function changed(deps: WebhookDeps, shop: string): Promise<void> {
-  const version = await bumpCatalogVersion(deps.db, shop);
-  await publishCatalogChange(deps.publisher, shop, version).catch(() => {});
-}
-
 export async function handleProductUpsert(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {
   const shopRow = await deps.db.shop.findUnique({ where: { domain: input.shop } });
   if (!shopRow || shopRow.uninstalledAt) return { status: 200, note: "shop not installed; ignored" };
@@ -67,7 +62,7 @@ export async function handleProductUpsert(deps: WebhookDeps, input: WebhookInput
   if (outcome.needsEmbedding) {
     await enqueueEmbedJobs(deps.queue, [{ shop: input.shop, productId: record.id, textHash: record.textHash, imageHash: record.imageHash }]);
   }
-  if (outcome.action === "updated" || outcome.action === "created") await changed(deps, input.shop);
+  if (outcome.action === "updated" || outcome.action === "created") await catalogChanged(deps, input.shop);
   await recordDelivery(deps.db, input);
   return { status: 200, note: outcome.action };
 }
@@ -79,7 +74,7 @@ export async function handleProductDelete(deps: WebhookDeps, input: WebhookInput
   const shopRow = await deps.db.shop.findUnique({ where: { domain: input.shop } });
   if (!shopRow) return { status: 200, note: "unknown shop; ignored" };
   const deleted = await deleteProduct(deps.db, input.shop, id);
-  await changed(deps, input.shop);
+  await catalogChanged(deps, input.shop);
   await recordDelivery(deps.db, input);
   return { status: 200, note: deleted ? "deleted" : "tombstoned" };
 }
@@ -97,20 +92,10 @@ export async function handleAppUninstalled(deps: WebhookDeps, input: WebhookInpu
 
 /** shop/redact: every trace of the shop goes — rows, vectors, sessions, index files. */
 export async function redactShop(deps: WebhookDeps, shop: string): Promise<void> {
-  await deps.db.$transaction([
-    deps.db.product.deleteMany({ where: { shopDomain: shop } }),
-    deps.db.productTombstone.deleteMany({ where: { shopDomain: shop } }),
-    deps.db.syncRun.deleteMany({ where: { shopDomain: shop } }),
-    deps.db.webhookDelivery.deleteMany({ where: { shopDomain: shop } }),
-    deps.db.productRule.deleteMany({ where: { shopDomain: shop } }),
-    deps.db.dailyStat.deleteMany({ where: { shopDomain: shop } }),
-    deps.db.productDailyStat.deleteMany({ where: { shopDomain: shop } }),
-    deps.db.session.deleteMany({ where: { shop } }),
-    deps.db.shop.deleteMany({ where: { domain: shop } }),
-  ]);
+  await deleteShopData(deps.db, shop);
   await rm(path.join(deps.dataDir, "indexes", shop), { recursive: true, force: true });
   await deleteShopKeys(deps.publisher, shop);
-  await publishCatalogChange(deps.publisher, shop, -1).catch(() => {});
+  await catalogGone(deps, shop);
 }
 
 export async function handleCompliance(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {

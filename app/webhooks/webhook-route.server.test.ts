@@ -31,7 +31,7 @@ describe("webhookAction (the Remix side, without server.ts in front)", () => {
       headers: { "content-type": "application/json", "x-shopify-hmac-sha256": "Ym9ndXM=", "x-shopify-topic": "products/update", "x-shopify-shop-domain": "a.myshopify.com" },
     } as RequestInit);
     let handled = false;
-    const action = webhookAction(async () => ((handled = true), { status: 200, note: "ok" }), ["products/update"]);
+    const action = webhookAction(async () => ((handled = true), { status: 200, note: "ok" }), ["products/update"], () => ({}) as never);
     const answer = await action({ request, params: {}, context: {} }).catch((e: unknown) => e);
     expect(answer).toBeInstanceOf(Response);
     expect((answer as Response).status).toBe(413);

@@ -6,12 +6,12 @@ import { WEBHOOK_BODY_MAX_BYTES } from "../http/body-limits";
 import { BodyTooLargeError, readBoundedBody } from "../http/bounded-body";
 import { errorSummary } from "../shared/error-text";
 import { authenticate } from "../shopify.server";
-import { webhookDeps } from "../web-services.server";
 import type { WebhookDeps, WebhookInput, WebhookOutcome } from "./webhook-handlers.server";
 
 let lastUnavailableLog = 0;
 
-export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) => Promise<WebhookOutcome>, topics: string[]) {
+/** `deps`: the composition root's `webhookDeps` (app/web-services.server.ts), called per delivery. */
+export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) => Promise<WebhookOutcome>, topics: string[], deps: () => WebhookDeps) {
   return async ({ request: received }: ActionFunctionArgs) => {
     // Before the HMAC and session work, which throw (a 500) on a header that is no shop's domain.
     if (!isShopDomain(received.headers.get("x-shopify-shop-domain") ?? "")) return new Response("invalid X-Shopify-Shop-Domain", { status: 400 });
@@ -29,7 +29,7 @@ export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) 
         throw err;
       });
       if (!topics.includes(topic)) return new Response(`unexpected topic ${topic}`, { status: 400 });
-      const outcome = await handler(webhookDeps(), { shop, topic, payload, webhookId });
+      const outcome = await handler(deps(), { shop, topic, payload, webhookId });
       return new Response(outcome.note, { status: outcome.status });
     } catch (err) {
       // The database is away (the session lookup or the handler's write failed): nothing was

@@ -16,8 +16,8 @@ import { TEXT_DIM } from "../../app/embedding/text/text-vector";
 import { toBytes } from "../../app/embedding/vector-codec";
 import { CURRENT_IMAGE_SUFFIX, imageVectorKey, textVectorKey } from "../../app/embedding/vector-versions";
 import { syntheticCatalog } from "./synthetic-catalog";
-import { SIDECAR_FILE } from "../../app/storefront/catalog-sidecar.server";
-import { LiveCatalogs } from "../../app/storefront/live-catalogs.server";
+import { SIDECAR_FILE } from "../../app/live-index/catalog-sidecar.server";
+import { LiveCatalogs } from "../../app/live-index/live-catalogs.server";
 import { migrateDatabase } from "../setup";
 
 export interface SyntheticShop {

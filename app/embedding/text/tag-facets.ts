@@ -7,7 +7,7 @@
  * catalog ("Men" | "Women" | "Gear"). Colours, collections and promotions overlap freely, so they
  * do not form facets. Sharing a facet value is strong evidence that two products are the same
  * kind of thing; sharing a colour tag is weak evidence. The similar-products text channel weights
- * facet values up (live-catalogs.server.ts), computed from the shop's own tags — nothing here
+ * facet values up (app/live-index/row-vectors.ts), computed from the shop's own tags — nothing here
  * knows any catalog's vocabulary.
  *
  * Detection (greedy, deterministic, on a hashed sample of about MAX_SAMPLE products): tags by

@@ -6,7 +6,7 @@
 import type { Db } from "../db.server";
 import { unpackLocal } from "../embedding/image/local-features";
 import { errorSummary } from "../shared/error-text";
-import type { LocalFeatureSource } from "./storefront-search.server";
+import type { LocalFeatureSource } from "./photo.server";
 
 let lastWarnedAt = 0;
 

@@ -1,11 +1,8 @@
 /**
- * The storefront's searches: similar products for a product, and products matching a photo.
- * Pure functions of a LiveCatalog (in memory) — no database round trip on the hot path.
+ * Photo search: products matching a shopper's photo (a photo has no text). Functions of a
+ * LiveCatalog in memory, plus the photo's embedding and, for the local re-rank, a source of the
+ * head products' stored regional descriptors (local-feature-source.server.ts).
  *
- * Similar products: the product's own combined vector against the index, blended with the shop's
- * channel weights (image / colour / text).
- *
- * Photo search (a shopper's photo has no text):
  *  1. Query views: the prepared photo and a centre zoom, embedded in one batch and averaged.
  *  2. First pass. The photo is matched against every stored photo of every product
  *     (LiveCatalog.images) and a product scores p_image · its best photo's cosine (max over
@@ -33,9 +30,7 @@ import { queryViews, type QueryViewOptions } from "../embedding/image/query-view
 import { l2normalize } from "../embedding/vector-codec";
 import type { ProductFilter } from "../search/filters";
 import type { ChannelWeights, SearchHit } from "../search/shop-vector-index.server";
-import type { LiveCatalog } from "./live-catalogs.server";
-import type { ScoredCard } from "./product-card";
-import { ProxyError } from "./proxy-errors.server";
+import type { LiveCatalog } from "../live-index/live-catalog";
 
 const INPUT_SIZE = 224;
 
@@ -78,30 +73,6 @@ export const DEFAULT_PHOTO_SEARCH: PhotoSearchConfig = {
   feedback: { hits: 2, weight: 0.6, pool: 40, channels: ["text"], keepHead: 3 },
   local: { head: 5, weight: 1 },
 };
-
-export function toCards(catalog: LiveCatalog, hits: SearchHit[], pathPrefix: string): ScoredCard[] {
-  const out: ScoredCard[] = [];
-  for (const hit of hits) {
-    const card = catalog.cards.get(hit.id);
-    if (!card) continue;
-    const { localImage, ...rest } = card;
-    out.push({ ...rest, image: localImage ? `${pathPrefix}/images/${card.id}` : card.image, score: Math.round(hit.score * 10_000) / 10_000 });
-  }
-  return out;
-}
-
-export function similarProducts(
-  catalog: Pick<LiveCatalog, "index">,
-  productId: string,
-  limit: number,
-  filter: ProductFilter,
-  feedback?: FeedbackConfig,
-): SearchHit[] {
-  if (!catalog.index.has(productId)) throw new ProxyError(404, "product_not_found", "This product is not in the shop's searchable catalog (yet).");
-  if (!feedback || feedback.hits <= 0 || feedback.weight <= 0) return catalog.index.searchByProduct(productId, { k: limit, filter });
-  const first = catalog.index.searchByProduct(productId, { k: Math.max(limit, feedback.pool), filter });
-  return withFeedback(catalog.index, first, limit, filter, feedback);
-}
 
 /** Mean of L2-normalised vectors, re-normalised. */
 function meanOf(vectors: Float32Array[]): Float32Array {

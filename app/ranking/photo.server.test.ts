@@ -3,8 +3,7 @@ import { l2normalize } from "../embedding/vector-codec";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex } from "../search/shop-vector-index.server";
 import { CHANNELS, LOCAL_BYTES } from "../embedding/image/local-features";
-import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, rerankHeadByLocal, similarProducts, type PhotoSearchConfig } from "./storefront-search.server";
-import { ProxyError } from "./proxy-errors.server";
+import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, rerankHeadByLocal, type PhotoSearchConfig } from "./photo.server";
 
 const dims = { image: 4, color: 3, text: 3 };
 const attrs = { price: 10, available: true, productType: "", vendor: "", tags: [] };
@@ -101,16 +100,6 @@ describe("photo search composition", () => {
     expect(calls).toEqual([2]);
     expect(out[0]).toBeCloseTo(Math.SQRT1_2, 5);
     expect(out[1]).toBeCloseTo(Math.SQRT1_2, 5);
-  });
-
-  it("similar products: plain index search by default, optional feedback keeps score = Σ contributions, unknown product is a 404", () => {
-    const idx = index();
-    expect(similarProducts({ index: idx }, "tee-a", 2, {})).toEqual(idx.searchByProduct("tee-a", { k: 2 }));
-    const fb = similarProducts({ index: idx }, "tee-a", 2, {}, { hits: 1, weight: 1, pool: 10, channels: ["text"], keepHead: 0 });
-    expect(fb.map((h) => h.id)).not.toContain("tee-a");
-    expect(fb[0].id).toBe("tee-b");
-    for (const h of fb) expect(h.score).toBeCloseTo(h.contributions.image + h.contributions.color + h.contributions.text, 6);
-    expect(() => similarProducts({ index: idx }, "nope", 2, {})).toThrow(ProxyError);
   });
 
   it("local re-rank: the head is re-ordered by regional matches (attributed to the image channel), the tail untouched", async () => {

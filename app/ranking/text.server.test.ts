@@ -44,9 +44,9 @@ import { TEXT_DIM, textVector } from "../embedding/text/text-vector";
 import { dot, fromBytes, toBytes, unpackVectors } from "../embedding/vector-codec";
 import { HASHED_TEXT_MODEL_ID, textVectorKey } from "../embedding/vector-versions";
 import { TINY_BERT_VOCAB_TXT, randomFloats, tinyBertModel, tinyClipTextModel, tinyClipVisionModel, tinyClipVocab } from "../../test/support/tiny-onnx-models";
-import { photoSearch } from "./storefront-search.server";
-import { LiveCatalogs } from "./live-catalogs.server";
-import { textSearch, textSearchChannel } from "./text-search.server";
+import { photoSearch } from "./photo.server";
+import { LiveCatalogs } from "../live-index/live-catalogs.server";
+import { textSearch, textSearchChannel } from "./text.server";
 
 const shop = "models.myshopify.com";
 const tmp = mkdtempSync(path.join(os.tmpdir(), "lookalike-models-e2e-"));

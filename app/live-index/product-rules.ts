@@ -1,7 +1,6 @@
 /**
- * A shop's per-product pins and excludes (ProductRule rows) as the live catalog holds them. Its own
- * module so live-catalogs.server.ts (which loads them) and ranking-rules.server.ts (which applies
- * them to a LiveCatalog) do not import each other.
+ * A shop's per-product pins and excludes (ProductRule rows) as the live catalog holds them: loaded
+ * by shop-state.server.ts, applied by the ranking (app/ranking/similar.ts).
  */
 
 export interface ProductRules {

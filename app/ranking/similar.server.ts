@@ -1,5 +1,6 @@
 /**
- * Merchant ranking rules around the index search (pure functions of a LiveCatalog, no I/O):
+ * Similar products: the live path of `/proxy/similar` and of the admin preview. Merchant ranking
+ * rules around the index search (pure functions of a LiveCatalog, no I/O):
  * per-shop settings as filters (hide out of stock, excluded product types/tags, price band),
  * per-product pins (first, in the merchant's order) and excludes (never shown), an in-stock
  * boost, and variant collapsing (at most one product per variant group, so the colours of one
@@ -8,10 +9,8 @@
 import { compileFilter, type ProductFilter } from "../search/filters";
 import type { SearchHit } from "../search/shop-vector-index.server";
 import { withSettings } from "../shops/settings-filter";
-import type { LiveCard, LiveCatalog } from "./live-catalogs.server";
-import { ProxyError } from "./proxy-errors.server";
-
-export { withSettings };
+import type { LiveCard, LiveCatalog } from "../live-index/live-catalog";
+import { ProductNotFound } from "./ranking-errors";
 
 /** Added to the score of available products before the final ordering. */
 export const IN_STOCK_BOOST = 0.03;
@@ -28,11 +27,11 @@ export function variantGroup(card: Pick<LiveCard, "title">, vendor = ""): string
  * similar products (in-stock boost, one per variant group), never an excluded one, never the
  * product itself; `limit` results whenever that many exist. `score` is the ranking score
  * (blended similarity, plus IN_STOCK_BOOST for available products), so it never increases down
- * the list.
+ * the list. Throws ProductNotFound when the product is not in the catalog's index.
  */
 export function rankSimilar(catalog: LiveCatalog, productId: string, limit: number, requestFilter: ProductFilter): SearchHit[] {
   const { index } = catalog;
-  if (!index.has(productId)) throw new ProxyError(404, "product_not_found", "This product is not in the shop's searchable catalog (yet).");
+  if (!index.has(productId)) throw new ProductNotFound(productId);
   const self = index.attributes(productId)!;
   const filter = withSettings(requestFilter, catalog.settings, self.price);
   if (!filter) return [];

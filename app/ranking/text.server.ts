@@ -6,14 +6,14 @@
  *    per-photo image index, a product ranked by its best photo (text-to-image search).
  *  - Otherwise the text channel of the combined index (its text part: a query has no facet values,
  *    text-channel.ts), as always.
- * The shop's filters apply either way. Ranking constants live elsewhere (storefront-search).
+ * The shop's filters apply either way.
  */
 import { sharesEmbeddingSpace } from "../embedding/models/model-registry";
 import { textQueryVector } from "../embedding/text/text-channel";
 import type { TextEmbedder } from "../embedding/text/text-embedder.server";
 import type { ProductFilter } from "../search/filters";
 import type { SearchHit } from "../search/shop-vector-index.server";
-import type { LiveCatalog } from "./live-catalogs.server";
+import type { LiveCatalog } from "../live-index/live-catalog";
 
 export type TextSearchChannel = "image" | "text";
 

@@ -1,0 +1,43 @@
+/**
+ * What this process' shop indexes are made of — the image and text models, their dimensions, the
+ * graph density — and the empty indexes of that shape. Snapshots and rows of another shape are
+ * refused (snapshots) or join without that channel (rows): one index never mixes dimensions.
+ */
+import { COLOR_DIM } from "../embedding/image/color-signature.server";
+import { textChannelDim } from "../embedding/text/text-channel";
+import { ProductImageIndex } from "../search/product-image-index.server";
+import { ShopVectorIndex, type ChannelWeights, type GraphParams } from "../search/shop-vector-index.server";
+
+export interface IndexSpec {
+  imageModelId: string;
+  imageDim: number;
+  /** The text channel's model (its vectors' key, vector-versions.ts) and dimension. */
+  textModelId: string;
+  textDim: number;
+  /** The weights of a shop without stored weights. */
+  weights: ChannelWeights;
+  graph: GraphParams;
+}
+
+export function emptyIndex(spec: IndexSpec, weights: ChannelWeights = spec.weights): ShopVectorIndex {
+  return new ShopVectorIndex({
+    dims: { image: spec.imageDim, color: COLOR_DIM, text: textChannelDim(spec.textDim) },
+    weights,
+    ...spec.graph,
+  });
+}
+
+export function emptyImages(spec: IndexSpec): ProductImageIndex {
+  return ProductImageIndex.create(spec.imageDim, undefined, spec.graph);
+}
+
+/** Whether either index was built with another graph density than this process builds. */
+export function graphOutdated(spec: IndexSpec, indexes: { index: ShopVectorIndex; images: ProductImageIndex }): boolean {
+  const want = spec.graph;
+  return [indexes.index.graph, indexes.images.graph].some((g) => g.M !== want.M || g.efConstruction !== want.efConstruction);
+}
+
+/** Whether a loaded combined index has this process' channel dimensions. */
+export function indexFits(spec: IndexSpec, index: ShopVectorIndex): boolean {
+  return index.dims.image === spec.imageDim && index.dims.text === textChannelDim(spec.textDim) && index.dims.color === COLOR_DIM;
+}
