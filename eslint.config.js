@@ -11,6 +11,7 @@
 // - no globalThis singletons (`globalThis.__x`, `declare global { var … }`) outside the web's
 //   composition root, app/web-services.server.ts;
 // - @typescript-eslint/no-unused-vars (an `_` prefix marks a deliberately unused name);
+// - import-x/extensions + no-restricted-imports: one import-suffix style (no extension on our own modules);
 // - react-hooks: rules-of-hooks and exhaustive-deps (the Remix template's two).
 import js from "@eslint/js";
 import { createNodeResolver, importX } from "eslint-plugin-import-x";
@@ -35,6 +36,10 @@ export default tseslint.config(
     },
     rules: {
       "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      // One import-suffix style: our modules are imported without an extension ("./x", never "./x.js").
+      // (import-x/extensions checks the resolved file, so "./x.js" naming x.ts passes it: a pattern instead.)
+      "import-x/extensions": ["error", "never", { ignorePackages: true, pattern: { json: "always", css: "always" } }],
+      "no-restricted-imports": ["error", { patterns: [{ regex: "^\\.{1,2}/.*\\.[cm]?[jt]sx?$", message: "Import our modules without an extension (\"./x\", not \"./x.js\")." }] }],
       "@typescript-eslint/no-unused-vars": ["error", { args: "after-used", argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none", ignoreRestSiblings: true }],
       // `cond ? a() : b()` and `a && b()` as statements are a style this code uses.
       "@typescript-eslint/no-unused-expressions": ["error", { allowShortCircuit: true, allowTernary: true }],

@@ -20,14 +20,14 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
-import { createImageEmbedder } from "../app/embedding/image/image-embedder.server.js";
-import { sessionOptions } from "../app/embedding/models/onnx-session.server.js";
-import { prepareImage, type PreparedImage } from "../app/embedding/image/image-preprocess.server.js";
-import { ensureImageModel } from "../app/embedding/models/model-files.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry.js";
-import { int8KernelSaturates } from "../app/embedding/models/int8-kernel.server.js";
-import { dot } from "../app/embedding/vector-codec.js";
-import { DEFAULT_PHOTO_SEARCH, embedPhoto } from "../app/ranking/photo.server.js";
+import { createImageEmbedder } from "../app/embedding/image/image-embedder.server";
+import { sessionOptions } from "../app/embedding/models/onnx-session.server";
+import { prepareImage, type PreparedImage } from "../app/embedding/image/image-preprocess.server";
+import { ensureImageModel } from "../app/embedding/models/model-files.server";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry";
+import { int8KernelSaturates } from "../app/embedding/models/int8-kernel.server";
+import { dot } from "../app/embedding/vector-codec";
+import { DEFAULT_PHOTO_SEARCH, embedPhoto } from "../app/ranking/photo.server";
 
 const { values } = parseArgs({
   options: {

@@ -14,8 +14,8 @@
  */
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { ensureImageModel, installModelPack } from "../app/embedding/models/model-files.server.js";
-import { MODEL_PACKS } from "../app/embedding/models/model-registry.js";
+import { ensureImageModel, installModelPack } from "../app/embedding/models/model-files.server";
+import { MODEL_PACKS } from "../app/embedding/models/model-registry";
 
 const USAGE = "usage: models.ts [install clip|minilm] [--mirror DIR] [--models-dir DIR] [--offline] [-v] | models.ts list";
 

@@ -9,9 +9,9 @@ import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { analysePhoto } from "../app/embedding/image/image-analysis.js";
-import { decodePhoto, fitToInput, prepareImage, toNormalisedChw } from "../app/embedding/image/image-preprocess.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry.js";
+import { analysePhoto } from "../app/embedding/image/image-analysis";
+import { decodePhoto, fitToInput, prepareImage, toNormalisedChw } from "../app/embedding/image/image-preprocess.server";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry";
 
 const { values } = parseArgs({
   options: {

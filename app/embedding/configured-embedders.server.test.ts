@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
 import { afterAll, describe, expect, it } from "vitest";
-import { createConfiguredImageEmbedder, createConfiguredTextEmbedder } from "./configured-embedders.server.js";
-import { COLOR_FALLBACK_MODEL_ID } from "./image/image-embedder.server.js";
-import { prepareImage } from "./image/image-preprocess.server.js";
+import { createConfiguredImageEmbedder, createConfiguredTextEmbedder } from "./configured-embedders.server";
+import { COLOR_FALLBACK_MODEL_ID } from "./image/image-embedder.server";
+import { prepareImage } from "./image/image-preprocess.server";
 import {
   CLIP_IMAGE_MODEL_ID,
   CLIP_TEXT_MODEL_ID,
@@ -14,9 +14,9 @@ import {
   getModelSpec,
   getTextModelSpec,
   type PinnedFile,
-} from "./models/model-registry.js";
-import { HASHED_TEXT_MODEL_ID, tokenizerFor } from "./text/text-embedder.server.js";
-import { dot } from "./vector-codec.js";
+} from "./models/model-registry";
+import { HASHED_TEXT_MODEL_ID, tokenizerFor } from "./text/text-embedder.server";
+import { dot } from "./vector-codec";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "lookalike-configured-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -11,17 +11,17 @@
  * (vector-versions.ts). With TEXT_MODEL=clip and IMAGE_MODEL=clip a text query searches the photos
  * (app/ranking/text.server.ts).
  */
-import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image/image-embedder.server.js";
-import { readVerifiedFiles } from "./models/model-files.server.js";
+import { COLOR_FALLBACK_MODEL_ID, createImageEmbedder, type ImageEmbedder } from "./image/image-embedder.server";
+import { readVerifiedFiles } from "./models/model-files.server";
 import {
   IMAGE_MODEL_IDS,
   PACK_OF_CHOICE,
   TEXT_MODEL_IDS,
   type ImageModelChoice,
   type TextModelChoice,
-} from "./models/model-choice.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec } from "./models/model-registry.js";
-import { TextModelError, createHashedTextEmbedder, loadTextEmbedder, type TextEmbedder } from "./text/text-embedder.server.js";
+} from "./models/model-choice";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, getTextModelSpec } from "./models/model-registry";
+import { TextModelError, createHashedTextEmbedder, loadTextEmbedder, type TextEmbedder } from "./text/text-embedder.server";
 
 export interface Configured<T> {
   embedder: T;

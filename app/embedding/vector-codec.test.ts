@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dot, fromBytes, l2normalize, packVectors, toBytes, unpackVectors } from "./vector-codec.js";
+import { dot, fromBytes, l2normalize, packVectors, toBytes, unpackVectors } from "./vector-codec";
 
 describe("vector-codec", () => {
   it("round-trips float32 through little-endian bytes", () => {

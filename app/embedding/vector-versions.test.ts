@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID } from "./models/model-registry.js";
+import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID } from "./models/model-registry";
 import {
   CURRENT_TEXT_SUFFIX,
   HASHED_TEXT_MODEL_ID,
@@ -7,7 +7,7 @@ import {
   textKeyIsCurrentFor,
   textModelOfKey,
   textVectorKey,
-} from "./vector-versions.js";
+} from "./vector-versions";
 
 const hash = "0123456789abcdef0123456789abcdef01234567";
 

@@ -4,9 +4,9 @@
  * Same input + same seed → identical output bytes. Used by scripts/evaluate.ts --perturb.
  */
 import sharp from "sharp";
-import { seededRandom } from "../../app/shared/seeded-random.js";
-import { BACKGROUND_TOLERANCE, colorDistance, estimateBorderBackground } from "../../app/embedding/image/image-background.js";
-import { fnv1a } from "../../app/embedding/text/text-vector.js";
+import { seededRandom } from "../../app/shared/seeded-random";
+import { BACKGROUND_TOLERANCE, colorDistance, estimateBorderBackground } from "../../app/embedding/image/image-background";
+import { fnv1a } from "../../app/embedding/text/text-vector";
 
 export const PERTURBATIONS = ["crop", "rotate", "darken", "jpeg", "clutter"] as const;
 export type Perturbation = (typeof PERTURBATIONS)[number];

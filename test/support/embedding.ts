@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
-import { MODELS, SOURCE_IMAGE_MODEL_ID } from "../../app/embedding/models/model-registry.js";
+import { MODELS, SOURCE_IMAGE_MODEL_ID } from "../../app/embedding/models/model-registry";
 
 /** The model mirror: MODELS_MIRROR, else ../shared/models relative to the repo root, if it has the source model. */
 export function findModelMirror(): string | undefined {

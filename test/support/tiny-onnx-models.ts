@@ -14,7 +14,7 @@
  * Plus tiny vocabularies of the real formats (CLIP tokenizer.json vocab/merges, BERT vocab.txt).
  */
 import onnxProto from "onnx-proto";
-import { CLIP_BOS, CLIP_EOS, type ClipVocab } from "../../app/embedding/text/clip-tokenizer.js";
+import { CLIP_BOS, CLIP_EOS, type ClipVocab } from "../../app/embedding/text/clip-tokenizer";
 import type { onnx as OnnxTypes } from "onnx-proto";
 
 const { onnx } = onnxProto;

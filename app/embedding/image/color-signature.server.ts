@@ -12,7 +12,7 @@ import {
   UNIFORM_BORDER,
   estimateBorderBackground,
   type BorderBackground,
-} from "./image-background.js";
+} from "./image-background";
 
 const HUE_BINS = 12;
 const SAT_BINS = 2;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { COLOR_DIM, colorSignature } from "./color-signature.server.js";
-import { foregroundBox } from "./image-background.js";
-import { dot } from "../vector-codec.js";
+import { COLOR_DIM, colorSignature } from "./color-signature.server";
+import { foregroundBox } from "./image-background";
+import { dot } from "../vector-codec";
 
 type RGB = [number, number, number];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { colorSignature } from "./color-signature.server.js";
-import { analysePhoto } from "./image-analysis.js";
-import { estimateBorderBackground, foregroundBox } from "./image-background.js";
+import { colorSignature } from "./color-signature.server";
+import { analysePhoto } from "./image-analysis";
+import { estimateBorderBackground, foregroundBox } from "./image-background";
 
 /** A product (noisy rectangle) on a near-white backdrop, or on noise when `busy`. */
 function photo(w: number, h: number, busy = false, seed = 3): Uint8Array {

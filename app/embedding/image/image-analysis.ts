@@ -5,8 +5,8 @@
  * the other, at less than half the cost (one background estimate instead of two; the box's pass
  * compares squared distances and allocates nothing per pixel).
  */
-import { colorSignature } from "./color-signature.server.js";
-import { estimateBorderBackground, foregroundBox, type BorderBackground, type Box } from "./image-background.js";
+import { colorSignature } from "./color-signature.server";
+import { estimateBorderBackground, foregroundBox, type BorderBackground, type Box } from "./image-background";
 
 export interface PhotoAnalysis {
   background: BorderBackground;

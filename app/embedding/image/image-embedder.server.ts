@@ -14,14 +14,14 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
-import { COLOR_DIM } from "./color-signature.server.js";
-import { createThreadSession } from "../models/ort-thread.server.js";
-import { sessionOptions } from "../models/onnx-session.server.js";
-import type { PreparedImage } from "./image-preprocess.server.js";
-import { MicroBatcher } from "../models/micro-batcher.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "../models/model-registry.js";
-import { encodeLocal, LOCAL_BYTES } from "./local-features.js";
-import { l2normalize } from "../vector-codec.js";
+import { COLOR_DIM } from "./color-signature.server";
+import { createThreadSession } from "../models/ort-thread.server";
+import { sessionOptions } from "../models/onnx-session.server";
+import type { PreparedImage } from "./image-preprocess.server";
+import { MicroBatcher } from "../models/micro-batcher";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "../models/model-registry";
+import { encodeLocal, LOCAL_BYTES } from "./local-features";
+import { l2normalize } from "../vector-codec";
 
 export interface ImageEmbedder {
   readonly modelId: string;

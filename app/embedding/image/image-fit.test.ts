@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { prepareFromRgb } from "./image-preprocess.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../models/model-registry.js";
+import { prepareFromRgb } from "./image-preprocess.server";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../models/model-registry";
 
 const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
 

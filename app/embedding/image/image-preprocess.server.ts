@@ -28,10 +28,10 @@
  * All failures are ImageInputError; raw sharp errors never escape.
  */
 import sharp from "sharp";
-import { ImageInputError } from "./image-errors.js";
-import { analysePhoto } from "./image-analysis.js";
-import type { Box } from "./image-background.js";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "../models/model-registry.js";
+import { ImageInputError } from "./image-errors";
+import { analysePhoto } from "./image-analysis";
+import type { Box } from "./image-background";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "../models/model-registry";
 
 export interface PreparedImage {
   /** CHW float32, 3x224x224, fitted and normalised as the model expects (PrepareImageOptions.model). */

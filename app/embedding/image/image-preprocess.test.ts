@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { COLOR_DIM } from "./color-signature.server.js";
-import { ImageInputError } from "./image-errors.js";
-import { prepareImage } from "./image-preprocess.server.js";
-import { CLIP_IMAGE_MODEL_ID, CLIP_MEAN, CLIP_STD, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../models/model-registry.js";
-import { pngBomb, tensorPixel } from "../../../test/support/embedding.js";
-import { dot } from "../vector-codec.js";
+import { COLOR_DIM } from "./color-signature.server";
+import { ImageInputError } from "./image-errors";
+import { prepareImage } from "./image-preprocess.server";
+import { CLIP_IMAGE_MODEL_ID, CLIP_MEAN, CLIP_STD, DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../models/model-registry";
+import { pngBomb, tensorPixel } from "../../../test/support/embedding";
+import { dot } from "../vector-codec";
 
 const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
 const px = (t: Float32Array, x: number, y: number) => tensorPixel(t, x, y, spec.mean, spec.std);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MicroBatcher } from "./micro-batcher.js";
+import { MicroBatcher } from "./micro-batcher";
 
 function doubler(delayMs = 0) {
   const calls: number[][] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, readConfig } from "../../config.server.js";
-import { ModelChoiceError, parseImageModel, parseTextModel } from "./model-choice.js";
+import { ConfigError, readConfig } from "../../config.server";
+import { ModelChoiceError, parseImageModel, parseTextModel } from "./model-choice";
 
 const env = (vars: Record<string, string>) => ({ NODE_ENV: "test", ...vars }) as NodeJS.ProcessEnv;
 

@@ -3,7 +3,7 @@
  * Defaults are the built-in ones that need no optional download: the hashed text vector and
  * MobileNetV2. Pure: parsing only (app/config.server.ts reads the environment).
  */
-import { CLIP_IMAGE_MODEL_ID, CLIP_TEXT_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, MINILM_TEXT_MODEL_ID } from "./model-registry.js";
+import { CLIP_IMAGE_MODEL_ID, CLIP_TEXT_MODEL_ID, DEFAULT_IMAGE_MODEL_ID, MINILM_TEXT_MODEL_ID } from "./model-registry";
 
 export const TEXT_MODEL_CHOICES = ["hashed", "minilm", "clip"] as const;
 export const IMAGE_MODEL_CHOICES = ["mobilenetv2", "clip"] as const;

@@ -15,8 +15,8 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { DEFAULT_IMAGE_MODEL_ID, getModelPack, getModelSpec, type ModelSpec, type PinnedFile } from "./model-registry.js";
-import { deriveEmbeddingModel } from "./onnx-pooled-features.server.js";
+import { DEFAULT_IMAGE_MODEL_ID, getModelPack, getModelSpec, type ModelSpec, type PinnedFile } from "./model-registry";
+import { deriveEmbeddingModel } from "./onnx-pooled-features.server";
 
 export interface EnsureImageModelOptions {
   modelsDir: string;

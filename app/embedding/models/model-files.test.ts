@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ensureImageModel, installPinnedFiles, readVerifiedFiles, sha256Hex, stampPath } from "./model-files.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, MODEL_PACKS, MODELS, SOURCE_IMAGE_MODEL_ID, type PinnedFile } from "./model-registry.js";
-import { findModelMirror } from "../../../test/support/embedding.js";
+import { ensureImageModel, installPinnedFiles, readVerifiedFiles, sha256Hex, stampPath } from "./model-files.server";
+import { DEFAULT_IMAGE_MODEL_ID, MODEL_PACKS, MODELS, SOURCE_IMAGE_MODEL_ID, type PinnedFile } from "./model-registry";
+import { findModelMirror } from "../../../test/support/embedding";
 
 const mirror = findModelMirror();
 const src = MODELS[SOURCE_IMAGE_MODEL_ID];

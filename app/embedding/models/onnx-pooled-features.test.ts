@@ -3,12 +3,12 @@ import path from "node:path";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { sessionOptions } from "./onnx-session.server.js";
-import { prepareImage } from "../image/image-preprocess.server.js";
-import { DEFAULT_IMAGE_MODEL_ID, MODELS, SOURCE_IMAGE_MODEL_ID } from "./model-registry.js";
-import { LOCAL_CHANNELS, LOCAL_GRID, LUMA, ModelEditError, POOLED_DIM, deriveEmbeddingModel, luminanceConv } from "./onnx-pooled-features.server.js";
-import { sha256Hex } from "./model-files.server.js";
-import { findModelMirror } from "../../../test/support/embedding.js";
+import { sessionOptions } from "./onnx-session.server";
+import { prepareImage } from "../image/image-preprocess.server";
+import { DEFAULT_IMAGE_MODEL_ID, MODELS, SOURCE_IMAGE_MODEL_ID } from "./model-registry";
+import { LOCAL_CHANNELS, LOCAL_GRID, LUMA, ModelEditError, POOLED_DIM, deriveEmbeddingModel, luminanceConv } from "./onnx-pooled-features.server";
+import { sha256Hex } from "./model-files.server";
+import { findModelMirror } from "../../../test/support/embedding";
 
 const mirror = findModelMirror();
 const src = MODELS[SOURCE_IMAGE_MODEL_ID];

@@ -1,7 +1,7 @@
 /** The onnxruntime session options every model of this app runs with (image and text embedders, benchmarks). */
 import os from "node:os";
 import type * as ort from "onnxruntime-node";
-import { int8KernelSaturates } from "./int8-kernel.server.js";
+import { int8KernelSaturates } from "./int8-kernel.server";
 
 /**
  * Session options used everywhere (embedder and benchmark), so they are compared like for like.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer.js";
-import { TokenizerDataError } from "./clip-tokenizer.js";
-import { TINY_BERT_VOCAB_TXT } from "../../../test/support/tiny-onnx-models.js";
-import { row } from "./token-batch.js";
+import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer";
+import { TokenizerDataError } from "./clip-tokenizer";
+import { TINY_BERT_VOCAB_TXT } from "../../../test/support/tiny-onnx-models";
+import { row } from "./token-batch";
 
 const vocab = parseVocabTxt(TINY_BERT_VOCAB_TXT);
 const tok = new BertTokenizer(vocab);

@@ -12,8 +12,8 @@
  * itself runs in @huggingface/tokenizers.
  */
 import { Tokenizer } from "@huggingface/tokenizers";
-import { TokenizerDataError } from "./clip-tokenizer.js";
-import { packBatch, type TokenBatch } from "./token-batch.js";
+import { TokenizerDataError } from "./clip-tokenizer";
+import { packBatch, type TokenBatch } from "./token-batch";
 
 export const BERT_DEFAULT_MAX_LENGTH = 256;
 const SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CLIP_BOS, CLIP_EOS, ClipTokenizer, TokenizerDataError, clipVocabFromTokenizerJson } from "./clip-tokenizer.js";
-import { tinyClipVocab } from "../../../test/support/tiny-onnx-models.js";
-import { row } from "./token-batch.js";
+import { CLIP_BOS, CLIP_EOS, ClipTokenizer, TokenizerDataError, clipVocabFromTokenizerJson } from "./clip-tokenizer";
+import { tinyClipVocab } from "../../../test/support/tiny-onnx-models";
+import { row } from "./token-batch";
 
 const data = tinyClipVocab();
 const tok = new ClipTokenizer(data);

@@ -13,7 +13,7 @@
  */
 import { Tokenizer } from "@huggingface/tokenizers";
 import { decodeHTML } from "entities";
-import { packBatch, type TokenBatch } from "./token-batch.js";
+import { packBatch, type TokenBatch } from "./token-batch";
 
 export const CLIP_CONTEXT_LENGTH = 77;
 export const CLIP_BOS = "<|startoftext|>";

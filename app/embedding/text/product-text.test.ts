@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PRODUCT_TEXT_MAX_CHARS, productText } from "./product-text.js";
+import { PRODUCT_TEXT_MAX_CHARS, productText } from "./product-text";
 
 describe("productText", () => {
   it("joins the fields most important first, one sentence each, skipping empty ones", () => {

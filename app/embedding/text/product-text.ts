@@ -5,7 +5,7 @@
  * this: it keeps its per-field weights (text-vector.ts). Pure.
  * Changing the output changes every product's text vector: bump TEXT_VECTOR_VERSION.
  */
-import type { TextFields } from "./text-vector.js";
+import type { TextFields } from "./text-vector";
 
 /** Characters kept (MiniLM reads at most 256 tokens, CLIP 77: more would be truncated anyway). */
 export const PRODUCT_TEXT_MAX_CHARS = 1_500;

@@ -17,7 +17,7 @@
  * frequent tag grouped with a few rare ones it happens not to meet — "Blue" with "Bags" — is not a
  * partition). Tags on (almost) every product say nothing and are skipped.
  */
-import { tokenize } from "./text-vector.js";
+import { tokenize } from "./text-vector";
 
 export interface TagFacets {
   /** The facets: each a list of normalised tag keys (see tagKey), most frequent first. */

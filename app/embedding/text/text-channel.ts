@@ -21,7 +21,7 @@
  * A text query (`/proxy/search?q=`) has no facets: textQueryVector scales it so the score is
  * exactly cos(text), as before facets existed.
  */
-import { tagKey, type TagFacets } from "./tag-facets.js";
+import { tagKey, type TagFacets } from "./tag-facets";
 
 export const FACET_DIM = 64;
 /** β: the facet values' share of the text channel (the rest is the product's own words). */

@@ -2,16 +2,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer.js";
-import { ClipTokenizer } from "./clip-tokenizer.js";
-import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID, getTextModelSpec } from "../models/model-registry.js";
+import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer";
+import { ClipTokenizer } from "./clip-tokenizer";
+import { CLIP_TEXT_MODEL_ID, MINILM_TEXT_MODEL_ID, getTextModelSpec } from "../models/model-registry";
 import {
   TINY_BERT_VOCAB_TXT,
   randomFloats,
   tinyBertModel,
   tinyClipTextModel,
   tinyClipVocab,
-} from "../../../test/support/tiny-onnx-models.js";
+} from "../../../test/support/tiny-onnx-models";
 import {
   HASHED_TEXT_MODEL_ID,
   TextModelError,
@@ -19,10 +19,10 @@ import {
   loadTextEmbedder,
   openTextEmbedder,
   tokenizerFor,
-} from "./text-embedder.server.js";
-import { productText } from "./product-text.js";
-import { textVector } from "./text-vector.js";
-import { dot, l2normalize } from "../vector-codec.js";
+} from "./text-embedder.server";
+import { productText } from "./product-text";
+import { textVector } from "./text-vector";
+import { dot, l2normalize } from "../vector-codec";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "lookalike-text-embedder-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

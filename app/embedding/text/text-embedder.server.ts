@@ -17,16 +17,16 @@
  * already uses every core).
  */
 import * as ort from "onnxruntime-node";
-import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer.js";
-import { ClipTokenizer, clipVocabFromTokenizerJson } from "./clip-tokenizer.js";
-import { sessionOptions } from "../models/onnx-session.server.js";
-import { readVerifiedFiles } from "../models/model-files.server.js";
-import type { TextModelSpec } from "../models/model-registry.js";
-import { productText } from "./product-text.js";
-import { TEXT_DIM, textVector, type TextFields } from "./text-vector.js";
-import type { TokenBatch } from "./token-batch.js";
-import { l2normalize } from "../vector-codec.js";
-import { HASHED_TEXT_MODEL_ID } from "../vector-versions.js";
+import { BertTokenizer, parseVocabTxt } from "./bert-tokenizer";
+import { ClipTokenizer, clipVocabFromTokenizerJson } from "./clip-tokenizer";
+import { sessionOptions } from "../models/onnx-session.server";
+import { readVerifiedFiles } from "../models/model-files.server";
+import type { TextModelSpec } from "../models/model-registry";
+import { productText } from "./product-text";
+import { TEXT_DIM, textVector, type TextFields } from "./text-vector";
+import type { TokenBatch } from "./token-batch";
+import { l2normalize } from "../vector-codec";
+import { HASHED_TEXT_MODEL_ID } from "../vector-versions";
 
 export interface TextEmbedder {
   readonly modelId: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TEXT_DIM, fnv1a, normalizeText, textVector } from "./text-vector.js";
-import { dot } from "../vector-codec.js";
+import { TEXT_DIM, fnv1a, normalizeText, textVector } from "./text-vector";
+import { dot } from "../vector-codec";
 
 describe("textVector", () => {
   it("is a unit vector of TEXT_DIM and deterministic", () => {

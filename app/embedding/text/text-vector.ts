@@ -14,7 +14,7 @@
  * and lowercased. The result is L2-normalised; input with no tokens gives the
  * ZERO vector (dot product 0 with everything), never NaN.
  */
-import { l2normalize } from "../vector-codec.js";
+import { l2normalize } from "../vector-codec";
 
 export const TEXT_DIM = 512;
 
