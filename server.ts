@@ -42,6 +42,7 @@ import { clientAddress as clientAddressOf, trustedProxyHopsFromEnv } from "./app
 import { KeyedConcurrency, photoUploadsPerClientFromEnv } from "./app/http/keyed-concurrency";
 import type { LookalikeLoadContext } from "./app/http/load-context";
 import { oneLine, RefusalLog } from "./app/http/refusal-log.server";
+import { answerHealth, HEALTH_PATHS } from "./app/http/health.server";
 import { ALLOW_HEADER, requestTarget, type Refusal } from "./app/http/request-target.server";
 import { startMetricsServer } from "./app/metrics/metrics-server.server";
 import { metricsEnabled, metricsPortFromEnv, processRegistry } from "./app/metrics/registry.server";
@@ -52,7 +53,7 @@ import type { RawResponse } from "./app/storefront/proxy-handlers.server";
 import type * as ServerEntry from "./app/entry.server";
 
 /** What app/entry.server.tsx exports for this entry, besides Remix's own entry exports. */
-type EntryHooks = Pick<typeof ServerEntry, "fastSimilar" | "shutdown">;
+type EntryHooks = Pick<typeof ServerEntry, "fastSimilar" | "shutdown" | "readiness">;
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 process.env.NODE_ENV ??= "production";
@@ -244,6 +245,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const url = req.url ?? "/";
   const q = url.indexOf("?");
   const pathname = q >= 0 ? url.slice(0, q) : url;
+  // Liveness and readiness for the load balancer (never behind the app proxy, which forwards /proxy/* only).
+  if (HEALTH_PATHS.has(pathname)) {
+    const readiness = entry.readiness ?? (() => Promise.resolve({ ready: true, checks: {} }));
+    return answerHealth(req, res, pathname, { draining: stopping, readiness });
+  }
   if (opsQueues(req, res, pathname)) return;
   if (fastSimilar && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
     return writeRaw(req, res, await fastSimilar(url, clientAddress));

@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { renderToPipeableStream } from "react-dom/server";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
+import { checkReadiness, readyTimeoutMsFromEnv } from "./http/health.server";
 import { RefusalLog } from "./http/refusal-log.server";
 import { similarRaw } from "./storefront/proxy-handlers.server";
 import { webServices } from "./web-services.server";
@@ -17,9 +18,15 @@ const ABORT_DELAY = 5_000;
  * app/web-services.server.ts).
  * - `fastSimilar`: GET/HEAD /proxy/similar answered straight from node:http (no fetch Request/Response).
  * - `shutdown`: the last step before the process exits (finishes index snapshot saves and event writes).
+ * - `readiness`: whether this process can serve (`/readyz`, app/http/health.server.ts): its database
+ *   and Redis answer.
  */
 export function fastSimilar(url: string, clientAddress?: string) {
   return similarRaw(webServices().storefront, url, clientAddress);
+}
+export function readiness() {
+  const s = webServices();
+  return checkReadiness({ database: () => s.db.$queryRaw`SELECT 1`, redis: () => s.publisher.ping() }, readyTimeoutMsFromEnv());
 }
 export { closeWebServices as shutdown } from "./web-services.server";
 
