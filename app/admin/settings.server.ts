@@ -20,6 +20,8 @@ export interface SettingsData {
   settings: ShopSettings;
   productTypes: string[];
   preview: WeightsPreview | null;
+  /** The shop's index is still being opened (a restart, a big shop, a busy box): the page asks again shortly. */
+  previewPending: boolean;
 }
 
 /** Enough for the largest number of results (24) after exclusions in most shops. */
@@ -33,11 +35,23 @@ export async function settingsLoader({ request }: Pick<LoaderFunctionArgs, "requ
     loadShopSettings(deps.db, shop),
     deps.db.product.groupBy({ by: ["productType"], where: { shopDomain: shop }, orderBy: { productType: "asc" }, take: 200 }),
   ]);
-  return { settings, productTypes: types.map((t) => t.productType).filter(Boolean), preview: await weightsPreview(deps, shop, url.searchParams.get("product")) };
+  const preview = await weightsPreview(deps, shop, url.searchParams.get("product"));
+  return { settings, productTypes: types.map((t) => t.productType).filter(Boolean), preview: preview === PENDING ? null : preview, previewPending: preview === PENDING };
 }
 
-async function weightsPreview(deps: AdminDeps, shop: string, wanted: string | null): Promise<WeightsPreview | null> {
-  const catalog = await within(deps.catalog(shop).catch(() => null), 2_000);
+const PENDING = Symbol("pending");
+
+/** The preview, or PENDING when the shop's index takes over 2 s to open (it goes on opening meanwhile). */
+async function weightsPreview(deps: AdminDeps, shop: string, wanted: string | null): Promise<WeightsPreview | null | typeof PENDING> {
+  const opened = await within(
+    deps.catalog(shop).then(
+      (catalog) => ({ catalog }),
+      () => ({ catalog: null }),
+    ),
+    2_000,
+  );
+  if (!opened) return PENDING;
+  const { catalog } = opened;
   if (!catalog || catalog.index.size < 2) return null;
   let sampleId = wanted && catalog.index.has(wanted) ? wanted : null;
   if (!sampleId) {

@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from "react";
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useFetcher, useLoaderData } from "@remix-run/react";
-import { Banner, BlockStack, Card, Checkbox, FormLayout, InlineGrid, InlineStack, Layout, Page, RangeSlider, Select, Text, TextField } from "@shopify/polaris";
+import { useFetcher, useLoaderData, useRevalidator } from "@remix-run/react";
+import { Banner, BlockStack, Card, Checkbox, FormLayout, InlineGrid, InlineStack, Layout, Page, RangeSlider, Select, Spinner, Text, TextField } from "@shopify/polaris";
 import { adminDeps } from "../admin/admin-deps.server";
 import { settingsAction, settingsLoader, type SettingsActionResult } from "../admin/settings.server";
 import { AdminErrorBoundary, CHANNEL_COLORS, ProductThumb, useToast } from "../admin/ui";
@@ -23,7 +23,14 @@ const PRICE_BANDS = [
 const list = (s: string) => s.split(",").map((x) => x.trim()).filter(Boolean);
 
 export default function Settings() {
-  const { settings: saved, productTypes, preview } = useLoaderData<typeof loader>();
+  const { settings: saved, productTypes, preview, previewPending } = useLoaderData<typeof loader>();
+  const revalidator = useRevalidator();
+  // The shop's index is still opening (after a restart, on a busy box): ask again until it is.
+  useEffect(() => {
+    if (!previewPending) return;
+    const t = setTimeout(() => revalidator.state === "idle" && revalidator.revalidate(), 1_500);
+    return () => clearTimeout(t);
+  }, [previewPending, revalidator]);
   const fetcher = useFetcher<SettingsActionResult>();
   const [toast, show] = useToast();
   const [s, setS] = useState<ShopSettings>(saved);
@@ -122,6 +129,11 @@ export default function Settings() {
                     </InlineGrid>
                   </div>
                 </BlockStack>
+              ) : previewPending ? (
+                <InlineStack gap="200" blockAlign="center">
+                  <Spinner size="small" accessibilityLabel="Preparing the preview" />
+                  <Text as="p" tone="subdued" variant="bodySm">Preparing the preview…</Text>
+                </InlineStack>
               ) : (
                 <Text as="p" tone="subdued" variant="bodySm">A live preview appears once products are searchable.</Text>
               )}
