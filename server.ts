@@ -287,7 +287,7 @@ const server = http.createServer((req, res) => {
   if (stopping) res.shouldKeepAlive = false;
   const reqId = requestIdOf(req.headers["x-request-id"], randomUUID);
   res.setHeader("X-Request-Id", reqId);
-  const reqLog = log.child({ reqId });
+  const reqLog = log.child({ reqId }); // ~2 µs (decision 0011)
   handle(req, res, reqId, reqLog).catch((err: unknown) => {
     reqLog.error({ err }, `request failed: ${req.method} ${oneLine(req.url ?? "")}`);
     if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", Connection: "close" });

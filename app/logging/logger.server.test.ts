@@ -27,6 +27,14 @@ describe("logger", () => {
     expect(text()).not.toMatch(/shpat_secret1|s3cret|hunter2|JPEGDATA|SlBFR0RBVEE/);
   });
 
+  it("redacts secret keys and bytes three levels down, and in arrays", () => {
+    const { text, log } = capture("json");
+    log.child({ reqId: "r" }).error({ session: { accessToken: "shpat_bound" },  req: { headers: { Authorization: "Bearer deep", "X-Shopify-Hmac-Sha256": "hm4c" } }, parts: [Buffer.alloc(3), { secret: "arr" }] }, "x");
+    const line = JSON.parse(text()) as Record<string, unknown>;
+    expect(line).toMatchObject({ session: { accessToken: "[redacted]" }, req: { headers: { Authorization: "[redacted]", "X-Shopify-Hmac-Sha256": "[redacted]" } }, parts: ["[3 bytes]", { secret: "[redacted]" }] });
+    expect(text()).not.toMatch(/shpat_bound|deep|hm4c|"arr"/);
+  });
+
   it("pretty: one readable line per message, the [lookalike] prefix of old", () => {
     const { text, log } = capture("pretty");
     log.info({ reqId: "r1" }, "web listening on http://localhost:3000");

@@ -12,8 +12,10 @@
  *   (server.ts or `remix vite:dev` → web, jobs/worker.ts → worker, anything else → cli), read once
  *   when this module loads — so no entry has to set it before its imports run (decision 0011).
  *
- * What never reaches the log: the values of secret-looking keys (`redact`), and bytes — a Buffer
- * or typed array anywhere in a line's fields (two levels deep) is written as `[n bytes]`.
+ * What never reaches the log: the values of secret-looking keys (`[redacted]`), and bytes — a
+ * Buffer or typed array in a line's fields is written as `[n bytes]` (both up to three levels
+ * deep, in one walk of the line's fields: `scrubbed`). Not pino's `redact` option: with it every
+ * child logger costs ~5× more to make (fast-redact), and the web makes one per request (0011).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import path from "node:path";
@@ -28,9 +30,8 @@ type Env = Record<string, string | undefined>;
 const ROLES: readonly LogRole[] = ["web", "worker", "cli"];
 const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
-/** Keys whose values are secrets wherever they appear (top level and one level down). */
-const SECRET_KEYS = ["token", "accessToken", "access_token", "authorization", "password", "secret", "hmac", "cookie", "signature"];
-export const REDACT_PATHS = [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), "*.headers.authorization", "*.headers.cookie", "*.headers[\"x-shopify-hmac-sha256\"]"];
+/** Keys whose values are secrets wherever they appear (compared lower-case). */
+const SECRET_KEYS = new Set(["token", "accesstoken", "access_token", "authorization", "password", "secret", "hmac", "cookie", "set-cookie", "signature", "x-shopify-hmac-sha256", "x-shopify-access-token"]);
 
 export function roleOf(env: Env = process.env, argv: readonly string[] = process.argv): LogRole {
   const set = env.LOOKALIKE_ROLE as LogRole | undefined;
@@ -53,26 +54,34 @@ export function levelOf(env: Env = process.env): string {
 }
 
 const isBytes = (v: unknown): v is ArrayBufferView | ArrayBuffer => ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
-const bytesNote = (v: ArrayBufferView | ArrayBuffer) => `[${v.byteLength} bytes]`;
+const MAX_DEPTH = 3;
 
-/** A line's fields with every Buffer / typed array (two levels deep) replaced by `[n bytes]`. */
-export function withoutBytes(obj: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A line's fields with every secret-keyed value replaced by `[redacted]` and every Buffer / typed
+ * array by `[n bytes]`, up to three levels deep; objects are copied only where something changed.
+ */
+export function scrubbed(obj: Record<string, unknown>, depth = 1): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const key in obj) {
     const v = obj[key];
     let next: unknown = v;
-    if (isBytes(v)) next = bytesNote(v);
-    else if (v && typeof v === "object" && !Array.isArray(v) && !(v instanceof Error)) {
-      for (const k in v as Record<string, unknown>) {
-        if (isBytes((v as Record<string, unknown>)[k])) {
-          next = Object.fromEntries(Object.entries(v).map(([kk, vv]) => [kk, isBytes(vv) ? bytesNote(vv) : vv]));
-          break;
-        }
-      }
+    if (SECRET_KEYS.has(key.toLowerCase())) next = "[redacted]";
+    else if (isBytes(v)) next = `[${v.byteLength} bytes]`;
+    else if (depth < MAX_DEPTH && v && typeof v === "object" && !(v instanceof Error)) {
+      next = Array.isArray(v) ? scrubbedArray(v, depth + 1) : scrubbed(v as Record<string, unknown>, depth + 1);
     }
     if (next !== v) (out ??= { ...obj })[key] = next;
   }
   return out ?? obj;
+}
+
+function scrubbedArray(arr: unknown[], depth: number): unknown[] {
+  let out: unknown[] | undefined;
+  arr.forEach((v, i) => {
+    const next = isBytes(v) ? `[${v.byteLength} bytes]` : depth < MAX_DEPTH && v && typeof v === "object" && !(v instanceof Error) && !Array.isArray(v) ? scrubbed(v as Record<string, unknown>, depth + 1) : v;
+    if (next !== v) (out ??= [...arr])[i] = next;
+  });
+  return out ?? arr;
 }
 
 /** Fields every line logged inside `withLogContext` carries (a worker job's jobId, queue, shop). */
@@ -101,9 +110,9 @@ export function createLogger(s: LoggerSettings): Logger {
   const options: LoggerOptions = {
     level: s.level,
     base: { role: s.role, pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     serializers: { err: pino.stdSerializers.err },
-    formatters: { log: withoutBytes },
+    // A line's own fields; a child's bindings are ids (module, reqId, shop, jobId), never scrubbed.
+    formatters: { log: (o) => scrubbed(o) },
     mixin: () => context.getStore() ?? {},
   };
   const fd = s.destination ?? (s.role === "cli" ? 2 : 1);
