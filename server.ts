@@ -24,10 +24,17 @@
  *
  * Environment: PORT (3000), HOST (all interfaces), TRUSTED_PROXY_HOPS (1), BODY_BUFFER_BUDGET_BYTES
  * (256 MB), PHOTO_UPLOAD_DEADLINE_MS (20000), PHOTO_UPLOADS_PER_CLIENT (4), SHUTDOWN_GRACE_MS (10000), SHUTDOWN_IDLE_MS (1000), EVENT_LOOP_STATS_MS
- * (off; when set, one `[lookalike] event-loop` line per interval: max/p99 delay, RSS and, on Linux,
+ * (off; when set, one `event-loop` line per interval: max/p99 delay, RSS and, on Linux,
  * the main thread's CPU time and run-queue wait — for soak runs), METRICS_PORT (9463; 0 = off),
- * METRICS_TOKEN, METRICS (0 = no metrics at all; app/metrics/), plus everything app/config.server.ts reads.
+ * METRICS_TOKEN, METRICS (0 = no metrics at all; app/metrics/), LOG_FORMAT / LOG_LEVEL (app/logging/logger.server.ts),
+ * plus everything app/config.server.ts reads.
+ *
+ * Every request has an id: the client's X-Request-Id when it is a safe token (≤ 64 characters of
+ * [A-Za-z0-9._-]), else a new UUID. It is echoed in the answer's X-Request-Id and is the `reqId` of
+ * every log line about the request (refusals, proxy errors, webhooks): the handlers get a child
+ * logger through the Remix load context (`context.log`) or as fastSimilar's argument.
  */
+import { randomUUID } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
 import net from "node:net";
@@ -43,6 +50,7 @@ import { KeyedConcurrency, photoUploadsPerClientFromEnv } from "./app/http/keyed
 import type { LookalikeLoadContext } from "./app/http/load-context";
 import { oneLine, RefusalLog } from "./app/http/refusal-log.server";
 import { answerHealth, HEALTH_PATHS } from "./app/http/health.server";
+import { moduleLogger, requestIdOf, type Logger } from "./app/logging/logger.server";
 import { ALLOW_HEADER, requestTarget, type Refusal } from "./app/http/request-target.server";
 import { startMetricsServer } from "./app/metrics/metrics-server.server";
 import { metricsEnabled, metricsPortFromEnv, processRegistry } from "./app/metrics/registry.server";
@@ -55,11 +63,12 @@ import type * as ServerEntry from "./app/entry.server";
 /** What app/entry.server.tsx exports for this entry, besides Remix's own entry exports. */
 type EntryHooks = Pick<typeof ServerEntry, "fastSimilar" | "shutdown" | "readiness">;
 
+const log = moduleLogger("web");
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 process.env.NODE_ENV ??= "production";
 const buildPath = path.resolve(ROOT, process.argv[2] ?? "build/server/index.js");
 if (!existsSync(buildPath)) {
-  console.error(`No production build at ${buildPath}: run \`npm run build\` first.`);
+  log.fatal(`No production build at ${buildPath}: run \`npm run build\` first.`);
   process.exit(1);
 }
 await preflightOrExit(readConfig());
@@ -67,7 +76,7 @@ const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
 const remix = createRequestHandler(build, process.env.NODE_ENV);
 const entry = build.entry.module as ServerBuild["entry"]["module"] & Partial<EntryHooks>;
 const fastSimilar = entry.fastSimilar;
-if (!fastSimilar) console.warn("[lookalike] the server build's entry exports no fastSimilar; /proxy/similar goes through Remix");
+if (!fastSimilar) log.warn("the server build's entry exports no fastSimilar; /proxy/similar goes through Remix");
 
 // ---------------------------------------------------------------------------
 // Static files of the client build (immutable per build: listed once at start).
@@ -153,8 +162,8 @@ async function sendResponse(res: ServerResponse, response: Response): Promise<vo
  * What the process refused, answered in a few bytes with `Connection: close` (a body we did not
  * read is then dropped as the socket closes) and noted in one rate-limited log line.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal): void {
-  refusals.note(r.kind, `${r.status} ${r.detail} (${req.socket?.remoteAddress ?? "?"})`);
+function refuse(req: IncomingMessage, res: ServerResponse, r: Refusal, reqId: string): void {
+  refusals.note(r.kind, `${r.status} ${r.detail} (${req.socket?.remoteAddress ?? "?"})`, { reqId });
   if (res.headersSent) {
     res.destroy();
     return;
@@ -238,9 +247,9 @@ const photoUploadsPerClient = new KeyedConcurrency(photoUploadsPerClientFromEnv(
 const opsQueues = queueDashboard();
 
 /** One request, start to end. Nothing a client sends throws out of it (the listener also catches). */
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, reqId: string, reqLog: Logger): Promise<void> {
   const target = requestTarget(req);
-  if (!target.ok) return refuse(req, res, target);
+  if (!target.ok) return refuse(req, res, target, reqId);
   const clientAddress = clientAddressOf(req, trustedHops);
   const url = req.url ?? "/";
   const q = url.indexOf("?");
@@ -252,7 +261,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (opsQueues(req, res, pathname)) return;
   if (fastSimilar && pathname === "/proxy/similar" && (req.method === "GET" || req.method === "HEAD")) {
-    return writeRaw(req, res, await fastSimilar(url, clientAddress));
+    return writeRaw(req, res, await fastSimilar(url, clientAddress, reqLog));
   }
   if ((req.method === "GET" || req.method === "HEAD") && serveStatic(req, res, pathname)) return;
   let body: Buffer | undefined;
@@ -260,19 +269,19 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const limit = bodyLimitFor(target.pathname);
     // Photo uploads: a few at once per client, so one client cannot hold the upload budget.
     const leave = limit.route === "photo" ? photoUploadsPerClient.enter(clientAddress ?? "") : () => {};
-    if (!leave) return refuse(req, res, { status: 429, kind: "uploads-per-client", detail: `photo upload over ${photoUploadsPerClient.limit} at once`, headers: { "Retry-After": "1" } });
+    if (!leave) return refuse(req, res, { status: 429, kind: "uploads-per-client", detail: `photo upload over ${photoUploadsPerClient.limit} at once`, headers: { "Retry-After": "1" } }, reqId);
     try {
       const read = await readBody(req, limit, bodyBudget);
       body = read.body;
       res.once("close", read.release);
     } catch (err) {
-      if (err instanceof BodyRefusedError) return refuse(req, res, err.refusal);
+      if (err instanceof BodyRefusedError) return refuse(req, res, err.refusal, reqId);
       throw err;
     } finally {
       leave();
     }
   }
-  const response = await remix(toRequest(req, res, target.url, body), { clientAddress } satisfies LookalikeLoadContext);
+  const response = await remix(toRequest(req, res, target.url, body), { clientAddress, log: reqLog } satisfies LookalikeLoadContext);
   await sendResponse(res, response);
 }
 
@@ -282,8 +291,11 @@ const server = http.createServer((req, res) => {
   metrics.request(req, res);
   // While stopping, every answer closes its connection, so keep-alive clients reconnect elsewhere.
   if (stopping) res.shouldKeepAlive = false;
-  handle(req, res).catch((err) => {
-    console.error("[lookalike] request failed", req.method, oneLine(req.url ?? ""), err);
+  const reqId = requestIdOf(req.headers["x-request-id"], randomUUID);
+  res.setHeader("X-Request-Id", reqId);
+  const reqLog = log.child({ reqId }); // ~2 µs (decision 0011)
+  handle(req, res, reqId, reqLog).catch((err: unknown) => {
+    reqLog.error({ err }, `request failed: ${req.method} ${oneLine(req.url ?? "")}`);
     if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8", Connection: "close" });
     res.end("Internal Server Error");
   });
@@ -307,7 +319,7 @@ server.on("connect", (req: IncomingMessage, socket: net.Socket) => {
 server.keepAliveTimeout = 65_000;
 
 const port = Number(process.env.PORT ?? 3000);
-const onListen = () => console.log(`[lookalike] web listening on http://localhost:${port}`);
+const onListen = () => log.info(`web listening on http://localhost:${port}`);
 if (process.env.HOST) server.listen(port, process.env.HOST, onListen);
 else server.listen(port, onListen);
 
@@ -340,8 +352,9 @@ if (statsEvery > 0) {
     // (Buffers, typed arrays), and the rest is native (hnswlib's graphs, onnxruntime, libvips, malloc).
     const m = process.memoryUsage();
     const mb = (b: number) => Math.round(b / 2 ** 20);
-    console.log(
-      `[lookalike] event-loop max ${late(delay.max)} ms p99 ${late(delay.percentile(99))} ms rss ${mb(m.rss)} MB heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB external ${mb(m.external)} MB${cpu}`,
+    log.info(
+      { eventLoopMaxMs: Number(late(delay.max)), eventLoopP99Ms: Number(late(delay.percentile(99))), rssMb: mb(m.rss) },
+      `event-loop max ${late(delay.max)} ms p99 ${late(delay.percentile(99))} ms rss ${mb(m.rss)} MB heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} MB external ${mb(m.external)} MB${cpu}`,
     );
     delay.reset();
   }, statsEvery).unref();
@@ -360,7 +373,7 @@ if (statsEvery > 0) {
 function shutdown(signal: string): void {
   if (stopping) return;
   stopping = true;
-  console.log(`[lookalike] web stopping on ${signal} (finishing ${active.size} request(s) in flight)`);
+  log.info(`web stopping on ${signal} (finishing ${active.size} request(s) in flight)`);
   for (const res of active) if (!res.headersSent) res.shouldKeepAlive = false;
   // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections at once.
   // Once the last connection is gone, snapshot saves being written are let finish (the entry's
@@ -371,7 +384,7 @@ function shutdown(signal: string): void {
     finishing.then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(`[lookalike] web stopped; finishing index saves failed: ${err instanceof Error ? err.message : String(err)}`);
+        log.error(`web stopped; finishing index saves failed: ${err instanceof Error ? err.message : String(err)}`);
         process.exit(1);
       },
     );
@@ -383,7 +396,7 @@ function shutdown(signal: string): void {
   }, idleMs).unref();
   const grace = Number(process.env.SHUTDOWN_GRACE_MS ?? 10_000);
   setTimeout(() => {
-    console.error(`[lookalike] web stopped after ${grace} ms with ${active.size} request(s) unfinished${active.size ? "" : " (an index save was still being written)"}`);
+    log.error(`web stopped after ${grace} ms with ${active.size} request(s) unfinished${active.size ? "" : " (an index save was still being written)"}`);
     process.exit(1);
   }, grace).unref();
 }

@@ -3,7 +3,8 @@ import { renderToPipeableStream } from "react-dom/server";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
 import { checkReadiness, readyTimeoutMsFromEnv } from "./http/health.server";
-import { RefusalLog } from "./http/refusal-log.server";
+import { oneLine, RefusalLog } from "./http/refusal-log.server";
+import { moduleLogger, type Logger } from "./logging/logger.server";
 import { similarRaw } from "./storefront/proxy-handlers.server";
 import { webServices } from "./web-services.server";
 import { isbot } from "isbot";
@@ -21,8 +22,8 @@ const ABORT_DELAY = 5_000;
  * - `readiness`: whether this process can serve (`/readyz`, app/http/health.server.ts): its database
  *   and Redis answer.
  */
-export function fastSimilar(url: string, clientAddress?: string) {
-  return similarRaw(webServices().storefront, url, clientAddress);
+export function fastSimilar(url: string, clientAddress?: string, log?: Logger) {
+  return similarRaw(webServices().storefront, url, clientAddress, log);
 }
 export function readiness() {
   const s = webServices();
@@ -48,25 +49,31 @@ export default async function handleRequest(request: Request, responseStatusCode
       },
       onError(error) {
         responseStatusCode = 500;
-        console.error(error);
+        remixLog.error({ err: error }, "render failed");
       },
     });
     setTimeout(abort, ABORT_DELAY);
   });
 }
 
-const routeRefusals = new RefusalLog();
+const remixLog = moduleLogger("remix");
+
+/** `handleError` over the given refusal log and logger (tests pass their own). */
+export function createHandleError(routeRefusals = new RefusalLog(), fallback: Logger = remixLog): HandleErrorFunction {
+  return (error, { request, context }) => {
+    if (request.signal.aborted) return;
+    const reqId = context?.log?.bindings().reqId as string | undefined;
+    if (isRouteErrorResponse(error) && error.status < 500) {
+      routeRefusals.note(`route-${error.status}`, `${request.method} ${new URL(request.url).pathname}`, reqId ? { reqId } : undefined);
+      return;
+    }
+    (context?.log ?? fallback).error({ err: error }, `${request.method} ${oneLine(new URL(request.url).pathname)} failed`);
+  };
+}
 
 /**
  * Remix's default logged a ~1.4 KB stack for every 404 and wrong method (any client could flood
  * the log). A 4xx route error is one short rate-limited line; an aborted request (the client
- * left) nothing; every other error is logged in full.
+ * left) nothing; every other error is logged in full (with its stack, through the request's logger).
  */
-export const handleError: HandleErrorFunction = (error, { request }) => {
-  if (request.signal.aborted) return;
-  if (isRouteErrorResponse(error) && error.status < 500) {
-    routeRefusals.note(`route-${error.status}`, `${request.method} ${new URL(request.url).pathname}`);
-    return;
-  }
-  console.error(error);
-};
+export const handleError: HandleErrorFunction = createHandleError();

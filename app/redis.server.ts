@@ -3,6 +3,9 @@
  * clients fail fast so a missing Redis surfaces as one clear error rather than a hang.
  */
 import { Redis, type RedisOptions } from "ioredis";
+import { moduleLogger } from "./logging/logger.server";
+
+const log = moduleLogger("redis");
 
 export class RedisUnavailableError extends Error {}
 
@@ -31,7 +34,7 @@ export function reportRedisErrors(client: Redis, url: string): Redis {
     const key = redactRedisUrl(url);
     if (Date.now() - (lastReported.get(key) ?? 0) < 10_000) return;
     lastReported.set(key, Date.now());
-    console.error(`[lookalike] Redis at ${key}: ${err.code ?? err.message}; reconnecting`);
+    log.error(`Redis at ${key}: ${err.code ?? err.message}; reconnecting`);
   });
   return client;
 }

@@ -37,6 +37,9 @@ import { RateLimits } from "./storefront/rate-limits.server";
 import { ResultCache, resultCacheOptionsFromEnv } from "./storefront/result-cache.server";
 import type { StorefrontServices } from "./storefront/storefront-services";
 import type { WebhookDeps } from "./webhooks/webhook-handlers.server";
+import { moduleLogger } from "./logging/logger.server";
+
+const log = moduleLogger("web-services");
 
 export interface WebServices {
   db: Db;
@@ -62,7 +65,7 @@ declare global {
 
 function withWarning<T>(configured: Promise<Configured<T>>): Promise<T> {
   return configured.then(({ embedder, warning }) => {
-    if (warning) console.warn(`[lookalike] ${warning}`);
+    if (warning) log.warn(warning);
     return embedder;
   });
 }

@@ -8,6 +8,9 @@
  *   npx tsx scripts/bench-http.ts run --dir /tmp/lookalike-bench [--connections 64] [--seconds 10]
  *        [--entry server|remix-serve] [--hot 1000] [--app-node-args "--max-semi-space-size=32"]
  *        [--metrics-compare]   (cache on, Prometheus metrics off/on/off/on: METRICS=0 vs 1)
+ *        [--env-compare "LOG_FORMAT=json,LOG_FORMAT=pretty,LOG_LEVEL=warn" [--rounds 2]]
+ *              (cache on, one app run per variant and round, in turn: A B C A B C; a variant is
+ *              one NAME=value, or several joined by "+"; prints each variant's mean against the first)
  *
  * prepare: a migrated SQLite database in DIR/bench.db with one shop (bench-shop.myshopify.com)
  * and N ACTIVE, embedded product rows *without vectors* (cards and attributes only), and the
@@ -241,9 +244,16 @@ async function run() {
   try {
     // --metrics-compare: the cache-on run with metrics off and on, twice each (adjacent runs on a noisy machine).
     const metricsCompare = process.argv.includes("--metrics-compare");
-    const variants = metricsCompare ? ["0", "1", "0", "1"].map((metrics) => ({ cache: "1", metrics })) : ["0", "1"].map((cache) => ({ cache, metrics: "1" }));
-    for (const { cache, metrics } of variants) {
-      const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1", METRICS: metrics, METRICS_PORT: "0" }, /listening|\[remix-serve\]/);
+    const envCompare = arg("env-compare")?.split(",").filter(Boolean);
+    const rounds = Number(arg("rounds", "2"));
+    const variants: { cache: string; metrics: string; extra?: string }[] = envCompare
+      ? Array.from({ length: rounds }, () => envCompare.map((extra) => ({ cache: "1", metrics: "1", extra }))).flat()
+      : metricsCompare
+        ? ["0", "1", "0", "1"].map((metrics) => ({ cache: "1", metrics }))
+        : ["0", "1"].map((cache) => ({ cache, metrics: "1" }));
+    for (const { cache, metrics, extra } of variants) {
+      const extraEnv = Object.fromEntries((extra ?? "").split("+").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1", METRICS: metrics, METRICS_PORT: "0", ...extraEnv }, /listening|\[remix-serve\]/);
       try {
         const t0 = performance.now();
         const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
@@ -265,7 +275,7 @@ async function run() {
           stepTimes.cacheOn = await steps(port, paths.slice(0, 500));
         }
         const b = { ...(await cannon(`bare node:http (same JSON), before cache ${cache === "0" ? "off" : "on"}`, bare.port, paths, connections, seconds)), cache: "-" };
-        const title = (cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`) + (metricsCompare ? `, METRICS=${metrics}` : "");
+        const title = (cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`) + (metricsCompare ? `, METRICS=${metrics}` : "") + (extra ? `, ${extra}` : "");
         const a = { ...(await cannon(title, port, paths, connections, seconds)), cache: cache === "0" ? "off" : "on" };
         results.push(b, a);
         ratios.push(`  ${a.title}: ${(a.rps / b.rps).toFixed(2)}× the bare server's throughput just before (${b.rps} req/s, p99 ${b.p99} ms), p99 ${a.p99} ms`);
@@ -281,6 +291,17 @@ async function run() {
     const apps = results.filter((r) => r.cache !== "-");
     const mean = (on: boolean) => apps.filter((r) => r.title.endsWith(`METRICS=${on ? 1 : 0}`)).reduce((sum, r, _i, all) => sum + r.rps / all.length, 0);
     console.log(`  metrics on / off: ${(mean(true) / mean(false)).toFixed(3)}× the throughput (mean of two runs each)`);
+  }
+  const envCompare = arg("env-compare")?.split(",").filter(Boolean);
+  if (envCompare) {
+    const apps = results.filter((r) => r.cache !== "-");
+    const of = (v: string) => apps.filter((r) => r.title.endsWith(`, ${v}`));
+    const mean = (rs: typeof apps, f: (r: (typeof apps)[number]) => number) => rs.reduce((sum, r) => sum + f(r), 0) / rs.length;
+    const base = mean(of(envCompare[0]), (r) => r.rps);
+    for (const v of envCompare) {
+      const rs = of(v);
+      console.log(`  ${v}: ${Math.round(mean(rs, (r) => r.rps))} req/s (${(mean(rs, (r) => r.rps) / base).toFixed(3)}× ${envCompare[0]}), p99 ${rs.map((r) => r.p99).join(" / ")} ms (mean of ${rs.length} runs)`);
+    }
   }
   console.log("BENCH_JSON " + JSON.stringify({ n, connections, seconds, entry, loadavg: os.loadavg(), steps: stepTimes, results }));
 }

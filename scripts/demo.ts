@@ -62,12 +62,15 @@ export async function main(argv = process.argv.slice(2)) {
   }
 
   const children: ChildProcess[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env, LOOKALIKE_DEMO: "1", PORT: String(cfg.port), NODE_ENV: "production" };
+  // The demo's processes log for the person watching (one `[lookalike] …` line a message) unless
+  // LOG_FORMAT says otherwise; they run NODE_ENV=production, which would default them to JSON.
+  const env: NodeJS.ProcessEnv = { ...process.env, LOOKALIKE_DEMO: "1", PORT: String(cfg.port), NODE_ENV: "production", LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty" };
   const stopAll = () => children.forEach((c) => c.kill("SIGTERM"));
   process.once("SIGINT", () => (stopAll(), process.exit(0)));
   process.once("SIGTERM", () => (stopAll(), process.exit(0)));
   children.push(spawn(process.execPath, ["--import", "tsx", "jobs/worker.ts"], { cwd: root, env, stdio: "inherit" }));
-  children.push(spawn(process.execPath, ["--import", "tsx", "server.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] }));
+  // The web process logs to stdout: its warnings and errors are shown, its info lines (listening…) are not — the demo prints its own URL.
+  children.push(spawn(process.execPath, ["--import", "tsx", "server.ts"], { cwd: root, env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" }, stdio: ["ignore", "inherit", "inherit"] }));
   for (const c of children) c.on("exit", (code) => code && code !== 0 && log(`a demo process exited with code ${code}`));
 
   await ensureDemoShop(db(), cfg.demoShop, cfg.scopes);

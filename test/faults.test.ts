@@ -62,7 +62,8 @@ describe("web, worker and a synced shop", () => {
   beforeAll(async () => {
     database = await createTestDatabase("sqlite");
     db = createPrismaClient(database.url);
-    app = await appEnv(database.url);
+    // The production log format, every level an operator may turn on: the secrets test reads it.
+    app = await appEnv(database.url, { LOG_FORMAT: "json", LOG_LEVEL: "debug" });
     const catalog = await generateCatalog(path.join(app.dataDir, "..", path.basename(app.dataDir) + "-catalog"));
     fake = new FakeAdminApi({ catalogFile: catalog, accessToken: TOKEN, bulkDurationMs: 200 });
     await fake.start();
@@ -182,6 +183,23 @@ describe("web, worker and a synced shop", () => {
 
     const output = processes.map((p) => p.output()).join("\n") + sync.stdout + sync.stderr;
     expect(output.length).toBeGreaterThan(200); // the processes did write things
+    // The web and worker processes write JSON lines only (LOG_FORMAT=json), each with its level,
+    // time and role; no line of another shape (a stray console print, a raw stack) gets through.
+    const lines = processes.flatMap((p) => p.output().split("\n")).filter((l) => l.trim());
+    expect(lines.length).toBeGreaterThan(5);
+    const notJson = lines.filter((l) => {
+      try {
+        const o = JSON.parse(l) as Record<string, unknown>;
+        return typeof o.level !== "number" || typeof o.time !== "number" || !["web", "worker"].includes(o.role as string);
+      } catch {
+        return true;
+      }
+    });
+    expect(notJson).toEqual([]);
+    // Parsed values too (a secret escaped inside a JSON string would not show in the raw text).
+    const strings = (v: unknown): string[] => (typeof v === "string" ? [v] : v && typeof v === "object" ? Object.values(v).flatMap(strings) : []);
+    const values = lines.flatMap((l) => strings(JSON.parse(l))).join("\n");
+    for (const secret of [TOKEN, TOKEN.slice(6), TEST_API_SECRET]) expect(values).not.toContain(secret);
     expect(output).not.toContain(TOKEN);
     expect(output).not.toContain(TOKEN.slice(6));
     expect(output).not.toContain(TEST_API_SECRET);

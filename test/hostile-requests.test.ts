@@ -33,6 +33,8 @@ beforeAll(async () => {
     PHOTO_UPLOAD_DEADLINE_MS: String(DEADLINE_MS),
     PHOTO_UPLOADS_PER_CLIENT: "2",
     RATE_LIMIT_SIMILAR_IP: "5",
+    // The production log: one JSON object a line (the tests below count and read them).
+    LOG_FORMAT: "json",
   });
   const file = await generateCatalog(path.join(app.dataDir, "catalog"));
   [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
@@ -218,6 +220,35 @@ async function inBatches<T>(items: T[], width: number, run: (item: T) => Promise
 }
 
 const STACK_LINE = /\n\s+at .+[:(]\d+:\d+\)?/;
+/** A log's lines, each parsed (a line that is no JSON object is returned as its text, to fail the test). */
+const logLines = (log: string) =>
+  log
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l): Record<string, unknown> | string => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return l;
+      }
+    });
+
+describe("request ids", () => {
+  it("echoes a safe X-Request-Id (else a new UUID) and puts it on the request's log line", async () => {
+    const kept = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: productId, limit: "3" }), { headers: { "X-Request-Id": "edge-7f3a.1_b" } });
+    expect(kept.headers.get("x-request-id")).toBe("edge-7f3a.1_b");
+    const replaced = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: productId, limit: "3" }), { headers: { "X-Request-Id": "x".repeat(65) } });
+    expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // A refused request (a 404 of an unknown page: one rate-limited line) is found in the log by its id.
+    const logFrom = web.output().length;
+    const missing = await fetch(`${app.baseUrl}/no-such-page`, { headers: { "X-Request-Id": "find-me-42" } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("x-request-id")).toBe("find-me-42");
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = logLines(web.output().slice(logFrom));
+    expect(lines).toContainEqual(expect.objectContaining({ reqId: "find-me-42", role: "web", level: 40, msg: expect.stringContaining("refused route-404") }));
+  });
+});
 
 describe("hostile request heads", () => {
   it("answers every named case with a 4xx and keeps serving signed searches, without a stack trace in the log", async () => {
@@ -235,8 +266,8 @@ describe("hostile request heads", () => {
     const log = web.output().slice(logFrom);
     console.log(`[test] ${answers.length} named cases → log:\n${log.trim()}`);
     expect(log).not.toMatch(STACK_LINE);
-    // Only our own one-line notes (Remix's router warned three lines per malformed path).
-    expect(log.split("\n").filter((l) => l.trim() && !l.startsWith("[lookalike]"))).toEqual([]);
+    // Only our own one-line notes, each a JSON line (Remix's router warned three lines per malformed path).
+    expect(logLines(log).filter((l) => typeof l === "string" || typeof l.level !== "number" || l.role !== "web")).toEqual([]);
   }, 120_000);
 
   it("answers a few hundred seeded hostile requests with a 4xx each; the process never exits and a signed search still works after each batch", async () => {
@@ -257,8 +288,9 @@ describe("hostile request heads", () => {
     const log = web.output().slice(logFrom);
     expect(log).not.toMatch(STACK_LINE);
     // Rate-limited: a handful of lines per kind, not one per request.
-    const lines = log.split("\n").filter((l) => l.includes("[lookalike]"));
+    const lines = log.split("\n").filter((l) => l.trim());
     console.log(`[test] 300 hostile requests → ${lines.length} log lines:\n${lines.join("\n")}`);
+    expect(logLines(log).filter((l) => typeof l === "string")).toEqual([]);
     expect(lines.length).toBeLessThan(60);
   }, 300_000);
 });

@@ -7,6 +7,9 @@
 import { errorSummary } from "../shared/error-text";
 import type { LiveCatalogs } from "../live-index/live-catalogs.server";
 import { ProxyError } from "../storefront/proxy-errors.server";
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("analytics");
 
 let lastUnavailableLog = 0;
 
@@ -17,7 +20,7 @@ export async function catalogProducts(catalogs: LiveCatalogs | Promise<LiveCatal
   } catch (err) {
     if (Date.now() - lastUnavailableLog > 10_000) {
       lastUnavailableLog = Date.now();
-      console.error(`[lookalike] catalog of ${shop} unavailable for events: ${errorSummary(err)}`);
+      log.error({ shop }, `catalog of ${shop} unavailable for events: ${errorSummary(err)}`);
     }
     throw new ProxyError(503, "unavailable", "Briefly unavailable; please try again in a few seconds.", { "Retry-After": "5" });
   }

@@ -12,6 +12,9 @@ import type { Db } from "../db.server";
 import { errorSummary } from "../shared/error-text";
 import { utcDay } from "./day";
 import { writeDailyStats, type DayCounts, type ProductDayCounts } from "./daily-stat-writes.server";
+import { moduleLogger } from "../logging/logger.server";
+
+const moduleLog = moduleLogger("analytics");
 
 export interface CountedEvent {
   type: "impression" | "click" | "photo_search";
@@ -62,7 +65,7 @@ export class EventBatcher {
   constructor(
     private readonly db: () => Db,
     private readonly opts: EventBatcherOptions = eventBatcherOptionsFromEnv(),
-    private readonly log: (line: string) => void = (line) => console.warn(line),
+    private readonly log: (line: string) => void = (line) => moduleLog.warn(line),
   ) {}
 
   private get pendingKeys(): number {
@@ -112,7 +115,7 @@ export class EventBatcher {
     this.droppedSinceLog += count;
     if (Date.now() - this.lastDropLog < LOG_EVERY_MS) return;
     this.lastDropLog = Date.now();
-    this.log(`[lookalike] storefront events: ${this.opts.maxPendingKeys} rows pending, ${this.droppedSinceLog} counts dropped since the last report (${this.dropped} in all)`);
+    this.log(`storefront events: ${this.opts.maxPendingKeys} rows pending, ${this.droppedSinceLog} counts dropped since the last report (${this.dropped} in all)`);
     this.droppedSinceLog = 0;
   }
 
@@ -154,7 +157,7 @@ export class EventBatcher {
       for (const c of products.values()) this.addProduct(c);
       if (Date.now() - this.lastFailureLog >= LOG_EVERY_MS / 6) {
         this.lastFailureLog = Date.now();
-        this.log(`[lookalike] storefront events: flush failed, ${this.pendingKeys} rows kept for the next try: ${errorSummary(err)}`);
+        this.log(`storefront events: flush failed, ${this.pendingKeys} rows kept for the next try: ${errorSummary(err)}`);
       }
     }
   }

@@ -10,6 +10,9 @@ import { utcDay } from "./day";
 import type { CountedEvent, EventBatcher } from "./event-batcher.server";
 import { authenticateProxy } from "../storefront/proxy-auth.server";
 import { errorResponse, ProxyError } from "../storefront/proxy-errors.server";
+import { moduleLogger, type Logger } from "../logging/logger.server";
+
+const eventsLog = moduleLogger("analytics");
 
 export type StorefrontEventType = "impression" | "click" | "photo_search";
 
@@ -95,7 +98,7 @@ export interface StorefrontEventDeps {
  * body read with a byte cap whatever its framing; answers 204 once the event is in the batch
  * (written to the database by the batcher's next flush).
  */
-export async function storefrontEventsHandler(request: Request, deps: StorefrontEventDeps): Promise<Response> {
+export async function storefrontEventsHandler(request: Request, deps: StorefrontEventDeps, log: Logger = eventsLog): Promise<Response> {
   try {
     if (request.method !== "POST") throw new ProxyError(405, "method_not_allowed", "POST an event.", { Allow: "POST" });
     const { shop } = await authenticateProxy(request);
@@ -113,7 +116,7 @@ export async function storefrontEventsHandler(request: Request, deps: Storefront
     return new Response(null, { status: 204, headers: { "Cache-Control": "no-store" } });
   } catch (err) {
     if (err instanceof ProxyError) return errorResponse(err);
-    console.error("[lookalike] event error", err);
+    log.error({ err }, "event error");
     return errorResponse(new ProxyError(500, "internal_error", "Something went wrong; please try again."));
   }
 }

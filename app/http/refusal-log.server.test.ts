@@ -11,9 +11,9 @@ describe("RefusalLog", () => {
     now = 10_500;
     log.note("bad-host", "Host again");
     expect(lines).toEqual([
-      "[lookalike] refused bad-host: Host h0",
-      "[lookalike] refused method: TRACE",
-      "[lookalike] refused bad-host: Host again (99 more of this kind in the last 11 s)",
+      "refused bad-host: Host h0",
+      "refused method: TRACE",
+      "refused bad-host: Host again (99 more of this kind in the last 11 s)",
     ]);
   });
 

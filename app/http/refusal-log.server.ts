@@ -1,3 +1,9 @@
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("http");
+
+export type RefusalWrite = (line: string, fields?: Record<string, unknown>) => void;
+
 /**
  * One short line for what the web process refused (a malformed request, a body over its cap, a
  * 404 of an unauthenticated client…), never a stack trace, and at most one line per kind per
@@ -9,12 +15,15 @@ export class RefusalLog {
 
   constructor(
     private readonly intervalMs = 10_000,
-    private readonly write: (line: string) => void = (line) => console.warn(line),
+    private readonly write: RefusalWrite = (line, fields) => log.warn(fields ?? {}, line),
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** `kind`: a short stable name ("bad-host", "body-too-large"…); `detail`: one short clause. */
-  note(kind: string, detail: string): void {
+  /**
+   * `kind`: a short stable name ("bad-host", "body-too-large"…); `detail`: one short clause;
+   * `fields`: the request's (reqId), written with the line when it is not left out.
+   */
+  note(kind: string, detail: string, fields?: Record<string, unknown>): void {
     const t = this.now();
     const seen = this.last.get(kind);
     if (seen && t - seen.at < this.intervalMs) {
@@ -23,7 +32,7 @@ export class RefusalLog {
     }
     const more = seen?.suppressed ? ` (${seen.suppressed} more of this kind in the last ${Math.round((t - seen.at) / 1000)} s)` : "";
     this.last.set(kind, { at: t, suppressed: 0 });
-    this.write(`[lookalike] refused ${kind}: ${oneLine(detail)}${more}`);
+    this.write(`refused ${kind}: ${oneLine(detail)}${more}`, fields);
   }
 }
 

@@ -12,6 +12,7 @@ import { ProductImageIndex } from "../search/product-image-index.server";
 import { DEFAULT_GRAPH, ShopVectorIndex } from "../search/shop-vector-index.server";
 import { SIDECAR_FILE } from "./catalog-sidecar.server";
 import { LiveCatalogs } from "./live-catalogs.server";
+import { snapshotLog } from "./snapshot-saves.server";
 
 const kinds = await databaseKinds();
 const IMAGE_DIM = 8;
@@ -145,7 +146,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
   it("a save that fails (the snapshot directory cannot be made) is tried again later without waiting for another change", async () => {
     const shop5 = "save-fails.myshopify.com";
     const dir5 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-fail-"));
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const warn = vi.spyOn(snapshotLog, "warn").mockImplementation(() => {});
     try {
       await seedShop(shop5, 500, 3, 5);
       // A plain file where the shop's snapshot directory goes: every write under it fails.
@@ -155,7 +156,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       const catalogs = new LiveCatalogs({ db, dataDir: dir5, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 100, saveMaxWaitMs: 10_000 });
       await catalogs.get(shop5); // loaded from the database: a save is due
       await waitFor(() => warn.mock.calls.length > 0, 5_000);
-      expect(String(warn.mock.calls[0]?.[0])).toContain(`could not save the index snapshot of ${shop5}`);
+      expect(String(warn.mock.calls[0]?.[1])).toContain(`could not save the index snapshot of ${shop5}`);
 
       // The disk is fixed; no product changes from now on.
       rmSync(snapshotDir, { force: true });

@@ -29,6 +29,9 @@ import { clearEntry, newEntry } from "./shop-entry";
 import { readSnapshot, writeSnapshot } from "./snapshot-files.server";
 import { SnapshotSaves } from "./snapshot-saves.server";
 import { rebuildInBackground } from "./weight-rebuild.server";
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("live-index");
 
 const VERSION_CHECK_MS = 1_000;
 
@@ -162,7 +165,7 @@ export class LiveCatalogs {
   private warnStale(shop: string, err: unknown): void {
     if (Date.now() - this.lastStaleWarning < 10_000) return;
     this.lastStaleWarning = Date.now();
-    console.warn(`[lookalike] could not refresh the catalog of ${shop}, serving it from memory: ${errorSummary(err)}`);
+    log.warn({ shop }, `could not refresh the catalog of ${shop}, serving it from memory: ${errorSummary(err)}`);
   }
 
   /** Loaded shops and their estimated bytes (LRU first). */

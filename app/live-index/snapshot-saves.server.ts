@@ -6,6 +6,11 @@
  */
 import { errorSummary } from "../shared/error-text";
 import type { LiveCatalogsObserver, ShopEntry } from "./live-catalog";
+import { moduleLogger } from "../logging/logger.server";
+
+/** Exported for the tests that watch what it says. */
+export const snapshotLog = moduleLogger("live-index");
+const log = snapshotLog;
 
 /** A snapshot is saved once changes have settled: this long after the last change... */
 export const SAVE_DELAY_MS = 5_000;
@@ -107,8 +112,9 @@ export class SnapshotSaves {
       this.opts.observer?.snapshotSaved(false);
       const backoff = Math.min(this.maxWaitMs, this.delayMs * 2 ** (e.saveFailures - 1));
       const retrying = this.opts.serves(e);
-      console.warn(
-        `[lookalike] could not save the index snapshot of ${e.shop} (failure ${e.saveFailures} in a row)${retrying ? `; next try in ${Math.round(backoff / 1000)} s` : ""}: ${errorSummary(err)}`,
+      log.warn(
+        { shop: e.shop },
+        `could not save the index snapshot of ${e.shop} (failure ${e.saveFailures} in a row)${retrying ? `; next try in ${Math.round(backoff / 1000)} s` : ""}: ${errorSummary(err)}`,
       );
       if (retrying) {
         e.saveRetryAt = Date.now() + backoff;

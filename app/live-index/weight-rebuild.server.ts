@@ -8,6 +8,9 @@ import type { ChannelWeights } from "../search/shop-vector-index.server";
 import type { IndexSpec } from "./index-spec";
 import { weightsKeyOf, type ShopEntry } from "./live-catalog";
 import { blankCopy } from "./shop-entry";
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("live-index");
 
 export interface RebuildSteps {
   /** Fills the blank copy from the database (rows only: catalog-refresh.server.ts, withShopState false). */
@@ -32,7 +35,7 @@ export function rebuildInBackground(spec: IndexSpec, entry: ShopEntry, weights: 
       entry.dirty = true; // catch anything that changed while building
       steps.swapped(entry);
     })
-    .catch((err) => console.error("[lookalike] index rebuild failed", entry.shop, err))
+    .catch((err: unknown) => log.error({ err, shop: entry.shop }, `index rebuild failed for ${entry.shop}`))
     .finally(() => {
       entry.rebuilding = undefined;
     });

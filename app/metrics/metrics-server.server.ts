@@ -9,6 +9,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { Registry } from "prom-client";
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("metrics");
 
 export interface MetricsServerOptions {
   registry: Registry;
@@ -44,7 +47,7 @@ export function createMetricsServer(opts: Pick<MetricsServerOptions, "registry" 
         res.end(req.method === "HEAD" ? undefined : text);
       },
       (err: unknown) => {
-        console.error(`[lookalike] metrics collection failed: ${err instanceof Error ? err.message : String(err)}`);
+        log.error(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}`);
         bare(500);
       },
     );
@@ -56,10 +59,10 @@ export function createMetricsServer(opts: Pick<MetricsServerOptions, "registry" 
 /** Starts the listener (port 0 = off: returns undefined). A port already taken is logged, not fatal. */
 export function startMetricsServer(opts: MetricsServerOptions): http.Server | undefined {
   if (!opts.port) return undefined;
-  const log = opts.log ?? ((line: string) => console.log(`[lookalike] ${line}`));
+  const say = opts.log ?? ((line: string) => log.info(line));
   const server = createMetricsServer(opts);
-  server.on("error", (err: NodeJS.ErrnoException) => log(`metrics not served on port ${opts.port}: ${err.code ?? err.message}`));
-  const onListen = () => log(`metrics on http://localhost:${opts.port}/metrics${opts.token ? " (bearer token required)" : ""}`);
+  server.on("error", (err: NodeJS.ErrnoException) => say(`metrics not served on port ${opts.port}: ${err.code ?? err.message}`));
+  const onListen = () => say(`metrics on http://localhost:${opts.port}/metrics${opts.token ? " (bearer token required)" : ""}`);
   if (opts.host) server.listen(opts.port, opts.host, onListen);
   else server.listen(opts.port, onListen);
   server.unref();

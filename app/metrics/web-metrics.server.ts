@@ -22,7 +22,7 @@ export interface WebMetrics {
   /** Call when a request arrives; its duration is observed when the response ends or the client goes. */
   request(req: IncomingMessage, res: ServerResponse): void;
   /** Wraps a refusal log so each refusal is also counted by kind. */
-  counting<L extends { note(kind: string, detail: string): void }>(log: L): L;
+  counting<L extends { note(kind: string, detail: string, fields?: Record<string, unknown>): void }>(log: L): L;
 }
 
 const OFF: WebMetrics = { request: () => {}, counting: (log) => log };
@@ -69,9 +69,9 @@ export function webMetrics(registry: Registry, opts: { enabled: boolean; isStati
     },
     counting(log) {
       const note = log.note.bind(log);
-      log.note = (kind: string, detail: string) => {
+      log.note = (kind: string, detail: string, fields?: Record<string, unknown>) => {
         refused.inc({ kind: KNOWN_KINDS.has(kind) ? kind : "other" });
-        note(kind, detail);
+        note(kind, detail, fields);
       };
       return log;
     },

@@ -23,6 +23,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Redis } from "ioredis";
 import { createEmbedQueue, createSyncQueue, queuePrefix } from "../queues/queues.server";
 import { createRedis } from "../redis.server";
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("ops");
 
 export const QUEUE_DASHBOARD_PATH = "/ops/queues";
 const REALM = 'Basic realm="Lookalike operations", charset="UTF-8"';
@@ -36,13 +39,13 @@ export interface OpsCredentials {
  * The credentials the environment gives, or null when the dashboard is off. A user without a
  * password (or the reverse) opens nothing and says so once.
  */
-export function opsCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = console.warn): OpsCredentials | null {
+export function opsCredentialsFromEnv(env: NodeJS.ProcessEnv = process.env, warn: (line: string) => void = (line) => log.warn(line)): OpsCredentials | null {
   const user = env.OPS_USER ?? "";
   const password = env.OPS_PASSWORD ?? "";
   const token = env.OPS_TOKEN ?? "";
   const creds: OpsCredentials = {};
   if (user && password) creds.basic = { user, password };
-  else if (user || password) warn(`[lookalike] ${user ? "OPS_USER without OPS_PASSWORD" : "OPS_PASSWORD without OPS_USER"}: basic auth for ${QUEUE_DASHBOARD_PATH} stays off`);
+  else if (user || password) warn(`${user ? "OPS_USER without OPS_PASSWORD" : "OPS_PASSWORD without OPS_USER"}: basic auth for ${QUEUE_DASHBOARD_PATH} stays off`);
   if (token) creds.token = token;
   return creds.basic || creds.token ? creds : null;
 }
@@ -142,7 +145,7 @@ export function queueDashboard(options: QueueDashboardOptions = {}): (req: Incom
         handle(req, res);
       },
       (err: unknown) => {
-        console.error(`[lookalike] queue dashboard unavailable: ${err instanceof Error ? err.message : String(err)}`);
+        log.error(`queue dashboard unavailable: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent) res.writeHead(503, { "Content-Type": "text/plain; charset=utf-8" });
         res.end("Queue dashboard unavailable.");
       },

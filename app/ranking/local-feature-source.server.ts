@@ -7,6 +7,9 @@ import type { Db } from "../db.server";
 import { unpackLocal } from "../embedding/image/local-features";
 import { errorSummary } from "../shared/error-text";
 import type { LocalFeatureSource } from "./photo.server";
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("ranking");
 
 let lastWarnedAt = 0;
 
@@ -23,7 +26,7 @@ export function localFeatureSource(db: Db, shop: string): LocalFeatureSource {
     } catch (err) {
       if (Date.now() - lastWarnedAt > 60_000) {
         lastWarnedAt = Date.now();
-        console.error(`[lookalike] local re-rank skipped (${errorSummary(err)})`);
+        log.error(`local re-rank skipped (${errorSummary(err)})`);
       }
     }
     return out;

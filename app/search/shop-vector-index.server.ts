@@ -42,6 +42,9 @@ import { loadIndexState, saveIndexState } from "./index-snapshot.server";
 import { deleteAttrs, emptyIndexState, setAttrs, validateAttributes, whenWritable, type IndexState, type NativeIndex } from "./index-state.server";
 import { indexStats, type ShopVectorIndexStats } from "./index-stats";
 import { DEFAULT_PLANNER_CONFIG, planCounts, planSearch, type PlannerConfig, type SearchPlan } from "./search-planner";
+import { moduleLogger } from "../logging/logger.server";
+
+const log = moduleLogger("search");
 
 export type { ChannelDims, ChannelVectors, ChannelWeights } from "./combined-vector";
 export type { ShopVectorIndexStats } from "./index-stats";
@@ -266,7 +269,7 @@ export class ShopVectorIndex {
   private maybeCompact() {
     if (this.compacting || !needsCompaction(this.s)) return;
     this.compacting = compactInBackground(this.s)
-      .catch((err) => console.error("[lookalike] index compaction failed; the index goes on as it was", err))
+      .catch((err: unknown) => log.error({ err }, "index compaction failed; the index goes on as it was"))
       .finally(() => {
         this.compacting = undefined;
       });

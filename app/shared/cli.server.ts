@@ -2,7 +2,9 @@
 import { ConfigError } from "../config.server";
 import { DatabaseNotReadyError } from "../db/database-setup.server";
 import { RedisUnavailableError } from "../redis.server";
+import { rootLogger } from "../logging/logger.server";
 
+/** A CLI's progress line for the person running it (stderr; stdout is the CLI's data). */
 export function log(message: string): void {
   process.stderr.write(`[lookalike] ${message}\n`);
 }
@@ -20,7 +22,8 @@ export function runMain(main: () => Promise<unknown>): void {
       process.stderr.write(`\nlookalike: ${err.message}\n`);
       process.exit(2);
     }
-    console.error(err);
+    // A bug: logged in full (stack) as the process' last line.
+    rootLogger().fatal({ err }, `crashed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
 }

@@ -24,20 +24,24 @@ import { localFeatureSource } from "../ranking/local-feature-source.server";
 import { DEFAULT_PHOTO_SEARCH, photoSearch } from "../ranking/photo.server";
 import { textSearch } from "../ranking/text.server";
 import { storefrontConfig } from "../shops/storefront-config";
+import { moduleLogger, type Logger } from "../logging/logger.server";
 
-async function handled(run: () => Promise<Response>): Promise<Response> {
+/** Handlers log through the request's logger (reqId) when server.ts hands them one, else through this. */
+const storefrontLog = moduleLogger("storefront");
+
+async function handled(log: Logger, run: () => Promise<Response>): Promise<Response> {
   try {
     return await run();
   } catch (err) {
     const known = proxyErrorOf(err);
     if (known) return errorResponse(known);
-    console.error("[lookalike] proxy error", err);
+    log.error({ err }, "proxy error");
     return errorResponse(new ProxyError(500, "internal_error", "Something went wrong; please try again."));
   }
 }
 
 let lastUnavailableLog = 0;
-async function installedCatalog(services: StorefrontServices, shop: string) {
+async function installedCatalog(services: StorefrontServices, shop: string, log: Logger) {
   let catalog;
   try {
     catalog = await (await services.catalogs).get(shop);
@@ -45,7 +49,7 @@ async function installedCatalog(services: StorefrontServices, shop: string) {
     // Not in memory and the database cannot be read (a loaded catalog is served from memory).
     if (Date.now() - lastUnavailableLog > 10_000) {
       lastUnavailableLog = Date.now();
-      console.error(`[lookalike] catalog of ${shop} unavailable: ${errorSummary(err)}`);
+      log.error({ shop }, `catalog of ${shop} unavailable: ${errorSummary(err)}`);
     }
     throw new ProxyError(503, "unavailable", "Search is briefly unavailable; please try again in a few seconds.", { "Retry-After": "5" });
   }
@@ -68,18 +72,18 @@ const timingsOn = () => process.env.PROXY_TIMINGS === "1";
 
 let lastChargeErrorLog = 0;
 /** Charges the client for a costly search (rate-limits.server.ts `charge`), after the answer; never fails the request. */
-function chargeSearch(services: StorefrontServices, route: "similar", shop: string, clientAddress: string | undefined, workMs: number): void {
+function chargeSearch(services: StorefrontServices, route: "similar", shop: string, clientAddress: string | undefined, workMs: number, log: Logger): void {
   services.rateLimits
     .charge(route, shop, clientAddress, workMs)
     .catch((err) => {
       if (Date.now() - lastChargeErrorLog < 10_000) return;
       lastChargeErrorLog = Date.now();
-      console.error(`[lookalike] rate-limit charge failed: ${errorSummary(err)}`);
+      log.error({ shop }, `rate-limit charge failed: ${errorSummary(err)}`);
     });
 }
 
-function rawError(err: unknown): RawResponse {
-  const e = proxyErrorOf(err) ?? (console.error("[lookalike] proxy error", err), new ProxyError(500, "internal_error", "Something went wrong; please try again."));
+function rawError(err: unknown, log: Logger): RawResponse {
+  const e = proxyErrorOf(err) ?? (log.error({ err }, "proxy error"), new ProxyError(500, "internal_error", "Something went wrong; please try again."));
   return {
     status: e.status,
     headers: { "Content-Type": JSON_TYPE, "Cache-Control": "no-store", ...e.headers },
@@ -97,7 +101,7 @@ function toResponse(raw: RawResponse): Response {
  * version re-checked at most once a second) → result cache (in-process LRU, then Redis) → search
  * with the merchant's rules → cards → JSON.
  */
-export async function similarRaw(services: StorefrontServices, url: string, clientAddress?: string): Promise<RawResponse> {
+export async function similarRaw(services: StorefrontServices, url: string, clientAddress?: string, log: Logger = storefrontLog): Promise<RawResponse> {
   const t = timingsOn() ? [performance.now()] : undefined;
   const mark = t ? () => void t.push(performance.now()) : () => {};
   try {
@@ -109,7 +113,7 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
     const limitParam = parseLimit(params);
     const filter = parseFilter(params);
     mark(); // parse
-    const catalog = await installedCatalog(services, shop);
+    const catalog = await installedCatalog(services, shop, log);
     const limit = limitParam ?? catalog.settings.resultsCount;
     mark(); // catalog
     // The merchant switched the "Similar products" block off: the block hides itself, no search runs.
@@ -132,7 +136,7 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
       const cards = toCards(catalog, hits, pathPrefix);
       mark(); // hydrate
       const used = process.cpuUsage(cpu);
-      chargeSearch(services, "similar", shop, clientAddress, (used.user + used.system) / 1000);
+      chargeSearch(services, "similar", shop, clientAddress, (used.user + used.system) / 1000, log);
       body = Buffer.from(JSON.stringify({ products: cards, enabled: true }));
       mark(); // json
       if (key) void rc.set(key, body);
@@ -147,23 +151,23 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
     }
     return { status: 200, headers, body };
   } catch (err) {
-    return rawError(err);
+    return rawError(err, log);
   }
 }
 
 /** `clientAddress`: the route's `context.clientAddress` (server.ts, app/http/client-address.server.ts). */
-export async function similarHandler(services: StorefrontServices, request: Request, clientAddress?: string): Promise<Response> {
-  return toResponse(await similarRaw(services, request.url, clientAddress));
+export async function similarHandler(services: StorefrontServices, request: Request, clientAddress?: string, log: Logger = storefrontLog): Promise<Response> {
+  return toResponse(await similarRaw(services, request.url, clientAddress, log));
 }
 
-export function visualSearchHandler(services: StorefrontServices, request: Request, clientAddress?: string): Promise<Response> {
-  return handled(async () => {
+export function visualSearchHandler(services: StorefrontServices, request: Request, clientAddress?: string, log: Logger = storefrontLog): Promise<Response> {
+  return handled(log, async () => {
     if (request.method !== "POST") throw new ProxyError(405, "method_not_allowed", "POST a photo as multipart/form-data.", { Allow: "POST" });
     const { shop, pathPrefix } = await authenticateProxy(request);
     await services.rateLimits.check("photo", shop, clientAddress);
     const params = new URL(request.url).searchParams;
     const requestFilter = parseFilter(params);
-    const catalog = await installedCatalog(services, shop);
+    const catalog = await installedCatalog(services, shop, log);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
     const embedder = await services.embedder;
@@ -179,8 +183,8 @@ export function visualSearchHandler(services: StorefrontServices, request: Reque
 }
 
 /** Photos of operator-imported products (file: URLs), served only for that product of that shop. */
-export function productImageHandler(services: Pick<StorefrontServices, "db">, request: Request, productIdParam: string | undefined): Promise<Response> {
-  return handled(async () => {
+export function productImageHandler(services: Pick<StorefrontServices, "db">, request: Request, productIdParam: string | undefined, log: Logger = storefrontLog): Promise<Response> {
+  return handled(log, async () => {
     const { shop } = await authenticateProxy(request);
     const id = parseProductId(new URLSearchParams({ product_id: productIdParam ?? "" }));
     const row = await services.db.product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id } }, select: { imageUrls: true, source: true } });
@@ -204,15 +208,15 @@ export const MAX_QUERY_LENGTH = 200;
  * text and image towers configured, products whose photos match the words (app/ranking/text.server.ts);
  * the shop's settings apply as for every storefront search.
  */
-export function textSearchHandler(services: StorefrontServices, request: Request, clientAddress?: string): Promise<Response> {
-  return handled(async () => {
+export function textSearchHandler(services: StorefrontServices, request: Request, clientAddress?: string, log: Logger = storefrontLog): Promise<Response> {
+  return handled(log, async () => {
     const { shop, pathPrefix } = await authenticateProxy(request);
     const params = new URL(request.url).searchParams;
     const q = (params.get("q") ?? "").trim();
     if (!q) throw new ProxyError(400, "missing_query", "q is required: the words to search for.");
     if (q.length > MAX_QUERY_LENGTH) throw new ProxyError(400, "query_too_long", `q may be at most ${MAX_QUERY_LENGTH} characters.`);
     const requestFilter = parseFilter(params);
-    const catalog = await installedCatalog(services, shop);
+    const catalog = await installedCatalog(services, shop, log);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
     await services.rateLimits.check("similar", shop, clientAddress);
@@ -220,16 +224,16 @@ export function textSearchHandler(services: StorefrontServices, request: Request
     const textModels = { text: await services.textEmbedder, imageModelId: (await services.embedder).modelId };
     const started = performance.now();
     const hits = await textSearch(catalog, textModels, q, limit, filter);
-    chargeSearch(services, "similar", shop, clientAddress, performance.now() - started);
+    chargeSearch(services, "similar", shop, clientAddress, performance.now() - started, log);
     return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
   });
 }
 
 /** GET /proxy/config — the shop's storefront switches and number of results, for the theme blocks. */
-export function configHandler(services: StorefrontServices, request: Request): Promise<Response> {
-  return handled(async () => {
+export function configHandler(services: StorefrontServices, request: Request, log: Logger = storefrontLog): Promise<Response> {
+  return handled(log, async () => {
     const { shop } = await authenticateProxy(request);
-    const catalog = await installedCatalog(services, shop);
+    const catalog = await installedCatalog(services, shop, log);
     return jsonResponse(storefrontConfig(catalog.settings), 200, { "Cache-Control": "private, max-age=30" });
   });
 }

@@ -7,12 +7,16 @@ import { BodyTooLargeError, readBoundedBody } from "../http/bounded-body";
 import { errorSummary } from "../shared/error-text";
 import { authenticate } from "../shopify.server";
 import type { WebhookDeps, WebhookInput, WebhookOutcome } from "./webhook-handlers.server";
+import { moduleLogger } from "../logging/logger.server";
+
+const webhookLog = moduleLogger("webhooks");
 
 let lastUnavailableLog = 0;
 
 /** `deps`: the composition root's `webhookDeps` (app/web-services.server.ts), called per delivery. */
 export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) => Promise<WebhookOutcome>, topics: string[], deps: () => WebhookDeps) {
-  return async ({ request: received }: ActionFunctionArgs) => {
+  return async ({ request: received, context }: ActionFunctionArgs) => {
+    let log = context?.log ?? webhookLog;
     // Before the HMAC and session work, which throw (a 500) on a header that is no shop's domain.
     if (!isShopDomain(received.headers.get("x-shopify-shop-domain") ?? "")) return new Response("invalid X-Shopify-Shop-Domain", { status: 400 });
     try {
@@ -28,8 +32,10 @@ export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) 
         if (err instanceof SyntaxError) throw new Response("malformed JSON body", { status: 400 });
         throw err;
       });
+      log = log.child({ shop });
       if (!topics.includes(topic)) return new Response(`unexpected topic ${topic}`, { status: 400 });
       const outcome = await handler(deps(), { shop, topic, payload, webhookId });
+      log.debug({ topic, webhookId, status: outcome.status }, `webhook ${topic}: ${outcome.status} ${outcome.note}`);
       return new Response(outcome.note, { status: outcome.status });
     } catch (err) {
       // The database is away (the session lookup or the handler's write failed): nothing was
@@ -37,7 +43,7 @@ export function webhookAction(handler: (deps: WebhookDeps, input: WebhookInput) 
       if (!isDatabaseUnavailable(err)) throw err;
       if (Date.now() - lastUnavailableLog > 10_000) {
         lastUnavailableLog = Date.now();
-        console.error(`[lookalike] webhook answered 503, the database is unavailable (Shopify will retry it): ${errorSummary(err)}`);
+        log.error(`webhook answered 503, the database is unavailable (Shopify will retry it): ${errorSummary(err)}`);
       }
       return new Response("database unavailable; retry later", { status: 503, headers: { "Retry-After": "10" } });
     }

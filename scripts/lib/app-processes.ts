@@ -53,6 +53,9 @@ export async function appEnv(databaseUrl: string, extra: Record<string, string |
     // No metrics listeners unless a test asks (the defaults 9463/9464 would collide between tests).
     METRICS_PORT: "0",
     WORKER_METRICS_PORT: "0",
+    // The processes' pipes are no terminal, so they would log JSON: tests read their output as a
+    // developer would (one line a message, `[lookalike] …`); a test about the JSON lines asks for them.
+    LOG_FORMAT: "pretty",
     ...extra,
   };
   const cleanup = async () => {
