@@ -74,14 +74,16 @@ describe("automatic box", () => {
     expect(off.forwards).toBe(0);
   });
 
-  it("keeps the whole photo unless a crop beats it by the gate", async () => {
-    // A catalog whose best match for every view is about equally good: no crop clears the gate.
-    const catalog = await catalogOf([{ id: "grey", rgb: [128, 128, 128], type: "" }]);
-    const uniformNoise = await decodePhoto(
-      await sharp({ create: { width: 100, height: 100, channels: 3, background: { r: 0, g: 0, b: 0 }, noise: { type: "gaussian", mean: 128, sigma: 60 } } }).png().toBuffer(),
-    );
-    const chosen = await chooseRegion(catalog, uniformNoise, {}, { embedder });
-    expect(chosen.box).toEqual({ x: 0, y: 0, w: 1, h: 1, guessed: false });
+  it("on a studio backdrop keeps the foreground trim unless a crop beats it by the gate", async () => {
+    const catalog = await catalogOf([{ id: "red", rgb: [230, 20, 20], type: "" }]);
+    const studio = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .composite([{ input: { create: { width: 80, height: 60, channels: 3, background: { r: 230, g: 20, b: 20 } } }, left: 60, top: 70 }])
+      .png()
+      .toBuffer();
+    const chosen = await chooseRegion(catalog, await decodePhoto(studio), {}, { embedder });
+    expect(chosen.box.guessed).toBe(true);
+    expect(chosen.box.x).toBeCloseTo(0.29, 1);
+    expect(chosen.box.w).toBeCloseTo(0.42, 1);
   });
 
   it("a given box is searched as given; PHOTO_AUTO_BOX=0 is the operator's switch", async () => {
