@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import type { EmbedJobData } from "../queues/queues.server";
 import type { Db } from "../db.server";
 import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
+import type { TextEmbedder } from "../embedding/text/text-embedder.server";
 import type { LiveCatalog } from "../live-index/live-catalog";
 
 export interface AdminDeps {
@@ -21,6 +22,8 @@ export interface AdminDeps {
   queue(): Queue<EmbedJobData>;
   publisher(): Pick<Redis, "publish"> | null;
   embedder(): Promise<ImageEmbedder>;
+  /** The text model (the photo preview's words); optional: without it words act through colour only. */
+  textEmbedder?(): Promise<TextEmbedder>;
   /** Starts (or joins) a full catalog sync from Shopify; null when this deployment cannot reach Shopify (demo). */
   startFullSync: ((shop: string) => Promise<string>) | null;
 }
@@ -43,6 +46,7 @@ export async function adminDeps(): Promise<AdminDeps> {
     queue: () => webServices().queue,
     publisher: () => webServices().publisher,
     embedder: () => webServices().embedder,
+    textEmbedder: () => webServices().textEmbedder,
     // The demo has no Shopify Admin API to sync from (unless pointed at a fake one).
     startFullSync: cfg.demo && !cfg.adminApiBaseUrl ? null : (shop) => startFullSync({ db: db(), syncQueue: webServices().syncQueue }, shop),
   };

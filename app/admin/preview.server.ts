@@ -6,11 +6,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { catalogChanged } from "../catalog/catalog-changed.server";
 import type { SearchHit } from "../search/shop-vector-index.server";
-import { readPhotoUpload } from "../storefront/photo-upload.server";
+import { decodePhotoUpload, receivePhotoForm } from "../storefront/photo-upload.server";
+import { parsePhotoBox, parsePhotoWords } from "../storefront/search-params.server";
+import { WHOLE_PHOTO } from "../embedding/image/photo-region";
 import { ProxyError } from "../storefront/proxy-errors.server";
 import type { LiveCatalog } from "../live-index/live-catalog";
 import { localFeatureSource } from "../ranking/local-feature-source.server";
-import { DEFAULT_PHOTO_SEARCH, photoSearchExplained } from "../ranking/photo.server";
+import { autoBoxFromEnv, photoQuery, resultTypes, type SearchedBox } from "../ranking/photo-query.server";
 import { rankSimilar } from "../ranking/similar.server";
 import { withSettings } from "../shops/settings-filter";
 import type { AdminDeps } from "./admin-deps.server";
@@ -18,6 +20,8 @@ import { within } from "./admin-deps.server";
 import { PRODUCT_VIEW_SELECT, toAdminProduct, type AdminProduct } from "./product-view.server";
 
 export const PREVIEW_K = 12;
+/** The photo preview's form fields besides the photo: the storefront's box and words. */
+const PHOTO_FIELDS = ["box_x", "box_y", "box_w", "box_h", "q"];
 /** Neighbours read for "why it matched" (pinned products further away take one wider search). */
 const WHY_K = 100;
 
@@ -123,7 +127,7 @@ export async function previewLoader({ request }: Pick<LoaderFunctionArgs, "reque
 
 export type PreviewActionResult =
   | { ok: true; intent: "rule"; message: string }
-  | { ok: true; intent: "photo"; results: PreviewResult[] }
+  | { ok: true; intent: "photo"; results: PreviewResult[]; box: SearchedBox; types: { value: string; count: number }[] }
   | { ok: false; error: string };
 
 export async function previewAction({ request }: Pick<ActionFunctionArgs, "request">, deps: AdminDeps): Promise<PreviewActionResult> {
@@ -155,19 +159,27 @@ export async function previewAction({ request }: Pick<ActionFunctionArgs, "reque
 async function photoPreview(request: Request, deps: AdminDeps, shop: string): Promise<PreviewActionResult> {
   try {
     const embedder = await deps.embedder();
-    const image = await readPhotoUpload(request, embedder.spec);
+    // The same box (box_x..box_h) and words (q) as the storefront's, as form fields.
+    const { image: upload, fields } = await receivePhotoForm(request, PHOTO_FIELDS);
+    const box = parsePhotoBox(fields);
+    const words = parsePhotoWords(fields);
+    const photo = await decodePhotoUpload(upload, embedder.spec);
     const catalog = await within(deps.catalog(shop), 10_000);
     if (!catalog) return { ok: false, error: "The search index is still loading; try again in a moment." };
     // As the storefront's photo search: the shop's number of results and its exclusions.
     const limit = catalog.settings?.resultsCount ?? PREVIEW_K;
     const filter = catalog.settings ? withSettings({}, catalog.settings) : {};
-    if (!filter) return { ok: true, intent: "photo", results: [] };
-    const { hits, firstPass } = await photoSearchExplained(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(deps.db, shop));
+    if (!filter) return { ok: true, intent: "photo", results: [], box: { ...(box ?? WHOLE_PHOTO), guessed: false }, types: [] };
+    const wordsModels = words && deps.textEmbedder ? { text: await deps.textEmbedder(), imageModelId: embedder.modelId } : undefined;
+    const result = await photoQuery(catalog, photo, { box, words }, limit, filter, { embedder, local: localFeatureSource(deps.db, shop), words: wordsModels, autoBox: autoBoxFromEnv() });
+    const { hits, firstPass } = result;
     const views = await productViews(deps, shop, hits.map((h) => h.id));
     return {
       ok: true,
       intent: "photo",
       results: hits.flatMap((h) => (views.get(h.id) ? [{ ...views.get(h.id)!, ...photoMatch(firstPass.get(h.id)), rule: null }] : [])),
+      box: result.box,
+      types: resultTypes(catalog, hits),
     };
   } catch (err) {
     if (err instanceof ProxyError) return { ok: false, error: err.message };

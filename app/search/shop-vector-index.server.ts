@@ -306,6 +306,23 @@ export class ShopVectorIndex {
     return this.search(combine(this.s.layout, vectors), opts, undefined);
   }
 
+  /**
+   * The given products scored against the channel vectors (missing channel = zeros), from the
+   * int8 copy (~2 µs a product, no graph walk): for re-ranking a small candidate list by another
+   * channel (photo search's words). Unknown ids are left out; order follows `ids`.
+   */
+  scoreProducts(vectors: ChannelVectors, ids: readonly string[]): SearchHit[] {
+    const q = Float32Array.from(combine(this.s.layout, vectors));
+    const out: SearchHit[] = [];
+    for (const id of ids) {
+      const label = this.s.idToLabel.get(id);
+      if (label === undefined) continue;
+      const [image, color, text] = this.s.quant.approxSegmentDots(q, label);
+      out.push({ id, score: image + color + text, contributions: { image, color, text } });
+    }
+    return out;
+  }
+
   private search(query: number[], opts: SearchOptions, excludeLabel: number | undefined): SearchHit[] {
     const k = opts.k;
     if (!Number.isInteger(k) || k < 0 || k > MAX_K) throw new RangeError(`k must be an integer in [0, ${MAX_K}]`);

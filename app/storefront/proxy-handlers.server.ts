@@ -10,10 +10,10 @@ import { stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { photoSearchAdmission } from "./admission.server";
-import { preparePhotoUpload, receivePhotoUpload } from "./photo-upload.server";
+import { decodePhotoUpload, receivePhotoUpload } from "./photo-upload.server";
 import { authenticateProxy, authenticateProxyParams } from "./proxy-auth.server";
 import { errorResponse, jsonResponse, ProxyError, proxyErrorOf } from "./proxy-errors.server";
-import { parseFilter, parseLimit, parseProductId } from "./search-params.server";
+import { parseFilter, parseLimit, parsePhotoBox, parsePhotoWords, parseProductId } from "./search-params.server";
 import { rankSimilar } from "../ranking/similar.server";
 import { withSettings } from "../shops/settings-filter";
 import { canonicalFilter } from "../search/canonical-filter";
@@ -21,7 +21,8 @@ import type { CacheKey } from "./result-cache.server";
 import type { StorefrontServices } from "./storefront-services";
 import { toCards } from "../ranking/cards";
 import { localFeatureSource } from "../ranking/local-feature-source.server";
-import { DEFAULT_PHOTO_SEARCH, photoSearch } from "../ranking/photo.server";
+import { autoBoxFromEnv, photoQuery, resultTypes } from "../ranking/photo-query.server";
+import { WHOLE_PHOTO } from "../embedding/image/photo-region";
 import { textSearch } from "../ranking/text.server";
 import { storefrontConfig } from "../shops/storefront-config";
 import { moduleLogger, type Logger } from "../logging/logger.server";
@@ -167,17 +168,23 @@ export function visualSearchHandler(services: StorefrontServices, request: Reque
     await services.rateLimits.check("photo", shop, clientAddress);
     const params = new URL(request.url).searchParams;
     const requestFilter = parseFilter(params);
+    // The box and the words are checked before the upload is read: a bad request costs no upload.
+    const box = parsePhotoBox(params);
+    const words = parsePhotoWords(params);
     const catalog = await installedCatalog(services, shop, log);
     const limit = parseLimit(params) ?? catalog.settings.resultsCount;
     const filter = withSettings(requestFilter, catalog.settings);
     const embedder = await services.embedder;
+    const wordsModels = words ? { text: await services.textEmbedder, imageModelId: embedder.modelId } : undefined;
     // The upload is read first (bounded in bytes and time): a slow upload holds no search slot.
-    const photo = await receivePhotoUpload(request);
+    const upload = await receivePhotoUpload(request);
     // Bounded: past the limit a photo is refused at once (503, Retry-After), before it is decoded.
     return photoSearchAdmission().run(async () => {
-      const image = await preparePhotoUpload(photo, embedder.spec);
-      const hits = filter ? await photoSearch(catalog, embedder, image, limit, filter, DEFAULT_PHOTO_SEARCH, localFeatureSource(services.db, shop)) : [];
-      return jsonResponse({ products: toCards(catalog, hits, pathPrefix) });
+      const photo = await decodePhotoUpload(upload, embedder.spec);
+      if (!filter) return jsonResponse({ products: [], box: { ...(box ?? WHOLE_PHOTO), guessed: false }, types: [] });
+      const deps = { embedder, local: localFeatureSource(services.db, shop), words: wordsModels, autoBox: autoBoxFromEnv() };
+      const result = await photoQuery(catalog, photo, { box, words }, limit, filter, deps);
+      return jsonResponse({ products: toCards(catalog, result.hits, pathPrefix), box: result.box, types: resultTypes(catalog, result.hits) });
     });
   });
 }

@@ -31,3 +31,45 @@ export function parseFilter(params: URLSearchParams): ProductFilter {
     throw err;
   }
 }
+
+/** The longest `q` a photo search takes (its words). */
+export const MAX_PHOTO_WORDS = 200;
+const BOX_PARAMS = ["box_x", "box_y", "box_w", "box_h"] as const;
+const NUMBER_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * The shopper's box on the photo: box_x, box_y, box_w, box_h as fractions 0..1 of the
+ * (EXIF-oriented) photo's width and height; all four or none. Undefined when none is given.
+ */
+export function parsePhotoBox(params: { get(name: string): string | null }): { x: number; y: number; w: number; h: number } | undefined {
+  const raw = BOX_PARAMS.map((name) => params.get(name));
+  const given = raw.filter((v) => v !== null && v.trim() !== "").length;
+  if (given === 0) return undefined;
+  if (given < 4) {
+    const missing = BOX_PARAMS.filter((_, i) => raw[i] === null || raw[i]!.trim() === "");
+    throw new ProxyError(400, "invalid_box", `box_x, box_y, box_w and box_h go together: ${missing.join(", ")} missing`);
+  }
+  const [x, y, w, h] = raw.map((v, i) => {
+    const s = v!.trim();
+    const n = Number(s);
+    if (!NUMBER_RE.test(s) || !Number.isFinite(n)) throw new ProxyError(400, "invalid_box", `${BOX_PARAMS[i]} must be a number from 0 to 1 (got '${v!.slice(0, 40)}')`);
+    return n;
+  });
+  if (x < 0 || x > 1) throw new ProxyError(400, "invalid_box", `box_x must be from 0 to 1 (got ${x})`);
+  if (y < 0 || y > 1) throw new ProxyError(400, "invalid_box", `box_y must be from 0 to 1 (got ${y})`);
+  if (w <= 0) throw new ProxyError(400, "invalid_box", `box_w must be greater than 0 (got ${w})`);
+  if (h <= 0) throw new ProxyError(400, "invalid_box", `box_h must be greater than 0 (got ${h})`);
+  // A tiny tolerance for fractions computed in floating point (0.1 + 0.9).
+  if (x + w > 1 + 1e-9) throw new ProxyError(400, "invalid_box", `box_x + box_w must be at most 1 (got ${x + w})`);
+  if (y + h > 1 + 1e-9) throw new ProxyError(400, "invalid_box", `box_y + box_h must be at most 1 (got ${y + h})`);
+  return { x, y, w: Math.min(w, 1 - x), h: Math.min(h, 1 - y) };
+}
+
+/** The shopper's words for a photo search (`q`, optional, at most MAX_PHOTO_WORDS characters); undefined when empty. */
+export function parsePhotoWords(params: { get(name: string): string | null }): string | undefined {
+  const raw = params.get("q");
+  if (raw === null) return undefined;
+  const q = raw.trim();
+  if (q.length > MAX_PHOTO_WORDS) throw new ProxyError(400, "invalid_query", `q may be at most ${MAX_PHOTO_WORDS} characters (got ${q.length})`);
+  return q || undefined;
+}

@@ -30,7 +30,8 @@
 import sharp from "sharp";
 import { ImageInputError } from "./image-errors";
 import { analysePhoto } from "./image-analysis";
-import type { Box } from "./image-background";
+import { UNIFORM_BORDER, type Box } from "./image-background";
+import { cropRgb, isWholePhoto, toFractionBox, toPixelBox, WHOLE_PHOTO, withinBox, type FractionBox } from "./photo-region";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, type ModelSpec } from "../models/model-registry";
 
 export interface PreparedImage {
@@ -156,6 +157,33 @@ export async function prepareFromRgb(
   const { box, color } = analysePhoto(rgb, width, height);
   const fitted = await fitToInput({ rgb, width, height }, box, spec);
   return { tensor: toNormalisedChw(fitted.rgb, fitted.width, fitted.height, spec), color };
+}
+
+/** A region of a decoded photo, prepared (prepareRegion). */
+export interface PreparedRegion {
+  image: PreparedImage;
+  /** The region searched, as fractions of the whole (oriented) photo. */
+  region: FractionBox;
+  /** The region's border is a uniform backdrop (the foreground analysis is confident). */
+  uniformBorder: boolean;
+  /** The foreground trim the model's view was cut to, as fractions of the whole photo (null: none). */
+  trim: FractionBox | null;
+}
+
+/**
+ * The region `region` (fractions of the photo; default the whole photo) of a decoded photo,
+ * cropped from its oriented pixels and then prepared exactly as a whole photo is (foreground
+ * analysis, trim, fit, normalisation).
+ */
+export async function prepareRegion(photo: DecodedPhoto, spec: ModelSpec = defaultSpec, region: FractionBox = WHOLE_PHOTO): Promise<PreparedRegion> {
+  const whole = isWholePhoto(region);
+  const pixels = whole ? photo : cropRgb(photo, toPixelBox(region, photo.width, photo.height));
+  const analysis = analysePhoto(pixels.rgb, pixels.width, pixels.height);
+  const fitted = await fitToInput(pixels, analysis.box, spec);
+  const image = { tensor: toNormalisedChw(fitted.rgb, fitted.width, fitted.height, spec), color: analysis.color };
+  const used = whole ? WHOLE_PHOTO : region;
+  const trim = analysis.box && spec.fit !== "cover-centre" ? withinBox(used, toFractionBox(analysis.box, pixels.width, pixels.height)) : null;
+  return { image, region: used, uniformBorder: analysis.background.uniformity >= UNIFORM_BORDER, trim };
 }
 
 /**

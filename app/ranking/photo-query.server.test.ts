@@ -1,0 +1,114 @@
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { COLOR_DIM } from "../embedding/image/color-signature.server";
+import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
+import { decodePhoto, prepareImage, type PreparedImage } from "../embedding/image/image-preprocess.server";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../embedding/models/model-registry";
+import { l2normalize } from "../embedding/vector-codec";
+import type { LiveCatalog } from "../live-index/live-catalog";
+import { ProductImageIndex } from "../search/product-image-index.server";
+import { ShopVectorIndex } from "../search/shop-vector-index.server";
+import { autoBoxFromEnv, chooseRegion, resultTypes } from "./photo-query.server";
+
+const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+/** Stand-in model: a view's mean colour less white's. */
+function meanColour(image: PreparedImage): Float32Array {
+  const plane = image.tensor.length / 3;
+  const out = new Float32Array(3);
+  for (let c = 0; c < 3; c++) {
+    const white = (1 - spec.mean[c]) / spec.std[c];
+    let s = 0;
+    for (let i = c * plane; i < (c + 1) * plane; i++) s += image.tensor[i] - white;
+    out[c] = s / plane;
+  }
+  return l2normalize(out);
+}
+let forwards = 0;
+const embedder = {
+  modelId: "mean-colour-test",
+  dim: 3,
+  spec,
+  embed: async (images: PreparedImage[]) => ((forwards += images.length), images.map(meanColour)),
+  embedWithLocal: async (images: PreparedImage[]) => images.map((im) => ({ vector: meanColour(im) })),
+} as unknown as ImageEmbedder;
+
+async function catalogOf(products: { id: string; rgb: [number, number, number]; type: string }[]): Promise<LiveCatalog> {
+  const index = new ShopVectorIndex({ dims: { image: 3, color: COLOR_DIM, text: 2 }, weights: { image: 0.6, color: 0.2, text: 0.2 } });
+  const images = ProductImageIndex.create(3);
+  for (const p of products) {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: p.rgb[0], g: p.rgb[1], b: p.rgb[2] } } }).png().toBuffer();
+    const prepared = await prepareImage(png);
+    const attrs = { price: 1, available: true, productType: p.type, vendor: "", tags: [] };
+    index.upsert(p.id, { image: meanColour(prepared), color: prepared.color, text: l2normalize([1, 0]) }, attrs);
+    images.setProduct(p.id, [meanColour(prepared)], attrs);
+  }
+  return { index, images, imageMean: null } as unknown as LiveCatalog;
+}
+
+/** A busy scene (random green noise, like no product) with a red patch in its top-left corner. */
+async function clutteredPhoto(): Promise<Buffer> {
+  const w = 200;
+  const h = 200;
+  const noise = Buffer.alloc(w * h * 3);
+  let seed = 7;
+  for (let i = 0; i < noise.length; i++) noise[i] = ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 100) + (i % 3 === 1 ? 150 : 0);
+  const red = await sharp({ create: { width: 110, height: 110, channels: 3, background: { r: 230, g: 20, b: 20 } } }).png().toBuffer();
+  return sharp(noise, { raw: { width: w, height: h, channels: 3 } }).composite([{ input: red, left: 5, top: 5 }]).png().toBuffer();
+}
+
+describe("automatic box", () => {
+  it("on a busy background searches the crop whose best catalog match beats the whole photo's, in one micro-batch", async () => {
+    const catalog = await catalogOf([
+      { id: "red", rgb: [230, 20, 20], type: "Shirt" },
+      { id: "blue", rgb: [50, 50, 200], type: "Plant" },
+    ]);
+    const photo = await decodePhoto(await clutteredPhoto());
+    forwards = 0;
+    const chosen = await chooseRegion(catalog, photo, {}, { embedder });
+    expect(chosen.box.guessed).toBe(true);
+    expect(chosen.box).toMatchObject({ x: 0, y: 0, w: 0.7, h: 0.7 });
+    expect(chosen.forwards).toBe(6);
+    expect(forwards).toBe(6);
+    const off = await chooseRegion(catalog, photo, {}, { embedder, autoBox: false });
+    expect(off.box).toEqual({ x: 0, y: 0, w: 1, h: 1, guessed: false });
+    expect(off.forwards).toBe(0);
+  });
+
+  it("on a studio backdrop keeps the foreground trim unless a crop beats it by the gate", async () => {
+    const catalog = await catalogOf([{ id: "red", rgb: [230, 20, 20], type: "" }]);
+    const studio = await sharp({ create: { width: 200, height: 200, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .composite([{ input: { create: { width: 80, height: 60, channels: 3, background: { r: 230, g: 20, b: 20 } } }, left: 60, top: 70 }])
+      .png()
+      .toBuffer();
+    const chosen = await chooseRegion(catalog, await decodePhoto(studio), {}, { embedder });
+    expect(chosen.box.guessed).toBe(true);
+    expect(chosen.box.x).toBeCloseTo(0.29, 1);
+    expect(chosen.box.w).toBeCloseTo(0.42, 1);
+  });
+
+  it("a given box is searched as given; PHOTO_AUTO_BOX=0 is the operator's switch", async () => {
+    const catalog = await catalogOf([{ id: "red", rgb: [230, 20, 20], type: "Shirt" }]);
+    const photo = await decodePhoto(await clutteredPhoto());
+    const given = await chooseRegion(catalog, photo, {}, { embedder }, { x: 0.5, y: 0.5, w: 0.5, h: 0.5 });
+    expect(given.box).toEqual({ x: 0.5, y: 0.5, w: 0.5, h: 0.5, guessed: false });
+    expect(given.forwards).toBe(0);
+    expect(autoBoxFromEnv({ PHOTO_AUTO_BOX: "0" } as unknown as NodeJS.ProcessEnv)).toBe(false);
+    expect(autoBoxFromEnv({} as unknown as NodeJS.ProcessEnv)).toBe(true);
+  });
+
+  it("result types: most frequent first, ties by best rank, untyped products not counted", async () => {
+    const catalog = await catalogOf([
+      { id: "a", rgb: [1, 1, 1], type: "Bag" },
+      { id: "b", rgb: [2, 2, 2], type: "Shoe" },
+      { id: "c", rgb: [3, 3, 3], type: "Shoe" },
+      { id: "d", rgb: [4, 4, 4], type: "" },
+      { id: "e", rgb: [5, 5, 5], type: "Hat" },
+    ]);
+    const hit = (id: string) => ({ id, score: 0, contributions: { image: 0, color: 0, text: 0 } });
+    expect(resultTypes(catalog, ["a", "d", "b", "e", "c"].map(hit))).toEqual([
+      { value: "Shoe", count: 2 },
+      { value: "Bag", count: 1 },
+      { value: "Hat", count: 1 },
+    ]);
+  });
+});
