@@ -43,7 +43,7 @@ describe.skipIf(!HAS_CHROMIUM)("search by photo: the box, the kinds, the words (
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    demo = await DemoApp.create({ shop, tmpPrefix: "lookalike-crop-" });
+    demo = await DemoApp.create({ shop, tmpPrefix: "lookalike-crop-", installShop: true });
     await Promise.all([demo.startWeb(), demo.startWorker()]);
     const imported = await demo.importCatalog(await demo.catalogFile(), { wait: true });
     expect(imported.code, imported.stderr).toBe(0);
@@ -234,6 +234,59 @@ describe.skipIf(!HAS_CHROMIUM)("search by photo: the box, the kinds, the words (
       expect(pageErrors).toEqual([]);
     }, 240_000);
   }
+
+  it.skipIf(!HAS_QUERIES)("admin Preview › Search by photo: the box and the words reach previewAction", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP_UA });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => pageErrors.push(`admin: ${String(e)}`));
+    // Playwright does not capture multipart bodies with a file: the page's fetch records each POST's text fields.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __posts: Record<string, string>[] };
+      w.__posts = [];
+      const original = window.fetch;
+      window.fetch = function (input: RequestInfo | URL, init?: RequestInit) {
+        try {
+          const req = input instanceof Request ? input.clone() : new Request(input, init);
+          if (req.method === "POST") {
+            void req.formData().then((fd) => w.__posts.push(Object.fromEntries([...fd].filter((e): e is [string, string] => typeof e[1] === "string"))), () => null);
+          }
+        } catch { /* not ours to break */ }
+        return original.call(window, input, init);
+      } as typeof window.fetch;
+    });
+    const posts = () => page.evaluate(() => (window as unknown as { __posts: Record<string, string>[] }).__posts);
+    await page.goto(`${demo.baseUrl}/demo/admin?to=${encodeURIComponent("/app/preview")}`, { waitUntil: "networkidle" });
+    await expect.poll(() => page.locator(".Polaris-Page").count()).toBeGreaterThan(0);
+    const results = '[data-testid="photo-results"] [data-testid="result-card"]';
+    await page.locator('input[type="file"]').setInputFiles(queries[0]);
+    await expect.poll(() => page.locator(results).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await posts()).length).toBeGreaterThan(0);
+    expect((await posts())[0].box_x).toBeUndefined(); // the first search lets the server guess
+    const crop = page.locator('[data-testid="crop-box"]');
+    await expect.poll(() => crop.isVisible()).toBe(true);
+    const start = await crop.getAttribute("aria-valuetext");
+    await crop.focus();
+    for (let i = 0; i < 5; i++) await page.keyboard.press("Shift+ArrowLeft");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+    expect(await crop.getAttribute("aria-valuetext")).not.toBe(start);
+    await page.getByLabel("What differs (optional)").fill("in red");
+    await page.getByRole("button", { name: "Search this area" }).click();
+    await expect.poll(async () => (await posts()).at(-1)?.q, { timeout: 10_000 }).toBe("in red");
+    const body = (await posts()).at(-1)!;
+    for (const k of ["box_x", "box_y", "box_w", "box_h"]) expect(Number(body[k] ?? -1), k).toBeGreaterThanOrEqual(0);
+    expect(Number(body.box_w)).toBeLessThan(1);
+    expect(Number(body.box_x)).toBeGreaterThan(0);
+    await expect.poll(() => page.locator(results).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    for (const h of await page.locator('[data-testid="crop-box"] > span').evaluateAll((hs) => hs.map((n) => n.getBoundingClientRect().toJSON() as DOMRect))) {
+      expect(h.width).toBeGreaterThanOrEqual(24);
+      expect(h.height).toBeGreaterThanOrEqual(24);
+    }
+    expect(await seriousViolations(page, '[data-testid="photo-crop"]')).toEqual([]);
+    await page.locator('[data-testid="photo-crop"]').scrollIntoViewIfNeeded();
+    await shot(page, "admin-preview");
+    await ctx.close();
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 
   it.skipIf(!HAS_QUERIES)("phone, CPU 4× slower: sending the box vs cropping in the browser (decision 0013)", async () => {
     const ctx = await browser.newContext({ ...VIEWPORTS.phone });

@@ -226,7 +226,7 @@
     file.addEventListener('change', function () { pick(file); });
     cam.addEventListener('change', function () { pick(cam); });
     form.addEventListener('submit', function (e) { e.preventDefault(); rerun(); });
-    refine.addEventListener('submit', function (e) { e.preventDefault(); st.mode = 'photo'; st.source = null; rerun(); });
+    refine.addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(st.timer); st.mode = 'photo'; st.source = null; rerun(); });
     back.addEventListener('click', function () { st.mode = 'photo'; st.source = null; chips(); rerun(); });
     retry.addEventListener('click', rerun);
     panel.addEventListener('keydown', onKey);
