@@ -324,7 +324,7 @@ describe.skipIf(!HAS_CHROMIUM)("search by photo: the box, the kinds, the words (
       const time = async (f: () => Promise<void>) => { const t = performance.now(); await f(); return performance.now() - t; };
       await sendBox(); await cropHere(); // warm
       const box_: number[] = [], crop_: number[] = [], cropOnly: number[] = [];
-      for (let i = 0; i < 7; i++) {
+      for (let i = 0; i < 15; i++) {
         box_.push(await time(sendBox));
         crop_.push(await time(cropHere));
         // The browser's own work for the crop (decode, draw, encode), without the request.
