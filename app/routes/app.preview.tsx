@@ -5,6 +5,7 @@ import { useFetcher, useLoaderData, useNavigation, useSearchParams } from "@remi
 import { Badge, Banner, BlockStack, Box, Button, ButtonGroup, Card, DropZone, EmptyState, InlineGrid, InlineStack, Layout, Page, ResourceItem, ResourceList, SkeletonThumbnail, Spinner, Text, TextField } from "@shopify/polaris";
 import { adminDeps } from "../admin/admin-deps.server";
 import { previewAction, previewLoader, type PreviewActionResult, type PreviewResult } from "../admin/preview.server";
+import { CropBox, validBox, WHOLE, type Box as CropArea } from "../admin/crop-box";
 import { AdminErrorBoundary, formatPrice, ProductThumb, useResultToast, useToast, WhyMatched } from "../admin/ui";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => json(await previewLoader({ request }, await adminDeps()));
@@ -49,34 +50,78 @@ function ResultCard({ r, sourceId }: { r: PreviewResult; sourceId?: string }) {
   );
 }
 
+/** What a photo search answered beyond its results (issue 23's contract; absent from older servers). */
+interface PhotoExtras {
+  box?: Partial<CropArea> & { guessed?: boolean };
+  types?: { value: string; count: number }[];
+}
+
 function PhotoSearch() {
   const fetcher = useFetcher<PreviewActionResult>();
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
+  const [box, setBox] = useState<CropArea>(WHOLE);
+  const [touched, setTouched] = useState(false);
+  const [words, setWords] = useState("");
+  const timer = useRef<ReturnType<typeof setTimeout>>();
+  const wordsNow = useRef(words);
+  wordsNow.current = words;
+  const search = (f: File, b: CropArea | null, q: string) => {
+    clearTimeout(timer.current);
+    const form = new FormData();
+    form.append("image", f);
+    if (b) for (const k of ["x", "y", "w", "h"] as const) form.append(`box_${k}`, String(Math.round(b[k] * 10_000) / 10_000));
+    if (q.trim()) form.append("q", q.trim().slice(0, 200));
+    fetcher.submit(form, { method: "post", encType: "multipart/form-data" });
+  };
   useEffect(() => {
     if (!file) return;
     const url = URL.createObjectURL(file);
     setPreview(url);
-    const form = new FormData();
-    form.append("image", file);
-    fetcher.submit(form, { method: "post", encType: "multipart/form-data" });
+    setBox(WHOLE);
+    setTouched(false);
+    search(file, null, words);
     return () => URL.revokeObjectURL(url);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [file]);
   const data = fetcher.data;
+  const extras = (data && data.ok && data.intent === "photo" ? data : {}) as PhotoExtras;
+  // The server's box (its guess) until the merchant moves it.
+  useEffect(() => {
+    if (!touched && extras.box) setBox(validBox(extras.box));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [data]);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const onBox = (b: CropArea, done: boolean | "now") => {
+    setBox(b);
+    setTouched(true);
+    clearTimeout(timer.current);
+    if (done && file) timer.current = setTimeout(() => search(file, b, wordsNow.current), done === "now" ? 0 : 700);
+  };
   return (
     <Card>
       <BlockStack gap="300">
         <Text as="h2" variant="headingMd">Search by photo</Text>
-        <Text as="p" tone="subdued">Upload a photo to see what shoppers get from "Search by photo".</Text>
-        <InlineGrid columns={{ xs: 1, md: "1fr 3fr" }} gap="400">
-          <DropZone accept="image/jpeg,image/png,image/webp" type="image" allowMultiple={false} onDrop={(_all, accepted) => accepted[0] && setFile(accepted[0])} label="Photo" labelHidden>
+        <Text as="p" tone="subdued">Upload a photo to see what shoppers get from "Search by photo". Frame the product with the box, and say what differs.</Text>
+        <InlineGrid columns={{ xs: 1, md: "1fr 2fr" }} gap="400">
+          <BlockStack gap="300">
             {preview ? (
-              <div style={{ padding: 8 }}><img src={preview} alt="Uploaded" style={{ width: "100%", maxHeight: 200, objectFit: "contain" }} /></div>
-            ) : (
-              <DropZone.FileUpload actionTitle="Upload a photo" actionHint="JPEG, PNG or WebP" />
-            )}
-          </DropZone>
+              <div data-testid="photo-crop" style={{ textAlign: "center" }}>
+                <CropBox src={preview} alt="Uploaded photo" box={box} onChange={onBox} />
+              </div>
+            ) : null}
+            <DropZone accept="image/jpeg,image/png,image/webp" type="image" allowMultiple={false} onDrop={(_all, accepted) => accepted[0] && setFile(accepted[0])} label="Photo" labelHidden>
+              <DropZone.FileUpload actionTitle={preview ? "Upload another photo" : "Upload a photo"} actionHint="JPEG, PNG or WebP" />
+            </DropZone>
+            {preview ? (
+              <form onSubmit={(e) => { e.preventDefault(); if (file) search(file, touched ? box : null, words); }}>
+                <BlockStack gap="200">
+                  <TextField label="What differs (optional)" placeholder="in blue, leather" value={words} onChange={setWords} maxLength={200} showCharacterCount autoComplete="off" />
+                  <InlineStack><Button submit variant="primary" loading={fetcher.state !== "idle"}>Search this area</Button></InlineStack>
+                </BlockStack>
+              </form>
+            ) : null}
+          </BlockStack>
           <div data-testid="photo-results">
             {fetcher.state !== "idle" ? (
               <InlineStack gap="200" blockAlign="center"><Spinner size="small" accessibilityLabel="Searching" /><Text as="span">Searching…</Text></InlineStack>
@@ -84,9 +129,17 @@ function PhotoSearch() {
               <Banner tone="critical">{data.error}</Banner>
             ) : data && data.ok && data.intent === "photo" ? (
               data.results.length ? (
-                <InlineGrid columns={{ xs: 2, sm: 3, lg: 4 }} gap="300">
-                  {data.results.map((r) => <ResultCard key={r.id} r={r} />)}
-                </InlineGrid>
+                <BlockStack gap="300">
+                  {extras.types?.length ? (
+                    <InlineStack gap="100" blockAlign="center">
+                      <Text as="span" variant="bodySm" tone="subdued">Kinds among the results:</Text>
+                      {extras.types.map((t) => <Badge key={t.value}>{`${t.value} (${t.count})`}</Badge>)}
+                    </InlineStack>
+                  ) : null}
+                  <InlineGrid columns={{ xs: 2, sm: 3, lg: 3 }} gap="300">
+                    {data.results.map((r) => <ResultCard key={r.id} r={r} />)}
+                  </InlineGrid>
+                </BlockStack>
               ) : (
                 <Text as="p" tone="subdued">No products matched this photo.</Text>
               )

@@ -8,7 +8,9 @@
   var QUALITY = 0.85;
   var WIDTHS = [180, 270, 360, 540];
   var S = {}; // strings
-  var st = { proxy: '', limit: 0, locale: undefined, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false };
+  var st = { proxy: '', limit: 0, locale: undefined, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false,
+    box: null, touched: false, type: '', types: [], crop: null, timer: 0 };
+  var cropLoad = null;
   var ui = null;
 
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -131,16 +133,32 @@
 
     var query = el('div', 'lookalike-query');
     query.hidden = true;
-    var thumb = el('img', 'lookalike-query__thumb');
+    var stage = el('div', 'lookalike-stage');
+    var thumb = el('img', 'lookalike-stage__img');
     thumb.alt = S.yourPhoto;
-    thumb.width = 72;
-    thumb.height = 72;
-    var qInfo = el('div', 'lookalike-query__info');
-    qInfo.appendChild(el('p', 'lookalike-query__label', S.yourPhoto));
+    stage.appendChild(thumb);
+    var side = el('div', 'lookalike-query__side');
+    var refine = el('form', 'lookalike-refine');
+    refine.noValidate = true;
+    var words = el('input', 'lookalike-field__input lookalike-refine__input');
+    words.type = 'text';
+    words.name = 'q';
+    words.id = 'lookalike-words';
+    words.maxLength = 200;
+    words.autocomplete = 'off';
+    words.placeholder = S.wordsPlaceholder || '';
+    var wl = el('label', 'lookalike-field__label', S.words);
+    wl.htmlFor = words.id;
+    var again = el('button', 'lookalike__button lookalike__button--primary lookalike-refine__go', S.searchArea);
+    again.type = 'submit';
+    refine.appendChild(wl);
+    refine.appendChild(words);
+    refine.appendChild(again);
+    side.appendChild(refine);
     var change = button('lookalike__textbutton', S.change);
-    qInfo.appendChild(change);
-    query.appendChild(thumb);
-    query.appendChild(qInfo);
+    side.appendChild(change);
+    query.appendChild(stage);
+    query.appendChild(side);
 
     var form = el('form', 'lookalike-filters');
     form.noValidate = true;
@@ -165,7 +183,7 @@
     apply.type = 'submit';
     fs.appendChild(apply);
     form.appendChild(fs);
-    query.appendChild(form);
+    side.appendChild(form);
 
     var status = el('p', 'lookalike-status');
     status.setAttribute('role', 'status');
@@ -177,6 +195,11 @@
     rhead.appendChild(back);
     rhead.appendChild(el('h3', 'lookalike-results__title'));
 
+    var chips = el('div', 'lookalike-chips');
+    chips.setAttribute('role', 'group');
+    chips.setAttribute('aria-label', S.kinds);
+    chips.hidden = true;
+
     var grid = el('ul', 'lookalike__grid lookalike-results');
     grid.setAttribute('role', 'list');
 
@@ -186,14 +209,14 @@
     var retry = button('lookalike__button lookalike__button--secondary', S.retry);
     msg.appendChild(retry);
 
-    [drop, query, status, rhead, grid, msg].forEach(function (n) { body.appendChild(n); });
+    [drop, query, status, rhead, chips, grid, msg].forEach(function (n) { body.appendChild(n); });
     panel.appendChild(head);
     panel.appendChild(body);
     root.appendChild(backdrop);
     root.appendChild(panel);
     document.body.appendChild(root);
 
-    ui = { root: root, panel: panel, drop: drop, file: file, cam: cam, query: query, thumb: thumb, form: form, min: min, max: max, status: status, rhead: rhead, back: back, grid: grid, msg: msg, retry: retry, choose: choose };
+    ui = { root: root, panel: panel, drop: drop, file: file, cam: cam, query: query, stage: stage, thumb: thumb, words: words, form: form, min: min, max: max, status: status, rhead: rhead, back: back, chips: chips, grid: grid, msg: msg, retry: retry, choose: choose };
 
     close.addEventListener('click', closeDialog);
     backdrop.addEventListener('click', closeDialog);
@@ -203,7 +226,8 @@
     file.addEventListener('change', function () { pick(file); });
     cam.addEventListener('change', function () { pick(cam); });
     form.addEventListener('submit', function (e) { e.preventDefault(); rerun(); });
-    back.addEventListener('click', function () { st.mode = 'photo'; st.source = null; rerun(); });
+    refine.addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(st.timer); st.mode = 'photo'; st.source = null; rerun(); });
+    back.addEventListener('click', function () { st.mode = 'photo'; st.source = null; chips(); rerun(); });
     retry.addEventListener('click', rerun);
     panel.addEventListener('keydown', onKey);
 
@@ -277,8 +301,9 @@
     ui.root.hidden = false;
     document.documentElement.classList.add('lookalike-locked');
     document.addEventListener('focusin', onFocusIn);
+    document.addEventListener('paste', onPaste);
     requestAnimationFrame(function () { ui.root.classList.add('is-open'); });
-    (st.blob ? ui.min : ui.choose).focus();
+    (st.blob ? ui.words : ui.choose).focus();
   }
 
   function closeDialog() {
@@ -288,10 +313,59 @@
     ui.root.hidden = true;
     document.documentElement.classList.remove('lookalike-locked');
     document.removeEventListener('focusin', onFocusIn);
+    document.removeEventListener('paste', onPaste);
+    clearTimeout(st.timer);
     if (st.opener && document.contains(st.opener)) st.opener.focus();
   }
 
   /* ---------- photo handling ---------- */
+
+  // A pasted image (a screenshot, "Copy image"): searched as if chosen. Text pastes are left alone.
+  function onPaste(e) {
+    var items = (e.clipboardData && e.clipboardData.files) || [];
+    for (var i = 0; i < items.length; i++) {
+      if (/^image\//.test(items[i].type)) {
+        e.preventDefault();
+        return handle(items[i]);
+      }
+    }
+  }
+
+  // The box code (lookalike-crop.js) loads once, when the first photo is chosen.
+  function loadCrop() {
+    if (window.LookalikeCrop) return Promise.resolve();
+    if (!cropLoad) {
+      cropLoad = new Promise(function (resolve, reject) {
+        var me = $('script[src*="lookalike-photo-search.js"]');
+        var s = document.createElement('script');
+        s.src = S.cropSrc || (me ? me.src.replace('lookalike-photo-search.js', 'lookalike-crop.js') : '');
+        s.async = true;
+        s.onload = resolve;
+        s.onerror = function () { cropLoad = null; reject(new Error('crop')); };
+        document.head.appendChild(s);
+      });
+    }
+    return cropLoad;
+  }
+
+  function showCrop() {
+    loadCrop().then(function () {
+      if (!st.crop) {
+        st.crop = window.LookalikeCrop(ui.stage, {
+          label: S.area,
+          hint: S.areaHint,
+          text: function (p) { return fill(S.areaValue, p); },
+          onChange: function (b, done) {
+            st.box = b;
+            st.touched = true;
+            clearTimeout(st.timer);
+            if (done) st.timer = setTimeout(function () { st.mode = 'photo'; st.source = null; rerun(); }, done === 'now' ? 0 : 700);
+          }
+        });
+      }
+      st.crop.set(st.box || { x: 0, y: 0, w: 1, h: 1 });
+    }, function () { /* no box: the whole photo is searched */ });
+  }
 
   function pick(input) {
     var f = input.files && input.files[0];
@@ -347,6 +421,14 @@
       ui.query.hidden = false;
       st.mode = 'photo';
       st.source = null;
+      st.box = null;
+      st.touched = false;
+      st.type = '';
+      st.types = [];
+      ui.words.value = '';
+      clearTimeout(st.timer);
+      chips();
+      showCrop();
       rerun();
     }, function () { fail(S.errorFile); });
   }
@@ -378,6 +460,11 @@
     if (kind === 'photo') {
       var fd = new FormData();
       fd.append('image', st.blob, 'photo.jpg');
+      var b = st.touched && st.box;
+      if (b) ['x', 'y', 'w', 'h'].forEach(function (k) { q += '&box_' + k + '=' + Math.round(b[k] * 1e4) / 1e4; });
+      var words = ui.words.value.trim().slice(0, 200);
+      if (words) q += '&q=' + encodeURIComponent(words);
+      if (st.type) q += '&type=' + encodeURIComponent(st.type);
       req = fetch(st.proxy + '/visual-search?' + lim() + q, { method: 'POST', body: fd, credentials: 'same-origin', headers: { Accept: 'application/json' }, signal: ctrl && ctrl.signal });
       if (!st.sent) { st.sent = true; beacon({ type: 'photo_search' }); }
     } else {
@@ -391,11 +478,44 @@
       });
     }).then(function (j) {
       if (seq !== st.seq) return;
+      if (kind === 'photo') answered(j);
       render(Array.isArray(j.products) ? j.products : [], kind);
     }, function (err) {
       if (seq !== st.seq || (err && err.name === 'AbortError')) return;
       fail(err && err.status === 413 ? S.errorTooLarge : S.error, true);
     });
+  }
+
+  // The server's box (its own guess until the shopper moves it) and the kinds among the results.
+  function answered(j) {
+    var b = j.box;
+    if (!st.touched && b && isFinite(b.x) && isFinite(b.y) && b.w > 0 && b.h > 0) {
+      st.box = { x: +b.x, y: +b.y, w: +b.w, h: +b.h };
+      if (st.crop) st.crop.set(st.box);
+    }
+    if (!st.type) st.types = (Array.isArray(j.types) ? j.types : []).filter(function (t) { return t && t.value; }).slice(0, 8);
+    chips();
+  }
+
+  function chips() {
+    var on = st.mode === 'photo' && st.types.length > 1;
+    ui.chips.hidden = !on;
+    if (!on) return;
+    var frag = document.createDocumentFragment();
+    st.types.forEach(function (t) {
+      var c = el('button', 'lookalike-chip', t.value);
+      c.type = 'button';
+      c.setAttribute('aria-pressed', String(st.type === t.value));
+      c.addEventListener('click', function () {
+        st.type = st.type === t.value ? '' : t.value;
+        search('photo');
+        chips();
+        var again = ui.chips.querySelectorAll('.lookalike-chip');
+        for (var i = 0; i < again.length; i++) if (again[i].textContent === t.value) again[i].focus();
+      });
+      frag.appendChild(c);
+    });
+    ui.chips.replaceChildren(frag);
   }
 
   function lim() { return st.limit ? 'limit=' + st.limit : ''; }
@@ -451,7 +571,6 @@
     var li = el('li', 'lookalike__card');
     var a = el('a', 'lookalike__link');
     a.href = p.url || '/products/' + encodeURIComponent(p.handle || '');
-    a.setAttribute('aria-label', fill(S.viewProduct, { title: p.title || '' }));
     a.addEventListener('click', function () { beacon({ type: 'click', productId: String(p.id) }); });
     var media = el('span', 'lookalike__media');
     if (p.image) {
@@ -478,6 +597,7 @@
     more.addEventListener('click', function () {
       st.mode = 'similar';
       st.source = { id: String(p.id), title: p.title || '' };
+      ui.chips.hidden = true;
       search('similar');
       // Scroll the panel, never the page behind it (scrollIntoView would move every scrolling ancestor).
       ui.panel.scrollTop = 0;
@@ -494,6 +614,7 @@
     ui.msg.hidden = false;
     ui.msg.firstChild.textContent = text;
     ui.retry.hidden = !canRetry;
+    if (canRetry) ui.chips.hidden = true;
     setStatus(text);
   }
 

@@ -49,7 +49,6 @@
     var li = el('li', 'lookalike__card');
     var a = el('a', 'lookalike__link');
     a.href = p.url || '/products/' + encodeURIComponent(p.handle || '');
-    a.setAttribute('aria-label', opts.strings.viewProduct.replace('{title}', p.title || ''));
     a.addEventListener('click', function () {
       beacon(opts.proxy, { type: 'click', productId: String(p.id), sourceProductId: opts.source });
     });
