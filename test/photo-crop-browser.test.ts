@@ -6,9 +6,9 @@
  * axe-core finds no serious or critical violation in any state of the dialog. Plus the phone
  * measurement behind decision 0013: sending the box vs cropping in the browser (CPU 4× slower).
  *
- * The server side of the contract (`box`, `types` in the answer) lands separately: until it does,
- * the answers are completed here (`types` from the database) so the chips can be driven; the
- * assertions are about what the widget sends and renders, not about the server's ranking.
+ * The answers are the server's own (`box`: the searched region, its guess when none was sent;
+ * `types`: the kinds among the results); the assertions are about what the widget sends and
+ * renders from them, not about the server's ranking.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -59,14 +59,15 @@ describe.skipIf(!HAS_CHROMIUM)("search by photo: the box, the kinds, the words (
     await demo?.stop();
   });
 
-  interface Watch { page: Page; sent: URL[]; failNext: boolean }
+  interface Answer { products: unknown[]; box?: { x: number; y: number; w: number; h: number; guessed: boolean }; types?: { value: string; count: number }[] }
+  interface Watch { page: Page; sent: URL[]; answers: Answer[]; failNext: boolean }
 
-  /** The product page, its photo searches recorded (and completed with `types` until the server sends them). */
+  /** The product page, its photo searches and the server's answers recorded (a search can be made to fail, for the error state). */
   async function openPage(kind: keyof typeof VIEWPORTS): Promise<Watch> {
     const ctx = await browser.newContext({ ...VIEWPORTS[kind] });
     const page = await ctx.newPage();
     page.on("pageerror", (e) => pageErrors.push(`${kind}: ${String(e)}`));
-    const w: Watch = { page, sent: [], failNext: false };
+    const w: Watch = { page, sent: [], answers: [], failNext: false };
     await page.route("**/visual-search*", async (route) => {
       w.sent.push(new URL(route.request().url()));
       if (w.failNext) {
@@ -74,16 +75,8 @@ describe.skipIf(!HAS_CHROMIUM)("search by photo: the box, the kinds, the words (
         return route.fulfill({ status: 500, contentType: "application/json", body: JSON.stringify({ error: "test" }) });
       }
       const res = await route.fetch();
-      const body = (await res.json()) as { products?: { url: string; handle?: string }[]; types?: unknown };
-      if (res.ok() && !body.types && body.products) {
-        const counts = new Map<string, number>();
-        for (const p of body.products) {
-          const t = typeOf.get(p.handle ?? handleOf(p.url));
-          if (t) counts.set(t, (counts.get(t) ?? 0) + 1);
-        }
-        body.types = [...counts].sort((a, b) => b[1] - a[1]).map(([value, count]) => ({ value, count }));
-      }
-      return route.fulfill({ response: res, json: body });
+      if (res.ok()) w.answers.push((await res.json()) as Answer);
+      return route.fulfill({ response: res });
     });
     await page.goto(`${demo.baseUrl}/demo/products/${handle}`, { waitUntil: "networkidle" });
     return w;
@@ -127,6 +120,14 @@ describe.skipIf(!HAS_CHROMIUM)("search by photo: the box, the kinds, the words (
       expect(await crop.getAttribute("aria-label")).toBeTruthy();
       expect(await valueText(page)).toMatch(/\d+%.*\d+%.*\d+%.*\d+%/);
       await noSerious(page, "photo with box");
+      // The box starts where the server searched (the answer's `box`: its guess, no box having been sent).
+      const firstAnswer = w.answers[0];
+      expect(w.sent[0].searchParams.has("box_x")).toBe(false);
+      expect(firstAnswer?.box, "the server names the box it searched").toBeDefined();
+      expect(firstAnswer?.types?.length, "the server names the kinds among its results").toBeGreaterThan(0);
+      const shown = ((await valueText(page)) ?? "").match(/\d+/g)!.map(Number);
+      const b = firstAnswer!.box!;
+      [b.x, b.y, b.w, b.h].forEach((v, i) => expect(Math.abs(shown[i] - v * 100), `box value ${i}`).toBeLessThanOrEqual(1));
 
       // Touch targets: every corner handle at least 24×24 CSS px; nothing wider than the viewport.
       for (const b of await page.locator(".lookalike-crop__handle").evaluateAll((hs) => hs.map((h) => h.getBoundingClientRect().toJSON() as DOMRect))) {
