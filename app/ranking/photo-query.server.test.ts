@@ -1,36 +1,16 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { meanColourEmbedder, meanColourVector } from "../../test/support/embedding";
 import { COLOR_DIM } from "../embedding/image/color-signature.server";
-import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
-import { decodePhoto, prepareImage, type PreparedImage } from "../embedding/image/image-preprocess.server";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../embedding/models/model-registry";
+import { decodePhoto, prepareImage } from "../embedding/image/image-preprocess.server";
 import { l2normalize } from "../embedding/vector-codec";
 import type { LiveCatalog } from "../live-index/live-catalog";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex } from "../search/shop-vector-index.server";
 import { autoBoxFromEnv, chooseRegion, resultTypes } from "./photo-query.server";
 
-const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
-/** Stand-in model: a view's mean colour less white's. */
-function meanColour(image: PreparedImage): Float32Array {
-  const plane = image.tensor.length / 3;
-  const out = new Float32Array(3);
-  for (let c = 0; c < 3; c++) {
-    const white = (1 - spec.mean[c]) / spec.std[c];
-    let s = 0;
-    for (let i = c * plane; i < (c + 1) * plane; i++) s += image.tensor[i] - white;
-    out[c] = s / plane;
-  }
-  return l2normalize(out);
-}
-let forwards = 0;
-const embedder = {
-  modelId: "mean-colour-test",
-  dim: 3,
-  spec,
-  embed: async (images: PreparedImage[]) => ((forwards += images.length), images.map(meanColour)),
-  embedWithLocal: async (images: PreparedImage[]) => images.map((im) => ({ vector: meanColour(im) })),
-} as unknown as ImageEmbedder;
+const forwards = { n: 0 };
+const embedder = meanColourEmbedder(forwards);
 
 async function catalogOf(products: { id: string; rgb: [number, number, number]; type: string }[]): Promise<LiveCatalog> {
   const index = new ShopVectorIndex({ dims: { image: 3, color: COLOR_DIM, text: 2 }, weights: { image: 0.6, color: 0.2, text: 0.2 } });
@@ -39,8 +19,8 @@ async function catalogOf(products: { id: string; rgb: [number, number, number]; 
     const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: p.rgb[0], g: p.rgb[1], b: p.rgb[2] } } }).png().toBuffer();
     const prepared = await prepareImage(png);
     const attrs = { price: 1, available: true, productType: p.type, vendor: "", tags: [] };
-    index.upsert(p.id, { image: meanColour(prepared), color: prepared.color, text: l2normalize([1, 0]) }, attrs);
-    images.setProduct(p.id, [meanColour(prepared)], attrs);
+    index.upsert(p.id, { image: meanColourVector(prepared), color: prepared.color, text: l2normalize([1, 0]) }, attrs);
+    images.setProduct(p.id, [meanColourVector(prepared)], attrs);
   }
   return { index, images, imageMean: null } as unknown as LiveCatalog;
 }
@@ -63,12 +43,12 @@ describe("automatic box", () => {
       { id: "blue", rgb: [50, 50, 200], type: "Plant" },
     ]);
     const photo = await decodePhoto(await clutteredPhoto());
-    forwards = 0;
+    forwards.n = 0;
     const chosen = await chooseRegion(catalog, photo, {}, { embedder });
     expect(chosen.box.guessed).toBe(true);
     expect(chosen.box).toMatchObject({ x: 0, y: 0, w: 0.7, h: 0.7 });
     expect(chosen.forwards).toBe(6);
-    expect(forwards).toBe(6);
+    expect(forwards.n).toBe(6);
     const off = await chooseRegion(catalog, photo, {}, { embedder, autoBox: false });
     expect(off.box).toEqual({ x: 0, y: 0, w: 1, h: 1, guessed: false });
     expect(off.forwards).toBe(0);

@@ -6,11 +6,10 @@
  */
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
+import { meanColourEmbedder, meanColourVector } from "../../test/support/embedding";
 import { signAppProxyQuery } from "../demo/app-proxy-signature";
 import { COLOR_DIM } from "../embedding/image/color-signature.server";
-import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
-import { prepareImage, type PreparedImage } from "../embedding/image/image-preprocess.server";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../embedding/models/model-registry";
+import { prepareImage } from "../embedding/image/image-preprocess.server";
 import { l2normalize } from "../embedding/vector-codec";
 import type { LiveCatalog } from "../live-index/live-catalog";
 import { ProductImageIndex } from "../search/product-image-index.server";
@@ -24,28 +23,8 @@ process.env.SHOPIFY_API_SECRET = SECRET;
 process.env.SHOPIFY_API_KEY ??= "test-api-key";
 process.env.SHOPIFY_APP_URL ??= "http://localhost:3000";
 const SHOP = "box-test.myshopify.com";
-const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
 
-/** The mean of each channel of the model's view, less white's (the "contain" padding counts for nothing). */
-function meanColour(image: PreparedImage): Float32Array {
-  const plane = image.tensor.length / 3;
-  const out = new Float32Array(3);
-  for (let c = 0; c < 3; c++) {
-    const white = (1 - spec.mean[c]) / spec.std[c];
-    let s = 0;
-    for (let i = c * plane; i < (c + 1) * plane; i++) s += image.tensor[i] - white;
-    out[c] = s / plane;
-  }
-  return l2normalize(out);
-}
-
-const embedder: ImageEmbedder = {
-  modelId: "mean-colour-test",
-  dim: 3,
-  spec,
-  embed: async (images: PreparedImage[]) => images.map(meanColour),
-  embedWithLocal: async (images: PreparedImage[]) => images.map((im) => ({ vector: meanColour(im) })),
-} as unknown as ImageEmbedder;
+const embedder = meanColourEmbedder();
 
 const solid = (r: number, g: number, b: number) => sharp({ create: { width: 64, height: 64, channels: 3, background: { r, g, b } } }).png().toBuffer();
 
@@ -70,7 +49,7 @@ beforeAll(async () => {
   ] as const;
   for (const p of products) {
     const prepared = await prepareImage(await solid(p.colour[0], p.colour[1], p.colour[2]));
-    const vector = meanColour(prepared);
+    const vector = meanColourVector(prepared);
     const attrs = { price: 10, available: true, productType: p.type, vendor: "", tags: [] };
     index.upsert(p.id, { image: vector, color: prepared.color, text: l2normalize(Float32Array.from([1, 0, 0, Number(p.id)])) }, attrs);
     images.setProduct(p.id, [vector], attrs);

@@ -2,7 +2,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { deflateSync } from "node:zlib";
-import { MODELS, SOURCE_IMAGE_MODEL_ID } from "../../app/embedding/models/model-registry";
+import type { ImageEmbedder } from "../../app/embedding/image/image-embedder.server";
+import type { PreparedImage } from "../../app/embedding/image/image-preprocess.server";
+import { DEFAULT_IMAGE_MODEL_ID, getModelSpec, MODELS, SOURCE_IMAGE_MODEL_ID } from "../../app/embedding/models/model-registry";
+import { l2normalize } from "../../app/embedding/vector-codec";
 
 /** The model mirror: MODELS_MIRROR, else ../shared/models relative to the repo root, if it has the source model. */
 export function findModelMirror(): string | undefined {
@@ -95,4 +98,32 @@ export function tensorPixel(
   const plane = size * size;
   const p = y * size + x;
   return [0, 1, 2].map((c) => Math.round((t[c * plane + p] * std[c] + mean[c]) * 255)) as [number, number, number];
+}
+
+/**
+ * A stand-in image model for ranking tests: a view's vector is the mean of each channel of the
+ * model's prepared input, less white's (the "contain" padding counts for nothing), normalised —
+ * so a red crop and a red product match. `embed` counts the images it was given in `forwards.n`.
+ */
+export function meanColourVector(image: PreparedImage): Float32Array {
+  const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
+  const plane = image.tensor.length / 3;
+  const out = new Float32Array(3);
+  for (let c = 0; c < 3; c++) {
+    const white = (1 - spec.mean[c]) / spec.std[c];
+    let s = 0;
+    for (let i = c * plane; i < (c + 1) * plane; i++) s += image.tensor[i] - white;
+    out[c] = s / plane;
+  }
+  return l2normalize(out);
+}
+
+export function meanColourEmbedder(forwards = { n: 0 }): ImageEmbedder {
+  return {
+    modelId: "mean-colour-test",
+    dim: 3,
+    spec: getModelSpec(DEFAULT_IMAGE_MODEL_ID),
+    embed: async (images: PreparedImage[]) => ((forwards.n += images.length), images.map(meanColourVector)),
+    embedWithLocal: async (images: PreparedImage[]) => images.map((im) => ({ vector: meanColourVector(im) })),
+  } as unknown as ImageEmbedder;
 }
