@@ -177,6 +177,7 @@ export class LiveCatalogs {
   private enforceBudget(keep: ShopEntry): void {
     for (const e of overBudget(this.entries.values(), this.opts.memoryBudgetBytes ?? memoryBudgetFromEnv(), keep)) {
       this.entries.delete(e.shop);
+      e.index.retire();
       this.evictions.push({ shop: e.shop, at: Date.now() });
       if (this.evictions.length > 1000) this.evictions.splice(0, 500);
       if (e.saveTimer) void this.saves.save(e).catch(() => {}); // unsaved changes (save clears the timer)

@@ -20,6 +20,7 @@ export function clearEntry(spec: IndexSpec, entry: ShopEntry): void {
   clearTimeout(entry.saveTimer);
   entry.saveTimer = undefined;
   entry.unsavedSince = undefined;
+  entry.index.retire();
   entry.index = emptyIndex(spec);
   entry.images = emptyImages(spec);
   entry.imageMean = null;

@@ -25,6 +25,7 @@ export function rebuildInBackground(spec: IndexSpec, entry: ShopEntry, weights: 
   entry.rebuilding = steps
     .load(fresh)
     .then(() => {
+      entry.index.retire();
       entry.index = fresh.index;
       entry.images = fresh.images;
       entry.imageMean = fresh.imageMean;
@@ -35,7 +36,10 @@ export function rebuildInBackground(spec: IndexSpec, entry: ShopEntry, weights: 
       entry.dirty = true; // catch anything that changed while building
       steps.swapped(entry);
     })
-    .catch((err: unknown) => log.error({ err, shop: entry.shop }, `index rebuild failed for ${entry.shop}`))
+    .catch((err: unknown) => {
+      fresh.index.retire();
+      log.error({ err, shop: entry.shop }, `index rebuild failed for ${entry.shop}`);
+    })
     .finally(() => {
       entry.rebuilding = undefined;
     });

@@ -60,7 +60,7 @@ export function rankSimilar(catalog: LiveCatalog, productId: string, limit: numb
   // A few spare candidates for variant collapsing and the in-stock boost; more are fetched only when needed.
   let k = Math.min(MAX_CANDIDATES, want + Math.max(4, Math.ceil(want / 2)));
   for (;;) {
-    const hits = index.searchByProduct(productId, { k, filter: searchFilter, contributions: false });
+    const hits = index.searchByProduct(productId, { k, filter: searchFilter, contributions: false, stored: true });
     const boosted = hits.map((h) => ({ ...h, score: h.score + (index.isAvailable(h.id) ? IN_STOCK_BOOST : 0) }));
     boosted.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const picked: SearchHit[] = [];

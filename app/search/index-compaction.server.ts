@@ -47,6 +47,9 @@ export function compactNow(s: IndexState): void {
     normByLabel[newLabel] = s.normByLabel[oldLabel];
     s.idToLabel.set(id, newLabel);
   });
+  const oldToNew = new Int32Array(s.nextLabel).fill(-1);
+  live.forEach((oldLabel, newLabel) => (oldToNew[oldLabel] = newLabel));
+  renumberNeighbours(s, oldToNew, newCapacity);
   s.native = native;
   s.quant = quant;
   s.labelToId = labelToId;
@@ -125,6 +128,9 @@ export async function compactInBackground(s: IndexState): Promise<void> {
     labelToId[next - 1] = id;
     normByLabel[next - 1] = s.normByLabel[current];
   }
+  const oldToNew = new Int32Array(s.nextLabel).fill(-1);
+  for (let l = 0; l < next; l++) if (labelToId[l] !== undefined) oldToNew[source[l]] = l;
+  renumberNeighbours(s, oldToNew, capacity);
   for (const [id, label] of newLabelOf) s.idToLabel.set(id, label);
   s.native = native;
   s.quant = quant;
@@ -134,4 +140,18 @@ export async function compactInBackground(s: IndexState): Promise<void> {
   s.nextLabel = next;
   s.deleted = deleted;
   s.generation++;
+}
+
+/**
+ * The neighbour lists follow the labels' new numbers (entries of gone labels dropped), and so do the
+ * labels still waiting for a list; a product whose list held gone entries gets a new one.
+ */
+function renumberNeighbours(s: IndexState, oldToNew: Int32Array, capacity: number): void {
+  s.neighbours = s.neighbours.remap(oldToNew, capacity);
+  const pending = new Set<number>();
+  for (const old of s.pendingNeighbours) {
+    const l = old < oldToNew.length ? oldToNew[old] : -1;
+    if (l >= 0) pending.add(l);
+  }
+  s.pendingNeighbours = pending;
 }

@@ -16,6 +16,7 @@ import { normalizeAttributes, type ProductAttributes } from "./filters";
 import { readSnapshot, writeSnapshot } from "./index-persistence.server";
 import { AttributePostings } from "./attribute-postings";
 import { setAttrs, unreadGraph, validateAttributes, type IndexState } from "./index-state.server";
+import { NEIGHBOUR_SLOTS, NeighbourLists } from "./neighbour-lists";
 import { QuantizedStore } from "./quantized-store";
 
 /**
@@ -40,6 +41,11 @@ interface PersistedMeta {
   nextLabel: number;
   deleted: number;
   /**
+   * Slots of the neighbour lists saved after the int8 store in its file (neighbour-lists.ts);
+   * absent in snapshots of releases before the lists: they are made again in the background.
+   */
+  neighbourSlots?: number;
+  /**
    * Written by releases before 2026-12-06 (the planner config of the saving process) and ignored:
    * a snapshot pinned its planner, so ef tiers tuned later never reached a saved shop, and JSON
    * turned an `Infinity` tier bound into null.
@@ -61,7 +67,7 @@ export async function saveIndexState(s: IndexState, dir: string): Promise<void> 
     writeIndex: async (file) => {
       if (!(await native.writeIndex(file))) throw new Error("hnswlib could not write the index");
     },
-    quant: s.quant.views(s.nextLabel),
+    quant: [...s.quant.views(s.nextLabel), ...s.neighbours.views(s.nextLabel)],
     meta: metaPieces(s),
   });
   const released = write.released.then(() => {
@@ -88,6 +94,7 @@ function metaPieces(s: IndexState): Iterable<string> {
     capacity: s.capacity,
     nextLabel: s.nextLabel,
     deleted: s.deleted,
+    neighbourSlots: s.neighbours.slots,
   };
   const n = s.nextLabel;
   const ids = s.labelToId.slice(0, n);
@@ -141,7 +148,9 @@ export async function loadIndexState(dir: string): Promise<IndexState | null> {
       return null;
     }
     const quant = new QuantizedStore(layout, meta.capacity);
-    if (!(await snap.readQuant(quant.views(meta.nextLabel)))) return null;
+    const saved = meta.neighbourSlots !== undefined;
+    const neighbours = new NeighbourLists(meta.neighbourSlots ?? NEIGHBOUR_SLOTS, meta.capacity);
+    if (!(await snap.readQuant([...quant.views(meta.nextLabel), ...(saved ? neighbours.views(meta.nextLabel) : [])]))) return null;
     const s: IndexState = {
       layout,
       M: meta.M,
@@ -149,6 +158,8 @@ export async function loadIndexState(dir: string): Promise<IndexState | null> {
       initialCapacity: meta.initialCapacity,
       native,
       quant,
+      neighbours,
+      pendingNeighbours: new Set(),
       capacity: meta.capacity,
       nextLabel: meta.nextLabel,
       deleted: meta.deleted,
@@ -167,6 +178,8 @@ export async function loadIndexState(dir: string): Promise<IndexState | null> {
       s.labelToId[label] = id;
       s.normByLabel[label] = normalizeAttributes(attrs);
       setAttrs(s, id, attrs);
+      // A list a save caught before it was made (or a snapshot from before the lists) is made again.
+      if (!neighbours.known(label)) s.pendingNeighbours.add(label);
     }
     return s;
   } catch {
@@ -188,6 +201,7 @@ async function parseMeta(raw: Buffer, pause: () => Promise<void>): Promise<Persi
   }
   if (!isInt(m.M, 2) || !isInt(m.efConstruction, 1) || !isInt(m.initialCapacity, 1)) return null;
   if (!isInt(m.capacity, 1) || !isInt(m.nextLabel) || !isInt(m.deleted) || m.nextLabel > m.capacity) return null;
+  if (m.neighbourSlots !== undefined && (!isInt(m.neighbourSlots, 1) || m.neighbourSlots >= 255)) return null;
   const count = m.version === LEGACY_META_VERSION ? (Array.isArray(m.products) ? m.products.length : -1) : m.products;
   if (!isInt(count) || (count as number) + m.deleted !== m.nextLabel) return null;
 

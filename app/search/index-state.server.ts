@@ -13,6 +13,7 @@ import type { HierarchicalNSW as NativeIndex } from "hnswlib-node";
 import type { Layout } from "./combined-vector";
 import type { NormalizedAttributes, ProductAttributes } from "./filters";
 import { AttributePostings } from "./attribute-postings";
+import { NEIGHBOUR_SLOTS, NeighbourLists } from "./neighbour-lists";
 import { QuantizedStore } from "./quantized-store";
 
 export type { NativeIndex };
@@ -28,6 +29,10 @@ export interface IndexState {
 
   native: NativeIndex;
   quant: QuantizedStore;
+  /** Each product's nearest neighbours by label (neighbour-lists.ts). */
+  neighbours: NeighbourLists;
+  /** Labels whose neighbour list is still to be made (new products, lists with too many gone entries). */
+  pendingNeighbours: Set<number>;
   capacity: number;
   nextLabel: number;
   deleted: number;
@@ -68,6 +73,8 @@ export function emptyIndexState(layout: Layout, graph: { M: number; efConstructi
     initialCapacity: graph.initialCapacity,
     native: newGraph(layout, graph.M, graph.efConstruction, capacity),
     quant: new QuantizedStore(layout, capacity),
+    neighbours: new NeighbourLists(NEIGHBOUR_SLOTS, capacity),
+    pendingNeighbours: new Set(),
     capacity,
     nextLabel: 0,
     deleted: 0,

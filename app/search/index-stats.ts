@@ -17,7 +17,7 @@ export interface ShopVectorIndexStats {
    * Estimates. `hnswBytes`/`quantizedBytes`/`totalBytes` cover the allocated
    * capacity; `usedBytes` only the slots in use (≈ what is resident).
    */
-  memory: { hnswBytes: number; quantizedBytes: number; attributesBytes: number; totalBytes: number; usedBytes: number };
+  memory: { hnswBytes: number; quantizedBytes: number; neighbourBytes: number; attributesBytes: number; totalBytes: number; usedBytes: number };
 }
 
 export function indexStats(s: IndexState): ShopVectorIndexStats {
@@ -41,6 +41,8 @@ export function indexStats(s: IndexState): ShopVectorIndexStats {
   const attributesBytes = s.attrsBytes + s.labelToId.length * 8 + s.postings.bytes;
   const quantizedBytes = s.quant.bytes;
   const quantizedUsedBytes = s.nextLabel * (D + 12);
+  const neighbourBytes = s.neighbours.bytes;
+  const neighbourUsedBytes = s.nextLabel * (s.neighbours.slots * 8 + 1);
   return {
     size,
     deleted: s.deleted,
@@ -52,9 +54,10 @@ export function indexStats(s: IndexState): ShopVectorIndexStats {
     memory: {
       hnswBytes,
       quantizedBytes,
+      neighbourBytes,
       attributesBytes,
-      totalBytes: hnswBytes + quantizedBytes + attributesBytes,
-      usedBytes: hnswUsedBytes + quantizedUsedBytes + attributesBytes,
+      totalBytes: hnswBytes + quantizedBytes + neighbourBytes + attributesBytes,
+      usedBytes: hnswUsedBytes + quantizedUsedBytes + neighbourUsedBytes + attributesBytes,
     },
   };
 }

@@ -36,13 +36,14 @@
  * all of it, the automatic one runs in slices.
  */
 import { combine, makeLayout, segmentDots, type ChannelDims, type ChannelVectors, type ChannelWeights } from "./combined-vector";
-import { normalizeAttributes, type ProductAttributes, type ProductFilter } from "./filters";
+import { compileNormalizedFilter, isEmptyFilter, normalizeAttributes, type ProductAttributes, type ProductFilter } from "./filters";
 import { compactInBackground, compactNow, needsCompaction } from "./index-compaction.server";
 import { loadIndexState, saveIndexState } from "./index-snapshot.server";
 import { deleteAttrs, emptyIndexState, setAttrs, validateAttributes, whenWritable, type IndexState, type NativeIndex } from "./index-state.server";
 import { indexStats, type ShopVectorIndexStats } from "./index-stats";
 import { DEFAULT_PLANNER_CONFIG, planCounts, planSearch, type PlannerConfig, type SearchPlan } from "./search-planner";
 import { moduleLogger } from "../logging/logger.server";
+import { nextTurn } from "../shared/event-loop-turns";
 
 const log = moduleLogger("search");
 
@@ -59,6 +60,13 @@ export interface SearchOptions {
    * then hnswlib's own inner product (1 − distance), contributions are zeros.
    */
   contributions?: boolean;
+  /**
+   * Answer a by-product search from the product's stored neighbour list when it can (the list is
+   * made, and holds k products that pass the filter, or every other product): no vector search.
+   * Scores are then the stored inner products and contributions zeros, as with
+   * `contributions: false`. Otherwise (and for by-vector searches) the index is searched.
+   */
+  stored?: boolean;
 }
 
 export interface SearchHit {
@@ -84,7 +92,7 @@ export interface GraphParams {
 }
 
 /** Plan kind used by the last search (exposed for tests and benchmarks). */
-export type ExecutedPlan = SearchPlan["kind"] | "exact-fallback";
+export type ExecutedPlan = SearchPlan["kind"] | "exact-fallback" | "stored";
 
 export const MAX_K = 1_000;
 /**
@@ -100,6 +108,11 @@ const DEFAULT_EF_CONSTRUCTION = 200;
 /** The graph density new indexes get unless told otherwise. */
 export const DEFAULT_GRAPH: GraphParams = { M: DEFAULT_M, efConstruction: DEFAULT_EF_CONSTRUCTION };
 const DEFAULT_INITIAL_CAPACITY = 1_024;
+/** Longest stretch of background neighbour-list making before the event loop is handed back (ms). */
+const FILL_SLICE_MS = 8;
+
+/** By-product searches asked to use the stored lists, by outcome (read by the web metrics at scrape time). */
+export const storedListCounts = { answered: 0, searched: 0 };
 
 interface Candidate {
   label: number;
@@ -114,6 +127,10 @@ export class ShopVectorIndex {
   private saveChain: Promise<void> = Promise.resolve();
   /** The background compaction under way, if any (maybeCompact). */
   private compacting: Promise<void> | undefined;
+  /** The background making of neighbour lists under way, if any (scheduleNeighbours). */
+  private filling: Promise<void> | undefined;
+  /** Set by retire(): no more background work for an index nobody serves. */
+  private retired = false;
 
   /** Plan kind of the most recent search (diagnostics). */
   lastPlan: ExecutedPlan | undefined;
@@ -122,6 +139,7 @@ export class ShopVectorIndex {
     this.plannerConfig = { ...DEFAULT_PLANNER_CONFIG, ...opts.planner };
     if (state) {
       this.s = state;
+      this.scheduleNeighbours();
       return;
     }
     const M = opts.M ?? DEFAULT_M;
@@ -226,6 +244,8 @@ export class ShopVectorIndex {
     this.native.addPoint(combined, label);
     s.nextLabel++;
     s.quant.set(label, combined);
+    s.neighbours.clear(label);
+    s.pendingNeighbours.add(label);
     s.labelToId[label] = id;
     s.normByLabel[label] = normalizeAttributes(attrCopy);
     s.postings.touch(label);
@@ -238,9 +258,12 @@ export class ShopVectorIndex {
       s.labelToId[existing] = undefined;
       s.normByLabel[existing] = undefined;
       s.postings.touch(existing);
+      s.neighbours.clear(existing);
+      s.pendingNeighbours.delete(existing);
       s.deleted++;
       this.maybeCompact();
     }
+    this.scheduleNeighbours();
   }
 
   /** Removes a product (markDelete + forget attrs). False when unknown. */
@@ -254,6 +277,8 @@ export class ShopVectorIndex {
     s.labelToId[label] = undefined;
     s.normByLabel[label] = undefined;
     s.postings.touch(label);
+    s.neighbours.clear(label);
+    s.pendingNeighbours.delete(label);
     deleteAttrs(s, id);
     s.deleted++;
     this.maybeCompact();
@@ -263,6 +288,7 @@ export class ShopVectorIndex {
   private resize(newCapacity: number) {
     this.native.resizeIndex(newCapacity);
     this.s.quant.grow(newCapacity);
+    this.s.neighbours.grow(newCapacity);
     this.s.capacity = newCapacity;
   }
 
@@ -292,13 +318,125 @@ export class ShopVectorIndex {
   }
 
   // -------------------------------------------------------------------------
+  // Neighbour lists
+
+  /**
+   * Stops this index's background work (neighbour lists; a compaction finishes on its own): for an
+   * index no longer served — evicted, or replaced by a rebuild. Searches still work.
+   */
+  retire(): void {
+    this.retired = true;
+  }
+
+  /** Products still waiting for their neighbour list. */
+  get neighboursPending(): number {
+    return this.s.pendingNeighbours.size;
+  }
+
+  /** Resolves once no neighbour list is being made in the background. Never rejects. */
+  async whenNeighboursMade(): Promise<void> {
+    while (this.filling) await this.filling;
+  }
+
+  private scheduleNeighbours(): void {
+    if (this.filling || this.retired || this.s.pendingNeighbours.size === 0) return;
+    this.filling = this.makeNeighboursInBackground()
+      .catch((err: unknown) => log.error({ err }, "making neighbour lists failed; by-product searches search the index"))
+      .finally(() => {
+        this.filling = undefined;
+      });
+  }
+
+  /** makeNeighbours a slice at a time, with the event loop handed back in between, while a save is not writing. */
+  private async makeNeighboursInBackground(): Promise<void> {
+    await nextTurn(); // not inside the mutation that asked for it
+    while (!this.retired && this.s.pendingNeighbours.size > 0) {
+      if (this.s.writing) await whenWritable(this.s);
+      else this.makeNeighbours(FILL_SLICE_MS);
+      await nextTurn();
+    }
+  }
+
+  /**
+   * Makes waiting neighbour lists for up to `budgetMs` (all of them by default) in one synchronous
+   * stretch; returns how many still wait. Each costs one search of 2·slots + 1 neighbours (~1 ms at
+   * 100k × 1,844-d), which also offers the product to the lists of the products it found: a new
+   * product enters the lists it belongs in (the inner product is symmetric).
+   */
+  makeNeighbours(budgetMs = Infinity): number {
+    this.assertWritable();
+    const s = this.s;
+    const start = performance.now();
+    for (const label of s.pendingNeighbours) {
+      s.pendingNeighbours.delete(label);
+      if (s.labelToId[label] !== undefined) this.makeNeighbourList(label);
+      if (performance.now() - start > budgetMs) break;
+    }
+    return s.pendingNeighbours.size;
+  }
+
+  private makeNeighbourList(label: number): void {
+    const s = this.s;
+    const slots = s.neighbours.slots;
+    const kAsk = Math.min(2 * slots + 1, this.size);
+    const plan = planSearch({
+      k: kAsk,
+      liveCount: this.size,
+      labelBound: s.nextLabel,
+      idByLabel: s.labelToId,
+      attrsByLabel: s.normByLabel,
+      config: this.plannerConfig,
+    });
+    this.native.setEf(plan.kind === "hnsw" ? plan.ef : Math.max(kAsk, this.plannerConfig.minEf));
+    const res = this.native.searchKnn(this.native.getPoint(label), kAsk);
+    const found = this.toCandidates(res.neighbors, res.distances, label).map((c) => ({ label: c.label, id: c.id, score: 1 - (c.distance ?? 1) }));
+    found.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    s.neighbours.set(label, found);
+    const isLive = (l: number) => s.labelToId[l] !== undefined;
+    for (const f of found) s.neighbours.offer(f.label, label, f.score, isLive);
+  }
+
+  /**
+   * A by-product search answered from the product's stored list: the first k entries that name live
+   * products passing the filter, or null when the list is not made or cannot tell (it holds fewer
+   * than k such products but not every other product). A list that has lost a quarter of its
+   * entries to removed or changed products is made again in the background.
+   */
+  private fromStoredList(label: number, k: number, filter: ProductFilter | undefined): SearchHit[] | null {
+    const s = this.s;
+    const lists = s.neighbours;
+    if (!lists.known(label)) return null;
+    const pred = isEmptyFilter(filter) ? null : compileNormalizedFilter(filter!);
+    const n = lists.count(label);
+    const out: SearchHit[] = [];
+    let gone = 0;
+    for (let i = 0; i < n && out.length < k; i++) {
+      const l = lists.labelAt(label, i);
+      const id = s.labelToId[l];
+      if (id === undefined) {
+        gone++;
+        continue;
+      }
+      if (pred && !pred(s.normByLabel[l]!, id)) continue;
+      out.push({ id, score: lists.scoreAt(label, i), contributions: NO_CONTRIBUTIONS });
+    }
+    if (gone > lists.slots / 4 && !s.pendingNeighbours.has(label)) {
+      s.pendingNeighbours.add(label);
+      this.scheduleNeighbours();
+    }
+    // A list with free slots holds every other product (later ones were offered to it), unless some still wait.
+    if (out.length < k && (n === lists.slots || s.pendingNeighbours.size > 0)) return null;
+    return out.sort(compareHits);
+  }
+
+  // -------------------------------------------------------------------------
   // Search
 
   /** Products most similar to product `id` (never `id` itself). [] if `id` is unknown. */
   searchByProduct(id: string, opts: SearchOptions): SearchHit[] {
     const label = this.s.idToLabel.get(id);
     if (label === undefined) return [];
-    return this.search(this.native.getPoint(label), opts, label);
+    return this.search(() => this.native.getPoint(label), opts, label);
   }
 
   /** Products most similar to the given channel vectors (missing channel = zeros). */
@@ -323,12 +461,27 @@ export class ShopVectorIndex {
     return out;
   }
 
-  private search(query: number[], opts: SearchOptions, excludeLabel: number | undefined): SearchHit[] {
+  private search(query: number[] | (() => number[]), opts: SearchOptions, excludeLabel: number | undefined): SearchHit[] {
     const k = opts.k;
     if (!Number.isInteger(k) || k < 0 || k > MAX_K) throw new RangeError(`k must be an integer in [0, ${MAX_K}]`);
     if (opts.efSearch !== undefined && (!Number.isInteger(opts.efSearch) || opts.efSearch < 1)) {
       throw new RangeError("efSearch must be a positive integer");
     }
+    const s = this.s;
+    if (opts.stored && excludeLabel !== undefined) {
+      const stored = this.fromStoredList(excludeLabel, k, opts.filter);
+      if (stored) {
+        storedListCounts.answered++;
+        this.lastPlan = "stored";
+        return stored;
+      }
+      storedListCounts.searched++;
+    }
+    return this.searchIndex(typeof query === "function" ? query() : query, opts, excludeLabel);
+  }
+
+  private searchIndex(query: number[], opts: SearchOptions, excludeLabel: number | undefined): SearchHit[] {
+    const k = opts.k;
     const s = this.s;
 
     const plan = planSearch({
