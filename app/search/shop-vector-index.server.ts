@@ -467,7 +467,6 @@ export class ShopVectorIndex {
     if (opts.efSearch !== undefined && (!Number.isInteger(opts.efSearch) || opts.efSearch < 1)) {
       throw new RangeError("efSearch must be a positive integer");
     }
-    const s = this.s;
     if (opts.stored && excludeLabel !== undefined) {
       const stored = this.fromStoredList(excludeLabel, k, opts.filter);
       if (stored) {

@@ -32,7 +32,7 @@ describe("stored neighbour lists", () => {
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it("answer like a search of the index, with and without filters, without searching", () => {
-    const filters: (ProductFilter | undefined)[] = [undefined, { available: true }, { priceMax: 150 }, { excludeIds: [products[5].id] }];
+    const filters: (ProductFilter | undefined)[] = [undefined, { available: true }, { maxPrice: 150 }, { excludeIds: [products[5].id] }];
     let sum = 0;
     let n = 0;
     for (let i = 0; i < 200; i++) {
