@@ -12,6 +12,10 @@
  *              (cache on, one app run per variant and round, in turn: A B C A B C; a variant is
  *              one NAME=value, or several joined by "+"; prints each variant's mean against the first)
  *
+ *   # an index prepared by a release before the stored neighbour lists: make them and save (timed)
+ *   npx tsx scripts/bench-http.ts lists --dir /tmp/lookalike-bench
+ *   --json (run, budget): progress on stderr, one line of figures on stdout
+ *
  * prepare: a migrated SQLite database in DIR/bench.db with one shop (bench-shop.myshopify.com)
  * and N ACTIVE, embedded product rows *without vectors* (cards and attributes only), and the
  * shop's index + sidecar written straight into DIR/data/indexes/<shop>/ (synthetic clustered
@@ -33,7 +37,7 @@
  * with the cache on (ids drawn from --hot products, cache warmed first). Prints one table and a
  * "BENCH_JSON " line.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 
 import os from "node:os";
 import path from "node:path";
@@ -123,6 +127,9 @@ async function prepare() {
     if (i % 10000 === 9999) console.log(`  indexed ${i + 1} (${((performance.now() - t1) / 1000).toFixed(0)} s)`);
   });
   console.log(`index build: ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  const t2 = performance.now();
+  index.makeNeighbours();
+  console.log(`neighbour lists: ${((performance.now() - t2) / 1000).toFixed(1)} s`);
   const shopDir = path.join(dir, "data", "indexes", SHOP);
   await index.save(shopDir);
   await images.save(path.join(shopDir, "images"));
@@ -150,6 +157,27 @@ async function prepare() {
   });
   await db.$disconnect();
   console.log(`prepared ${n} products in ${dir}`);
+}
+
+/** Makes the neighbour lists of an index saved without them (a previous release's snapshot) and saves it. */
+async function lists() {
+  const dir = path.resolve(arg("dir", path.join(os.tmpdir(), "lookalike-bench"))!);
+  const shopDir = path.join(dir, "data", "indexes", SHOP);
+  const index = await ShopVectorIndex.load(shopDir);
+  if (!index) throw new Error(`no index in ${shopDir}`);
+  index.retire(); // made here in one go, timed
+  const pending = index.neighboursPending;
+  const t0 = performance.now();
+  index.makeNeighbours();
+  const seconds = (performance.now() - t0) / 1000;
+  await index.save(shopDir);
+  console.log(`neighbour lists of ${pending} products made in ${seconds.toFixed(1)} s (${((seconds * 1000) / Math.max(1, pending)).toFixed(2)} ms a product); saved`);
+}
+
+/** Resident set size of a process (Linux), in bytes. */
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
 }
 
 // ---------------------------------------------------------------------------
@@ -235,6 +263,7 @@ async function run() {
   args.unshift(...appNodeArgs);
   const results = [];
   const stepTimes: Record<string, unknown> = {};
+  const memory: { cache: string; rssMB: number; bytesPerProduct: number; firstAnswerMs: number }[] = [];
   const ids = (count: number) => Array.from({ length: count }, (_, i) => String(100000 + ((i * 7919) % n)));
 
   // The bare server: the app's own response bytes and headers, in its own process, started once the
@@ -258,8 +287,13 @@ async function run() {
         const t0 = performance.now();
         const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
         const body = Buffer.from(await first.arrayBuffer());
-        console.log(`app (${entry}, SEARCH_CACHE=${cache}) first request ${first.status} in ${(performance.now() - t0).toFixed(0)} ms, ${body.length} bytes`);
+        const firstAnswerMs = Math.round(performance.now() - t0);
+        console.log(`app (${entry}, SEARCH_CACHE=${cache}) first request ${first.status} in ${firstAnswerMs} ms, ${body.length} bytes`);
         if (first.status !== 200) throw new Error(body.toString());
+        // The whole process' resident memory over the shop's products (Node itself included).
+        const rss = rssOf(app.child.pid!);
+        memory.push({ cache, rssMB: Math.round(rss / 2 ** 20), bytesPerProduct: Math.round(rss / n), firstAnswerMs });
+        console.log(`  app RSS after the first answer: ${(rss / 2 ** 20).toFixed(0)} MB = ${Math.round(rss / n)} bytes per product`);
         if (!bare) {
           const barePort = await freePort();
           const bareSrc = `const http=require("node:http");const b=Buffer.from(${JSON.stringify(body.toString("base64"))},"base64");` +
@@ -303,7 +337,7 @@ async function run() {
       console.log(`  ${v}: ${Math.round(mean(rs, (r) => r.rps))} req/s (${(mean(rs, (r) => r.rps) / base).toFixed(3)}× ${envCompare[0]}), p99 ${rs.map((r) => r.p99).join(" / ")} ms (mean of ${rs.length} runs)`);
     }
   }
-  console.log("BENCH_JSON " + JSON.stringify({ n, connections, seconds, entry, loadavg: os.loadavg(), steps: stepTimes, results }));
+  emit({ n, connections, seconds, entry, loadavg: os.loadavg(), memory, steps: stepTimes, results });
 }
 
 
@@ -343,7 +377,7 @@ async function budget() {
   const t0 = performance.now();
   for (const shop of names) await all.save(await all.get(shop));
   const perShop = all.loaded().reduce((a, e) => a + e.bytes, 0) / shops;
-  console.log(`${shops} shops × ${n} products: ${(perShop / 2 ** 20).toFixed(1)} MB estimated per shop; first load from the database + save ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`${shops} shops × ${n} products: ${(perShop / 2 ** 20).toFixed(1)} MB estimated per shop (${Math.round(perShop / n)} bytes per product); first load from the database + save ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await all.close();
   const rows = [];
   for (const f of fractions) {
@@ -410,11 +444,20 @@ async function budget() {
   console.log(`  ${coldRow.shopsOpened} shops opened at once from their snapshots: ${coldRow.wallMs} ms in all, longest event-loop block ${coldRow.longestBlockMs} ms; an open shop's searches meanwhile waited p99 ${coldRow.bystanderWaitP99Ms} ms, max ${coldRow.bystanderWaitMaxMs} ms`);
   await cold.close();
   await db.$disconnect();
-  console.log("BENCH_JSON " + JSON.stringify({ shops, n, requests, perShopMB: perShop / 2 ** 20, rows, coldOpen: coldRow }));
+  emit({ shops, n, requests, perShopMB: perShop / 2 ** 20, bytesPerProduct: Math.round(perShop / n), rows, coldOpen: coldRow });
+}
+
+/** With --json, progress goes to stderr and stdout gets exactly one line: the figures. */
+const JSON_ONLY = process.argv.includes("--json");
+if (JSON_ONLY) console.log = (...a: unknown[]) => console.error(...a);
+function emit(figures: unknown) {
+  if (JSON_ONLY) process.stdout.write(JSON.stringify(figures) + "\n");
+  else console.log("BENCH_JSON " + JSON.stringify(figures));
 }
 
 const cmd = process.argv[2];
-(cmd === "prepare" ? prepare() : cmd === "run" ? run() : cmd === "budget" ? budget() : Promise.reject(new Error("usage: bench-http.ts prepare|run|budget [options]"))).then(
+const commands: Record<string, () => Promise<void>> = { prepare, run, budget, lists };
+(commands[cmd] ?? (() => Promise.reject(new Error("usage: bench-http.ts prepare|lists|run|budget [options]"))))().then(
   () => process.exit(0),
   (err) => {
     console.error(err);

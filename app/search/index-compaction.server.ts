@@ -147,6 +147,7 @@ export async function compactInBackground(s: IndexState): Promise<void> {
  * labels still waiting for a list; a product whose list held gone entries gets a new one.
  */
 function renumberNeighbours(s: IndexState, oldToNew: Int32Array, capacity: number): void {
+  if (!s.neighbours) return;
   s.neighbours = s.neighbours.remap(oldToNew, capacity);
   const pending = new Set<number>();
   for (const old of s.pendingNeighbours) {

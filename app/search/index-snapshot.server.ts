@@ -67,7 +67,7 @@ export async function saveIndexState(s: IndexState, dir: string): Promise<void> 
     writeIndex: async (file) => {
       if (!(await native.writeIndex(file))) throw new Error("hnswlib could not write the index");
     },
-    quant: [...s.quant.views(s.nextLabel), ...s.neighbours.views(s.nextLabel)],
+    quant: [...s.quant.views(s.nextLabel), ...(s.neighbours?.views(s.nextLabel) ?? [])],
     meta: metaPieces(s),
   });
   const released = write.released.then(() => {
@@ -94,7 +94,7 @@ function metaPieces(s: IndexState): Iterable<string> {
     capacity: s.capacity,
     nextLabel: s.nextLabel,
     deleted: s.deleted,
-    neighbourSlots: s.neighbours.slots,
+    ...(s.neighbours ? { neighbourSlots: s.neighbours.slots } : {}),
   };
   const n = s.nextLabel;
   const ids = s.labelToId.slice(0, n);
@@ -130,7 +130,7 @@ function* metaJsonPieces(head: string, n: number, ids: (string | undefined)[], a
  * snapshot holds the graph and its build parameters, not the query planner (the caller plans with
  * its own).
  */
-export async function loadIndexState(dir: string): Promise<IndexState | null> {
+export async function loadIndexState(dir: string, withNeighbours = true): Promise<IndexState | null> {
   try {
     const snap = await readSnapshot(dir);
     if (!snap) return null;
@@ -149,8 +149,9 @@ export async function loadIndexState(dir: string): Promise<IndexState | null> {
     }
     const quant = new QuantizedStore(layout, meta.capacity);
     const saved = meta.neighbourSlots !== undefined;
-    const neighbours = new NeighbourLists(meta.neighbourSlots ?? NEIGHBOUR_SLOTS, meta.capacity);
-    if (!(await snap.readQuant([...quant.views(meta.nextLabel), ...(saved ? neighbours.views(meta.nextLabel) : [])]))) return null;
+    const lists = saved || withNeighbours ? new NeighbourLists(meta.neighbourSlots ?? NEIGHBOUR_SLOTS, meta.capacity) : null;
+    if (!(await snap.readQuant([...quant.views(meta.nextLabel), ...(saved ? lists!.views(meta.nextLabel) : [])]))) return null;
+    const neighbours = withNeighbours ? lists : null;
     const s: IndexState = {
       layout,
       M: meta.M,
@@ -179,7 +180,7 @@ export async function loadIndexState(dir: string): Promise<IndexState | null> {
       s.normByLabel[label] = normalizeAttributes(attrs);
       setAttrs(s, id, attrs);
       // A list a save caught before it was made (or a snapshot from before the lists) is made again.
-      if (!neighbours.known(label)) s.pendingNeighbours.add(label);
+      if (neighbours && !neighbours.known(label)) s.pendingNeighbours.add(label);
     }
     return s;
   } catch {

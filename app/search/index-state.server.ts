@@ -29,8 +29,8 @@ export interface IndexState {
 
   native: NativeIndex;
   quant: QuantizedStore;
-  /** Each product's nearest neighbours by label (neighbour-lists.ts). */
-  neighbours: NeighbourLists;
+  /** Each product's nearest neighbours by label (neighbour-lists.ts); null for an index without them (photos). */
+  neighbours: NeighbourLists | null;
   /** Labels whose neighbour list is still to be made (new products, lists with too many gone entries). */
   pendingNeighbours: Set<number>;
   capacity: number;
@@ -65,7 +65,12 @@ export function unreadGraph(layout: Layout): NativeIndex {
 }
 
 /** An empty index state with room for `capacity` products. */
-export function emptyIndexState(layout: Layout, graph: { M: number; efConstruction: number; initialCapacity: number }, capacity: number): IndexState {
+export function emptyIndexState(
+  layout: Layout,
+  graph: { M: number; efConstruction: number; initialCapacity: number },
+  capacity: number,
+  withNeighbours = true,
+): IndexState {
   return {
     layout,
     M: graph.M,
@@ -73,7 +78,7 @@ export function emptyIndexState(layout: Layout, graph: { M: number; efConstructi
     initialCapacity: graph.initialCapacity,
     native: newGraph(layout, graph.M, graph.efConstruction, capacity),
     quant: new QuantizedStore(layout, capacity),
-    neighbours: new NeighbourLists(NEIGHBOUR_SLOTS, capacity),
+    neighbours: withNeighbours ? new NeighbourLists(NEIGHBOUR_SLOTS, capacity) : null,
     pendingNeighbours: new Set(),
     capacity,
     nextLabel: 0,

@@ -41,8 +41,8 @@ export function indexStats(s: IndexState): ShopVectorIndexStats {
   const attributesBytes = s.attrsBytes + s.labelToId.length * 8 + s.postings.bytes;
   const quantizedBytes = s.quant.bytes;
   const quantizedUsedBytes = s.nextLabel * (D + 12);
-  const neighbourBytes = s.neighbours.bytes;
-  const neighbourUsedBytes = s.nextLabel * (s.neighbours.slots * 8 + 1);
+  const neighbourBytes = s.neighbours?.bytes ?? 0;
+  const neighbourUsedBytes = s.neighbours ? s.nextLabel * (s.neighbours.slots * 8 + 1) : 0;
   return {
     size,
     deleted: s.deleted,

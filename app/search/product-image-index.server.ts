@@ -33,7 +33,7 @@ export class ProductImageIndex {
 
   static create(dim: number, initialCapacity?: number, graph?: GraphParams): ProductImageIndex {
     return new ProductImageIndex(
-      new ShopVectorIndex({ dims: { image: dim, color: 0, text: 0 }, weights: { image: 1, color: 0, text: 0 }, initialCapacity, ...graph }),
+      new ShopVectorIndex({ dims: { image: dim, color: 0, text: 0 }, weights: { image: 1, color: 0, text: 0 }, initialCapacity, neighbours: false, ...graph }),
     );
   }
 
@@ -131,7 +131,7 @@ export class ProductImageIndex {
 
   /** Loads a saved index; null when missing or corrupt. */
   static async load(dir: string): Promise<ProductImageIndex | null> {
-    const points = await ShopVectorIndex.load(dir);
+    const points = await ShopVectorIndex.load(dir, { neighbours: false });
     if (!points) return null;
     const index = new ProductImageIndex(points);
     const pause = yielder(LOAD_YIELD_EVERY_MS); // 40k photos: ~10 ms of counting

@@ -83,6 +83,11 @@ export interface ShopVectorIndexOptions {
   initialCapacity?: number;
   /** Planner thresholds (exact-scan cut-offs, ef bounds). */
   planner?: Partial<PlannerConfig>;
+  /**
+   * Keep each product's neighbour list (default true): for by-product searches without a vector
+   * search. An index only ever searched by vectors (the per-photo index) is better off without.
+   */
+  neighbours?: boolean;
 }
 
 /** HNSW graph density: links per node and the candidate list's size while inserting. */
@@ -150,7 +155,7 @@ export class ShopVectorIndex {
     if (!Number.isInteger(efConstruction) || efConstruction < 1) {
       throw new RangeError(`efConstruction must be a positive integer (got ${efConstruction})`);
     }
-    this.s = emptyIndexState(layout, { M, efConstruction, initialCapacity }, initialCapacity);
+    this.s = emptyIndexState(layout, { M, efConstruction, initialCapacity }, initialCapacity, opts.neighbours ?? true);
   }
 
   /** The hnswlib graph now serving (a compaction replaces it; tests that slow its write reach it here). */
@@ -244,8 +249,10 @@ export class ShopVectorIndex {
     this.native.addPoint(combined, label);
     s.nextLabel++;
     s.quant.set(label, combined);
-    s.neighbours.clear(label);
-    s.pendingNeighbours.add(label);
+    if (s.neighbours) {
+      s.neighbours.clear(label);
+      s.pendingNeighbours.add(label);
+    }
     s.labelToId[label] = id;
     s.normByLabel[label] = normalizeAttributes(attrCopy);
     s.postings.touch(label);
@@ -258,7 +265,7 @@ export class ShopVectorIndex {
       s.labelToId[existing] = undefined;
       s.normByLabel[existing] = undefined;
       s.postings.touch(existing);
-      s.neighbours.clear(existing);
+      s.neighbours?.clear(existing);
       s.pendingNeighbours.delete(existing);
       s.deleted++;
       this.maybeCompact();
@@ -277,7 +284,7 @@ export class ShopVectorIndex {
     s.labelToId[label] = undefined;
     s.normByLabel[label] = undefined;
     s.postings.touch(label);
-    s.neighbours.clear(label);
+    s.neighbours?.clear(label);
     s.pendingNeighbours.delete(label);
     deleteAttrs(s, id);
     s.deleted++;
@@ -288,7 +295,7 @@ export class ShopVectorIndex {
   private resize(newCapacity: number) {
     this.native.resizeIndex(newCapacity);
     this.s.quant.grow(newCapacity);
-    this.s.neighbours.grow(newCapacity);
+    this.s.neighbours?.grow(newCapacity);
     this.s.capacity = newCapacity;
   }
 
@@ -377,6 +384,7 @@ export class ShopVectorIndex {
 
   private makeNeighbourList(label: number): void {
     const s = this.s;
+    if (!s.neighbours) return;
     const slots = s.neighbours.slots;
     const kAsk = Math.min(2 * slots + 1, this.size);
     const plan = planSearch({
@@ -405,7 +413,7 @@ export class ShopVectorIndex {
   private fromStoredList(label: number, k: number, filter: ProductFilter | undefined): SearchHit[] | null {
     const s = this.s;
     const lists = s.neighbours;
-    if (!lists.known(label)) return null;
+    if (!lists?.known(label)) return null;
     const pred = isEmptyFilter(filter) ? null : compileNormalizedFilter(filter!);
     const n = lists.count(label);
     const out: SearchHit[] = [];
@@ -622,8 +630,8 @@ export class ShopVectorIndex {
    * release's planner (DEFAULT_PLANNER_CONFIG, or `opts.planner`), so a tuning change reaches
    * every saved shop on its next load.
    */
-  static async load(dir: string, opts: { planner?: Partial<PlannerConfig> } = {}): Promise<ShopVectorIndex | null> {
-    const state = await loadIndexState(dir);
+  static async load(dir: string, opts: { planner?: Partial<PlannerConfig>; neighbours?: boolean } = {}): Promise<ShopVectorIndex | null> {
+    const state = await loadIndexState(dir, opts.neighbours ?? true);
     if (!state) return null;
     return new ShopVectorIndex({ dims: state.layout.dims, weights: state.layout.weights, planner: opts.planner }, state);
   }

@@ -145,6 +145,15 @@ describe("stored neighbour lists", () => {
     expect(ids(upgraded.searchByProduct(id, { k: 10, contributions: false, stored: true }))).toEqual(ids(idx.searchByProduct(id, { k: 10, contributions: false, stored: true })));
   });
 
+  it("an index without lists (the per-photo index) keeps none and searches", () => {
+    const bare = build(products.slice(0, 300), { neighbours: false });
+    expect(bare.neighboursPending).toBe(0);
+    expect(bare.stats().memory.neighbourBytes).toBe(0);
+    const before = storedListCounts.searched;
+    expect(bare.searchByProduct(products[0].id, { k: 5, contributions: false, stored: true })).toHaveLength(5);
+    expect(storedListCounts.searched).toBe(before + 1);
+  });
+
   it("a retired index stops making lists", async () => {
     const idx4 = build(products.slice(0, 500));
     idx4.retire();
