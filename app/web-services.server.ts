@@ -32,6 +32,7 @@ import { liveCatalogsMetrics, registerStorefrontMetrics } from "./metrics/storef
 import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "./queues/queues.server";
 import { createBullConnection, createRedis } from "./redis.server";
 import { planCounts } from "./search/search-planner";
+import { storedListCounts } from "./search/shop-vector-index.server";
 import { photoSearchAdmission } from "./storefront/admission.server";
 import { RateLimits } from "./storefront/rate-limits.server";
 import { ResultCache, resultCacheOptionsFromEnv } from "./storefront/result-cache.server";
@@ -78,6 +79,7 @@ if (metricsEnabled()) {
   registerStorefrontMetrics(processRegistry, {
     cacheHits: () => globalThis.__lookalikeWeb?.storefront.resultCache.hits,
     plans: planCounts,
+    storedLists: storedListCounts,
     admission: photoSearchAdmission,
     loaded: () => globalThis.__lookalikeWeb?.catalogs.then((c) => c.loaded()),
   });

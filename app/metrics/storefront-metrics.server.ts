@@ -14,6 +14,8 @@ export interface StorefrontSources {
   cacheHits(): { lru: number; redis: number; miss: number } | undefined;
   /** Plans the search planner chose, by kind (search-planner.ts › planCounts). */
   plans: Readonly<Record<string, number>>;
+  /** By-product searches asked to use the stored neighbour lists, by outcome (shop-vector-index.server.ts › storedListCounts). */
+  storedLists: Readonly<Record<string, number>>;
   /** Photo searches running, and refused with 503 busy (admission.server.ts). */
   admission(): { running: number; refused: number; limit: number };
   /** Loaded shops and their estimated bytes, once the live catalogs exist. */
@@ -38,6 +40,7 @@ const counterFrom = (registry: Registry, name: string, help: string, label: stri
 export function registerStorefrontMetrics(registry: Registry, sources: StorefrontSources): void {
   counterFrom(registry, "lookalike_result_cache_lookups_total", "Result-cache lookups of /proxy/similar by where the answer came from (lru, redis, miss).", "layer", sources.cacheHits);
   counterFrom(registry, "lookalike_search_plans_total", "Searches of the combined index by the planner's plan (hnsw, filtered-hnsw, exact).", "plan", () => sources.plans);
+  counterFrom(registry, "lookalike_similar_stored_lists_total", "Similar-products searches by whether a stored neighbour list answered (answered) or the index was searched (searched).", "outcome", () => sources.storedLists);
   counterFrom(registry, "lookalike_photo_admissions_refused_total", "Photo searches refused with 503 busy (PHOTO_SEARCH_MAX_IN_FLIGHT running).", "reason", () => ({ busy: sources.admission().refused }));
   put(registry, new Gauge({ name: "lookalike_photo_searches_in_flight", help: "Photo searches running now.", registers: [], collect() { this.set(sources.admission().running); } }));
   put(registry, new Gauge({ name: "lookalike_photo_searches_max_in_flight", help: "PHOTO_SEARCH_MAX_IN_FLIGHT.", registers: [], collect() { this.set(sources.admission().limit); } }));
