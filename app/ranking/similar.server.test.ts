@@ -5,7 +5,7 @@ import { ShopVectorIndex } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS } from "../shops/shop-settings";
 import { withFeedback } from "./photo.server";
 import { ProductNotFound } from "./ranking-errors";
-import { IN_STOCK_BOOST, rankSimilar } from "./similar.server";
+import { IN_STOCK_BOOST, rankSimilar, rankSimilarStored } from "./similar.server";
 
 // The fixture of photo.server.test.ts: two "tees" (text axis 0) and one "bag" (text axis 1).
 const dims = { image: 4, color: 3, text: 3 };
@@ -41,5 +41,15 @@ describe("similar products (rankSimilar, the live path)", () => {
     expect(fb[0].id).toBe("tee-b");
     for (const h of fb) expect(h.score).toBeCloseTo(h.contributions.image + h.contributions.color + h.contributions.text, 6);
     expect(() => rankSimilar(catalogOf(idx), "nope", 2, {})).toThrow(ProductNotFound);
+  });
+
+  it("rankSimilarStored answers as rankSimilar once the lists are made, and null while only a search can", async () => {
+    const idx = index();
+    const catalog = catalogOf(idx);
+    expect(rankSimilarStored(catalog, "tee-a", 2, {})).toBeNull(); // lists not made yet
+    await idx.whenNeighboursMade();
+    expect(rankSimilarStored(catalog, "tee-a", 2, {})).toEqual(rankSimilar(catalog, "tee-a", 2, {}));
+    expect(rankSimilarStored(catalog, "tee-a", 2, { excludeIds: ["bag"] })).toEqual(rankSimilar(catalog, "tee-a", 2, { excludeIds: ["bag"] }));
+    expect(() => rankSimilarStored(catalog, "nope", 2, {})).toThrow(ProductNotFound);
   });
 });

@@ -5,6 +5,11 @@
  * per-product pins (first, in the merchant's order) and excludes (never shown), an in-stock
  * boost, and variant collapsing (at most one product per variant group, so the colours of one
  * product never fill the list).
+ *
+ * Candidates come from the product's stored neighbour list when it holds enough of them
+ * (neighbour-lists.ts: no vector search), else from a search of the index. `rankSimilarStored`
+ * answers only from the lists (null when a search is needed), so the storefront can charge rate
+ * limits for searches alone.
  */
 import { compileFilter, type ProductFilter } from "../search/filters";
 import type { SearchHit } from "../search/shop-vector-index.server";
@@ -22,6 +27,9 @@ export function variantGroup(card: Pick<LiveCard, "title">, vendor = ""): string
   return `${vendor.toLowerCase()}\u0000${base || card.title.toLowerCase()}`;
 }
 
+/** The k best candidates passing the filter, or null when this source cannot tell. */
+type Candidates = (k: number, filter: ProductFilter) => SearchHit[] | null;
+
 /**
  * "Similar products" for `productId` after the merchant's rules: pins first, then the most
  * similar products (in-stock boost, one per variant group), never an excluded one, never the
@@ -30,6 +38,21 @@ export function variantGroup(card: Pick<LiveCard, "title">, vendor = ""): string
  * the list. Throws ProductNotFound when the product is not in the catalog's index.
  */
 export function rankSimilar(catalog: LiveCatalog, productId: string, limit: number, requestFilter: ProductFilter): SearchHit[] {
+  const { index } = catalog;
+  return rank(catalog, productId, limit, requestFilter, (k, filter) => index.searchByProduct(productId, { k, filter, contributions: false, stored: true }))!;
+}
+
+/**
+ * What rankSimilar answers, when the product's stored neighbour list can give it without a search
+ * of the index; null when it cannot (filters or rules leave too few of the listed products, or the
+ * list is not made yet). Throws ProductNotFound as rankSimilar does.
+ */
+export function rankSimilarStored(catalog: LiveCatalog, productId: string, limit: number, requestFilter: ProductFilter): SearchHit[] | null {
+  const { index } = catalog;
+  return rank(catalog, productId, limit, requestFilter, (k, filter) => index.storedNeighbours(productId, { k, filter }));
+}
+
+function rank(catalog: LiveCatalog, productId: string, limit: number, requestFilter: ProductFilter, candidates: Candidates): SearchHit[] | null {
   const { index } = catalog;
   if (!index.has(productId)) throw new ProductNotFound(productId);
   const self = index.attributes(productId)!;
@@ -60,7 +83,8 @@ export function rankSimilar(catalog: LiveCatalog, productId: string, limit: numb
   // A few spare candidates for variant collapsing and the in-stock boost; more are fetched only when needed.
   let k = Math.min(MAX_CANDIDATES, want + Math.max(4, Math.ceil(want / 2)));
   for (;;) {
-    const hits = index.searchByProduct(productId, { k, filter: searchFilter, contributions: false, stored: true });
+    const hits = candidates(k, searchFilter);
+    if (!hits) return null;
     const boosted = hits.map((h) => ({ ...h, score: h.score + (index.isAvailable(h.id) ? IN_STOCK_BOOST : 0) }));
     boosted.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const picked: SearchHit[] = [];

@@ -410,6 +410,18 @@ export class ShopVectorIndex {
    * than k such products but not every other product). A list that has lost a quarter of its
    * entries to removed or changed products is made again in the background.
    */
+  /**
+   * The by-product search of `searchByProduct(id, { ...opts, stored: true })` when the product's
+   * stored list can answer it; null when only a search of the index can (see fromStoredList). Never
+   * searches. Unknown ids: [].
+   */
+  storedNeighbours(id: string, opts: Pick<SearchOptions, "k" | "filter">): SearchHit[] | null {
+    const label = this.s.idToLabel.get(id);
+    if (label === undefined) return [];
+    if (!Number.isInteger(opts.k) || opts.k < 0 || opts.k > MAX_K) throw new RangeError(`k must be an integer in [0, ${MAX_K}]`);
+    return this.fromStoredList(label, opts.k, opts.filter);
+  }
+
   private fromStoredList(label: number, k: number, filter: ProductFilter | undefined): SearchHit[] | null {
     const s = this.s;
     const lists = s.neighbours;
