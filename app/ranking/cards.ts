@@ -12,8 +12,17 @@ export function toCards(catalog: Pick<LiveCatalog, "cards">, hits: SearchHit[], 
   for (const hit of hits) {
     const card = catalog.cards.get(hit.id);
     if (!card) continue;
-    const { localImage, ...rest } = card;
-    out.push({ ...rest, image: localImage ? `${pathPrefix}/images/${card.id}` : card.image, score: Math.round(hit.score * 10_000) / 10_000 });
+    // Field by field (the JSON's order): an object rest + spread per card was a third of this function's time.
+    out.push({
+      id: card.id,
+      handle: card.handle,
+      title: card.title,
+      price: card.price,
+      currency: card.currency,
+      image: card.localImage ? `${pathPrefix}/images/${card.id}` : card.image,
+      url: card.url,
+      score: Math.round(hit.score * 10_000) / 10_000,
+    });
   }
   return out;
 }

@@ -190,6 +190,11 @@ export class ShopVectorIndex {
     return a && { ...a, tags: [...a.tags] };
   }
 
+  /** Stored price (no copy; hot path of the price band). Undefined when unknown. */
+  priceOf(id: string): number | undefined {
+    return this.s.attrs.get(id)?.price;
+  }
+
   /** Stored availability (no copy; hot path of the in-stock boost). */
   isAvailable(id: string): boolean {
     return this.s.attrs.get(id)?.available === true;
