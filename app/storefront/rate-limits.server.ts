@@ -8,8 +8,7 @@
  * searches run out of budget as many times sooner as they cost more (docs/decisions/0003).
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import type { Redis } from "ioredis";
-import { redisNamespace } from "../redis.server";
+import { redisNamespace, type RedisClient } from "../redis.server";
 import { ProxyError } from "./proxy-errors.server";
 
 export type LimitedRoute = "similar" | "photo" | "events";
@@ -42,7 +41,7 @@ export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly limits = limitsFromEnv(),
     private readonly msPerPoint = searchMsPerPointFromEnv(),
   ) {}
