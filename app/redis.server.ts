@@ -91,7 +91,10 @@ export function createRedis(url: string, opts: RedisOptions = {}): RedisClient {
 /** For BullMQ Queue/Worker/QueueEvents. */
 export function createBullConnection(url: string): RedisClient {
   const nodes = clusterNodesOf(url);
-  if (nodes) return reportRedisErrors(clusterClient(nodes, { maxRetriesPerRequest: null }, { enableReadyCheck: true }), url);
+  // A command caught by a failover is sent again once the slots moved: every 300 ms for up to
+  // ~30 s here (a failover takes cluster-node-timeout plus about a second), so a job's completion
+  // lands on the promoted replica instead of failing and leaving the job to be run again.
+  if (nodes) return reportRedisErrors(clusterClient(nodes, { maxRetriesPerRequest: null }, { enableReadyCheck: true, retryDelayOnFailover: 300, retryDelayOnClusterDown: 300, maxRedirections: 100 }), url);
   return reportRedisErrors(new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true }), url);
 }
 

@@ -136,6 +136,20 @@ export class RedisCluster {
     await exited;
   }
 
+  /** Resolves once every replica of the master on `port` has every write the master has now. */
+  async waitForReplicas(port: number, timeoutMs = 30_000): Promise<void> {
+    const info = cli(port, "info", "replication");
+    const offset = Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? 0);
+    await until(
+      `the replicas of ${port} at offset ${offset}`,
+      () => {
+        const replicas = [...cli(port, "info", "replication").matchAll(/^slave\d+:.*state=(\w+),offset=(\d+)/gm)];
+        return replicas.length > 0 && replicas.every((m) => m[1] === "online" && Number(m[2]) >= offset);
+      },
+      timeoutMs,
+    );
+  }
+
   /** Whether the node on `port` is a master now. */
   isMaster(port: number): boolean {
     return cli(port, "role").split("\n")[0].trim() === "master";
