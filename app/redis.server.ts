@@ -75,6 +75,9 @@ function clusterClient(nodes: ClusterNodeAddress[], redisOptions: RedisOptions, 
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 200,
     slotsRefreshTimeout: 2_000,
+    // The slot map is re-read every 5 s even by a client that sends nothing (the change
+    // subscriber): a node that died is dropped from the pool ("-node") within seconds.
+    slotsRefreshInterval: 5_000,
     ...options,
   });
 }

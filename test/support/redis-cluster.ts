@@ -3,7 +3,7 @@
  * local ports in a temp folder (3 masters, one replica each, nothing saved to disk), joined with
  * `redis-cli --cluster create`, ready once every node says `cluster_state:ok`. `stop()` kills them
  * all and removes the folder. `killMasterOf(key)` SIGKILLs the master serving a key's slot and
- * resolves once its replica has taken the slot over.
+ * resolves once its replica has taken the slot over; `restart(port)` brings a killed node back.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +13,8 @@ import { freePort } from "../../scripts/lib/app-processes";
 
 interface Node {
   port: number;
+  /** The cluster bus port (by default port + 10,000, which would pass 65,535 for a high free port). */
+  busPort: number;
   child: ChildProcess;
   output: string;
 }
@@ -45,30 +47,14 @@ export class RedisCluster {
 
   async start(size = 6): Promise<void> {
     this.dir = mkdtempSync(path.join(os.tmpdir(), "lookalike-redis-cluster-"));
-    for (let i = 0; i < size; i++) {
-      const port = await freePort();
-      const child = spawn(
-        "redis-server",
-        [
-          "--port", String(port),
-          "--bind", "127.0.0.1",
-          "--cluster-enabled", "yes",
-          "--cluster-config-file", path.join(this.dir, `nodes-${port}.conf`),
-          "--cluster-node-timeout", "1000",
-          "--dir", this.dir,
-          "--save", "",
-          "--appendonly", "no",
-          // A replica's first sync starts at once (the default waits 5 s for more replicas).
-          "--repl-diskless-sync-delay", "0",
-          "--daemonize", "no",
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
-      const node: Node = { port, child, output: "" };
-      child.stdout!.on("data", (d) => (node.output += d));
-      child.stderr!.on("data", (d) => (node.output += d));
-      this.nodes.push(node);
-    }
+    const used = new Set<number>();
+    const port = async () => {
+      let p = await freePort();
+      while (used.has(p)) p = await freePort();
+      used.add(p);
+      return p;
+    };
+    for (let i = 0; i < size; i++) this.nodes.push(this.spawnNode(await port(), await port()));
     await until("every node to accept connections", () => this.nodes.every((n) => /Ready to accept connections/.test(n.output)), 20_000);
     const created = spawnSync("redis-cli", ["--cluster", "create", ...this.nodes.map((n) => `127.0.0.1:${n.port}`), "--cluster-replicas", "1", "--cluster-yes"], {
       encoding: "utf8",
@@ -169,6 +155,51 @@ export class RedisCluster {
     this.nodes = [];
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = "";
+  }
+
+  /**
+   * Starts a killed node again on its port with its nodes.conf: it rejoins the cluster (a master
+   * that was replaced comes back as a replica of its replacement). Resolves once the cluster is ok.
+   */
+  async restart(port: number): Promise<void> {
+    const i = this.nodes.findIndex((n) => n.port === port);
+    if (i < 0) throw new Error(`no node on port ${port}`);
+    const node = this.spawnNode(port, this.nodes[i].busPort);
+    this.nodes[i] = node;
+    await until(`node ${port} to accept connections`, () => /Ready to accept connections/.test(node.output), 20_000);
+    await this.waitOk();
+  }
+
+  /** Ports of the nodes holding a connection subscribed to a channel (CLIENT LIST's `sub=`). */
+  subscriberNodes(): number[] {
+    return this.live()
+      .filter((n) => /\bsub=[1-9]/.test(cli(n.port, "client", "list")))
+      .map((n) => n.port);
+  }
+
+  private spawnNode(port: number, busPort: number): Node {
+    const child = spawn(
+      "redis-server",
+      [
+        "--port", String(port),
+        "--cluster-port", String(busPort),
+        "--bind", "127.0.0.1",
+        "--cluster-enabled", "yes",
+        "--cluster-config-file", path.join(this.dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout", "1000",
+        "--dir", this.dir,
+        "--save", "",
+        "--appendonly", "no",
+        // A replica's first sync starts at once (the default waits 5 s for more replicas).
+        "--repl-diskless-sync-delay", "0",
+        "--daemonize", "no",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const node: Node = { port, busPort, child, output: "" };
+    child.stdout!.on("data", (d) => (node.output += d));
+    child.stderr!.on("data", (d) => (node.output += d));
+    return node;
   }
 
   private live(): Node[] {
