@@ -1,10 +1,12 @@
 /**
  * Lookalike on a real Redis Cluster (REDIS_CLUSTER_NODES; docs/decisions/0014-redis-cluster.md):
  * 6 redis-server processes (3 masters, 3 replicas) started by the test, the real worker process
- * (`npm run worker`) and the real import CLI as producer. Embed and sync jobs run exactly once,
+ * (`npm run worker`), the real web process (server.ts over the production build) and the real
+ * import CLI as producer. Embed and sync jobs run exactly once,
  * catalog changes reach a subscriber, the result cache and the rate limits work, and after the
  * master holding the queues' slot is SIGKILLed mid-embedding (its replica promoted), every queued
- * job still completes exactly once and a change published after the failover is received.
+ * job still completes exactly once, the web process still serves, and a change published after the
+ * failover is received — also after the subscriber's own node is killed.
  */
 import path from "node:path";
 import { Queue } from "bullmq";
@@ -19,7 +21,8 @@ import { RateLimits } from "../app/storefront/rate-limits.server";
 import { ResultCache } from "../app/storefront/result-cache.server";
 import { deleteShopKeys } from "../app/webhooks/webhook-handlers.server";
 import { generateCatalog } from "../scripts/lib/generated-catalog";
-import { appEnv, freePort, runCli, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
+import { appEnv, freePort, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
+import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
 import { RedisCluster } from "./support/redis-cluster";
 
@@ -46,6 +49,7 @@ describe("on a Redis Cluster (3 masters, 3 replicas)", () => {
   let db: Db;
   let app: AppEnv;
   let worker: RunningProcess;
+  let web: RunningProcess;
   let address: string;
   let metricsUrl: string;
   let connection: RedisClient;
@@ -114,12 +118,12 @@ describe("on a Redis Cluster (3 masters, 3 replicas)", () => {
     syncQueue = createSyncQueue(connection, queuePrefix(app.env));
     subscription = subscribeCatalogChanges(address, { onChange: (shop, version) => changes.push({ shop, version }), onReconnect: () => reconnects++ });
     t = Date.now();
-    worker = await startWorker(app);
-    timings.workerStartMs = Date.now() - t;
+    [worker, web] = await Promise.all([startWorker(app), startWeb(app)]);
+    timings.processesStartMs = Date.now() - t;
   }, 300_000);
 
   afterAll(async () => {
-    await worker?.stop();
+    await Promise.all([worker?.stop(), web?.stop()]);
     await subscription?.close();
     await Promise.all([embedQueue?.close(), syncQueue?.close()]);
     connection?.disconnect();
@@ -171,6 +175,30 @@ describe("on a Redis Cluster (3 masters, 3 replicas)", () => {
     const version = await catalogChanged({ db, publisher: client }, SHOP_A);
     await until("the notice", async () => changes.slice(before), (c) => c.some((x) => x.shop === SHOP_A && x.version === version), 10_000);
   });
+
+  /** The storefront's similar-products answer from the real web process (ids of the products). */
+  const similar = async (shop: string, productId: string) => {
+    const res = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: productId, limit: "5" }));
+    expect(res.status, await res.clone().text()).toBe(200);
+    return ((await res.json()) as { products: { id: string }[] }).products.map((p) => p.id);
+  };
+  const keysOf = async (pattern: string) => {
+    const keys: string[] = [];
+    for await (const batch of scanKeys(client, pattern)) keys.push(...batch);
+    return keys;
+  };
+
+  it("serves the storefront from the real web process on the cluster: ready, answers cached and rate-limited in the cluster", async () => {
+    const ready = await fetch(`${app.baseUrl}/readyz`);
+    expect([ready.status, await ready.text()]).toEqual([200, expect.stringContaining("ready")]);
+    const ids = await similar(SHOP_A, "9100000001");
+    expect(ids.length).toBe(5);
+    expect(ids).not.toContain("9100000001");
+    expect(await similar(SHOP_A, "9100000001")).toEqual(ids);
+    const ns = app.env.REDIS_NAMESPACE!;
+    expect((await keysOf(`${ns}:res:${SHOP_A}:*`)).length).toBeGreaterThan(0); // the result cache's hash
+    expect((await keysOf(`${ns}:rl:similar:*${SHOP_A}*`)).length).toBeGreaterThan(0); // the rate-limit counters
+  }, 120_000);
 
   it("caches results and counts rate limits in the cluster, and a shop's redaction deletes its keys on every master", async () => {
     const cache = new ResultCache(client, { enabled: true, lruEntries: 0, ttlSeconds: 60, namespace: app.env.REDIS_NAMESPACE!, redisMaxEntries: 3 });
@@ -226,6 +254,9 @@ describe("on a Redis Cluster (3 masters, 3 replicas)", () => {
     timings.handedOutTwice = handedOutTwice.length;
     expect(handedOutTwice.length).toBeLessThanOrEqual(8); // at most the worker's concurrency, in flight at the kill
     expect(worker.child.exitCode).toBeNull();
+    // The web process rode the failover out too, and serves the shop embedded across it.
+    expect(web.child.exitCode).toBeNull();
+    expect((await similar(SHOP_B, "9100000001")).length).toBe(5);
 
     const seen = changes.length;
     const version = await catalogChanged({ db, publisher: client }, SHOP_B);
@@ -235,13 +266,16 @@ describe("on a Redis Cluster (3 masters, 3 replicas)", () => {
   }, 400_000);
 
   it("moves the subscription when the subscriber's own node is SIGKILLed: a later notice still arrives", async () => {
-    const [node] = await until("the subscriber's node", async () => cluster.subscriberNodes(), (p) => p.length === 1, 10_000);
+    // This process' subscription (its connection is named after the channel and the pid); the web
+    // process holds one of its own.
+    const ours = `:catalog-changed:${process.pid}`;
+    const [node] = await until("the subscriber's node", async () => cluster.subscriberNodes(ours), (p) => p.length === 1, 10_000);
     const wasMaster = cluster.isMaster(node);
     const reconnectsBefore = reconnects;
     await cluster.kill(node);
     await cluster.waitOk();
     timings.subscriberNodeWasMaster = wasMaster ? 1 : 0;
-    await until("the subscription on another node", async () => cluster.subscriberNodes(), (p) => p.length === 1 && p[0] !== node, 30_000);
+    await until("the subscription on another node", async () => cluster.subscriberNodes(ours), (p) => p.length === 1 && p[0] !== node, 30_000);
     const seen = changes.length;
     const version = await catalogChanged({ db, publisher: client }, SHOP_A);
     await until("a notice published after the subscriber's node died", async () => changes.slice(seen), (c) => c.some((x) => x.shop === SHOP_A && x.version === version), 30_000);

@@ -26,7 +26,9 @@ export function subscribeCatalogChanges(
   redisUrl: string,
   handlers: { onChange: (shop: string, version: number, publishedAt?: number) => void; onReconnect: () => void },
 ): CatalogSubscription {
-  const sub = createRedis(redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: false });
+  // Named, so `CLIENT LIST` tells an operator (and a test) which connection holds the subscription.
+  const connectionName = `${catalogChannel()}:${process.pid}`.replace(/\s/g, "_");
+  const sub = createRedis(redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName });
   let connectedOnce = false;
   sub.on("error", () => {}); // reconnects on its own; the periodic version check covers the gap
   sub.on("ready", () => {

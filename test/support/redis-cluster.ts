@@ -170,10 +170,17 @@ export class RedisCluster {
     await this.waitOk();
   }
 
-  /** Ports of the nodes holding a connection subscribed to a channel (CLIENT LIST's `sub=`). */
-  subscriberNodes(): number[] {
+  /**
+   * Ports of the nodes holding a connection subscribed to a channel (CLIENT LIST's `sub=`), of
+   * connections whose name contains `name` when given.
+   */
+  subscriberNodes(name = ""): number[] {
     return this.live()
-      .filter((n) => /\bsub=[1-9]/.test(cli(n.port, "client", "list")))
+      .filter((n) =>
+        cli(n.port, "client", "list")
+          .split("\n")
+          .some((client) => /\bsub=[1-9]/.test(client) && (/\bname=(\S*)/.exec(client)?.[1] ?? "").includes(name)),
+      )
       .map((n) => n.port);
   }
 
