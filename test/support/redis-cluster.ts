@@ -60,6 +60,7 @@ export class RedisCluster {
       encoding: "utf8",
       timeout: 60_000,
     });
+    if (created.error) throw new Error(`could not run redis-cli (${created.error.message}); Debian: sudo apt-get install -y redis-tools`);
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.stdout}${created.stderr}`);
     await this.waitOk();
   }
