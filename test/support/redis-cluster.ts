@@ -93,9 +93,12 @@ export class RedisCluster {
     throw new Error(`no master serves slot ${slot}`);
   }
 
-  /** SIGKILLs the master of `key`'s slot; resolves once its replica serves that slot and the cluster is ok. */
-  async killMasterOf(key: string): Promise<{ killed: number; promoted: number }> {
-    const killed = this.masterOf(key);
+  /**
+   * SIGKILLs the master of `key`'s slot (`master`: its port, when the caller looked it up already,
+   * to kill without a moment's delay); resolves once its replica serves that slot and the cluster is ok.
+   */
+  async killMasterOf(key: string, master = this.masterOf(key)): Promise<{ killed: number; promoted: number }> {
+    const killed = master;
     await this.kill(killed);
     let promoted = 0;
     await until(
