@@ -6,6 +6,9 @@
  * A client's budget is search work, not request count: `charge` adds points for a search that took
  * long (an exact scan under a narrow filter, a large limit), so one client's valid but costly
  * searches run out of budget as many times sooner as they cost more (docs/decisions/0003).
+ *
+ * Every command of a limiter names one key (rate-limiter-flexible's one-key Lua `rlflxIncr` and
+ * one-key MULTIs), so the limits work on a Redis Cluster as they are (docs/decisions/0014).
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { redisNamespace, type RedisClient } from "../redis.server";
