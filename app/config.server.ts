@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { databaseUrl } from "./db/database-url";
+import { RedisAddressError, redisAddressFromEnv } from "./redis-address";
 import {
   ModelChoiceError,
   parseImageModel,
@@ -22,6 +23,11 @@ export interface AppConfig {
   scopes: string[];
   port: number;
   databaseUrl: string;
+  /**
+   * Where Redis is: REDIS_URL (default redis://127.0.0.1:6379), or the Redis Cluster of
+   * REDIS_CLUSTER_NODES written `redis-cluster://host:port,…` (app/redis-address.ts); hand it to
+   * app/redis.server.ts, which builds the right client.
+   */
   redisUrl: string;
   modelsDir: string;
   modelsMirror?: string;
@@ -45,6 +51,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ConfigError(`PORT must be a TCP port, got "${env.PORT}"`);
   const apiKey = env.SHOPIFY_API_KEY || (demo ? DEMO_API_KEY : "");
   const apiSecret = env.SHOPIFY_API_SECRET || (demo ? DEMO_API_SECRET : "");
+  let redisUrl: string;
+  try {
+    redisUrl = redisAddressFromEnv(env);
+  } catch (e) {
+    if (e instanceof RedisAddressError) throw new ConfigError(e.message);
+    throw e;
+  }
   let textModel: TextModelChoice;
   let imageModel: ImageModelChoice;
   try {
@@ -62,7 +75,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     scopes: (env.SCOPES || "read_products,read_inventory").split(",").map((s) => s.trim()).filter(Boolean),
     port,
     databaseUrl: databaseUrl(env),
-    redisUrl: env.REDIS_URL || "redis://127.0.0.1:6379",
+    redisUrl,
     modelsDir: path.resolve(env.MODELS_DIR || "models"),
     modelsMirror: env.MODELS_MIRROR ? path.resolve(env.MODELS_MIRROR) : undefined,
     textModel,

@@ -17,7 +17,6 @@
  * serves no storefront or admin request loads no model.
  */
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import { catalogProducts } from "./analytics/catalog-products.server";
 import { EventBatcher } from "./analytics/event-batcher.server";
 import type { StorefrontEventDeps } from "./analytics/storefront-events.server";
@@ -30,7 +29,7 @@ import { LiveCatalogs } from "./live-index/live-catalogs.server";
 import { metricsEnabled, processRegistry } from "./metrics/registry.server";
 import { liveCatalogsMetrics, registerStorefrontMetrics } from "./metrics/storefront-metrics.server";
 import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "./queues/queues.server";
-import { createBullConnection, createRedis } from "./redis.server";
+import { createBullConnection, createRedis, type RedisClient } from "./redis.server";
 import { planCounts } from "./search/search-planner";
 import { storedListCounts } from "./search/shop-vector-index.server";
 import { photoSearchAdmission } from "./storefront/admission.server";
@@ -46,7 +45,7 @@ export interface WebServices {
   db: Db;
   queue: Queue<EmbedJobData>;
   syncQueue: Queue<SyncJobData>;
-  publisher: Redis;
+  publisher: RedisClient;
   embedder: Promise<ImageEmbedder>;
   textEmbedder: Promise<TextEmbedder>;
   catalogs: Promise<LiveCatalogs>;

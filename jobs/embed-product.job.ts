@@ -4,7 +4,6 @@
  * that exhausts its retries records a human-readable reason on the product.
  */
 import type { Job } from "bullmq";
-import type { Redis } from "ioredis";
 import { catalogChanged } from "../app/catalog/catalog-changed.server";
 import { embedProduct, type EmbedProductDeps, type EmbedProductResult } from "../app/catalog/product-embedding.server";
 import { markEmbedFailed } from "../app/catalog/product-repository.server";
@@ -12,9 +11,10 @@ import { recordSyncItems } from "../app/catalog/sync-runs.server";
 import { isDatabaseUnavailable } from "../app/db/database-unavailable";
 import { CoalescingNotifier } from "./coalescing-notifier";
 import type { EmbedJobData } from "../app/queues/queues.server";
+import type { RedisClient } from "../app/redis.server";
 
 export interface EmbedJobDeps extends EmbedProductDeps {
-  publisher: Redis;
+  publisher: RedisClient;
   notifier: CoalescingNotifier;
 }
 

@@ -14,6 +14,7 @@ import { redact } from "../app/db/database-setup.server";
 import { PACK_OF_CHOICE } from "../app/embedding/models/model-choice";
 import { ensureImageModel, installModelPack } from "../app/embedding/models/model-files.server";
 import { checkRedis, RedisUnavailableError, redisHowTo } from "../app/redis.server";
+import { clusterNodesOf } from "../app/redis-address";
 import { log, runMain, UserFacingError } from "../app/shared/cli.server";
 import { runPrisma } from "./lib/prisma-cli";
 import { generatePrismaClients } from "./prisma-generate";
@@ -37,6 +38,8 @@ export async function ensureRedis(url: string): Promise<string> {
     return `Redis reachable at ${url}`;
   } catch (err) {
     if (!(err instanceof RedisUnavailableError)) throw err;
+    // A Redis Cluster is the operator's to start: setup never starts one.
+    if (clusterNodesOf(url)) throw new UserFacingError(err.message);
   }
   const u = new URL(url);
   const local = ["127.0.0.1", "localhost", "::1", "[::1]"].includes(u.hostname);

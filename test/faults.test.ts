@@ -263,6 +263,11 @@ describe("preflight: Redis or database missing at start", () => {
     const cases = [
       { what: "Redis on a closed port", env: { REDIS_URL: `redis://127.0.0.1:${closed}` }, says: new RegExp(`^lookalike: Redis is not reachable at redis://127\\.0\\.0\\.1:${closed}\\. Start one with: .*`) },
       {
+        what: "Redis Cluster on closed ports",
+        env: { REDIS_CLUSTER_NODES: `127.0.0.1:${closed},127.0.0.1:${closed}` },
+        says: new RegExp(`^lookalike: Redis Cluster is not reachable or not ok at 127\\.0\\.0\\.1:${closed},127\\.0\\.0\\.1:${closed} \\(REDIS_CLUSTER_NODES\\)\\. Start its nodes .* or unset REDIS_CLUSTER_NODES to use one Redis at REDIS_URL\\.$`),
+      },
+      {
         what: "PostgreSQL on a closed port",
         env: { DATABASE_URL: `postgresql://root:hunter2@127.0.0.1:${closed}/shop` },
         says: new RegExp(`^lookalike: The database at postgresql://root:\\*\\*\\*@127\\.0\\.0\\.1:${closed}/shop is not reachable \\(.*\\)\\. Run: npm run setup$`),

@@ -15,7 +15,7 @@ import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry";
 import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { toBytes } from "../app/embedding/vector-codec";
-import { createRedis } from "../app/redis.server";
+import { createRedis, scanKeys } from "../app/redis.server";
 import { syntheticCatalog } from "../scripts/lib/synthetic-catalog";
 import { appEnv, ROOT, type AppEnv } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
@@ -145,7 +145,7 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
     const exclude = (n: number) => Array.from({ length: 250 }, (_, i) => String(10n ** 18n + BigInt(n * 250 + i))).join(",");
     for (let n = 0; n < 200; n++) expect((await similar({ product_id: "1010", limit: "10", exclude: exclude(n) })).status).toBe(200);
     const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${app.env.REDIS_NAMESPACE}:res:${SHOP}:*`, count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
+    for await (const batch of scanKeys(redis, `${app.env.REDIS_NAMESPACE}:res:${SHOP}:*`, 1000)) keys.push(...batch);
     expect(keys.length).toBeGreaterThan(0);
     let bytes = 0;
     for (const key of keys) {

@@ -4,12 +4,12 @@
  * (a `shopifyApp(testConfig())` authenticate, a test database, fakes of the services).
  */
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { EmbedJobData } from "../queues/queues.server";
 import type { Db } from "../db.server";
 import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
 import type { TextEmbedder } from "../embedding/text/text-embedder.server";
 import type { LiveCatalog } from "../live-index/live-catalog";
+import type { RedisClient } from "../redis.server";
 
 export interface AdminDeps {
   /** `authenticate.admin`: resolves the session or throws a Response (redirect / 401). */
@@ -20,7 +20,7 @@ export interface AdminDeps {
   /** The shop's live searchable catalog (as the storefront sees it). */
   catalog(shop: string): Promise<LiveCatalog>;
   queue(): Queue<EmbedJobData>;
-  publisher(): Pick<Redis, "publish"> | null;
+  publisher(): Pick<RedisClient, "publish"> | null;
   embedder(): Promise<ImageEmbedder>;
   /** The text model (the photo preview's words); optional: without it words act through colour only. */
   textEmbedder?(): Promise<TextEmbedder>;

@@ -11,7 +11,6 @@
  */
 import { createInterface } from "node:readline";
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import { enqueueBulkSync, type EmbedJobData, type SyncJobData } from "../queues/queues.server";
 import type { AdminGraphqlClient } from "../shopify/admin-graphql.server";
@@ -21,12 +20,13 @@ import { assembleBulkProducts } from "./bulk-products";
 import { parseProductNode, ProductNodeError } from "./product-node";
 import { CatalogWriter } from "./catalog-writer.server";
 import { deleteProduct, ensureShop } from "./product-repository.server";
+import type { RedisClient } from "../redis.server";
 
 export interface BulkSyncDeps {
   db: Db;
   embedQueue: Queue<EmbedJobData>;
   syncQueue: Queue<SyncJobData>;
-  publisher: Redis;
+  publisher: RedisClient;
   adminClient(shop: string): Promise<AdminGraphqlClient>;
   log?: (message: string) => void;
 }

@@ -5,7 +5,7 @@
  * publish that fails is dropped: the version re-check covers it. Callers: the catalog writer (import,
  * bulk sync), webhooks, the embed jobs (coalesced per shop), settings and the preview's rules.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis.server";
 import type { Db } from "../db.server";
 import { publishCatalogChange } from "./catalog-events.server";
 import { bumpCatalogVersion } from "./product-repository.server";
@@ -13,7 +13,7 @@ import { bumpCatalogVersion } from "./product-repository.server";
 export interface CatalogChangeDeps {
   db: Db;
   /** Null where no Redis is at hand (the version bump alone reaches every web process within a second). */
-  publisher: Pick<Redis, "publish"> | null;
+  publisher: Pick<RedisClient, "publish"> | null;
 }
 
 /** Bumps the shop's catalog version and publishes it; returns the new version. */

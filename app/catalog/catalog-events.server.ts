@@ -3,13 +3,17 @@
  * of truth (Shop.catalogVersion); this pub/sub message only makes the change visible at once.
  * Web processes also re-check the version on a timer and after a reconnect, so a lost message
  * delays a change by at most that interval and never loses it.
+ *
+ * On a Redis Cluster (REDIS_CLUSTER_NODES) classic PUBLISH/SUBSCRIBE works as on one Redis: a
+ * message published on any node is broadcast over the cluster bus to every node, and the
+ * subscriber, whichever node it is connected to, receives it. One channel, so no slot question.
  */
-import type { Redis } from "ioredis";
-import { createRedis, redisNamespace } from "../redis.server";
+import { Cluster } from "ioredis";
+import { createRedis, redisNamespace, type RedisClient } from "../redis.server";
 
 export const catalogChannel = () => `${redisNamespace()}:catalog-changed`;
 
-export async function publishCatalogChange(redis: Pick<Redis, "publish">, shop: string, version: number): Promise<void> {
+export async function publishCatalogChange(redis: Pick<RedisClient, "publish">, shop: string, version: number): Promise<void> {
   // `at`: when it was published (ms), for the change-lag metric of the web processes.
   await redis.publish(catalogChannel(), JSON.stringify({ shop, version, at: Date.now() }));
 }
@@ -22,13 +26,19 @@ export function subscribeCatalogChanges(
   redisUrl: string,
   handlers: { onChange: (shop: string, version: number, publishedAt?: number) => void; onReconnect: () => void },
 ): CatalogSubscription {
-  const sub = createRedis(redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: false });
+  // Named, so `CLIENT LIST` tells an operator (and a test) which connection holds the subscription.
+  const connectionName = `${catalogChannel()}:${process.pid}`.replace(/\s/g, "_");
+  const sub = createRedis(redisUrl, { maxRetriesPerRequest: null, enableAutoPipelining: false, connectionName });
   let connectedOnce = false;
   sub.on("error", () => {}); // reconnects on its own; the periodic version check covers the gap
   sub.on("ready", () => {
     if (connectedOnce) handlers.onReconnect();
     connectedOnce = true;
   });
+  // A cluster's subscription lives on one node; when a node leaves (a master killed, a failover)
+  // ioredis moves it to another and subscribes again, without a new "ready": the messages of the
+  // gap are covered like a reconnect's.
+  if (sub instanceof Cluster) sub.on("-node", () => connectedOnce && handlers.onReconnect());
   void sub.subscribe(catalogChannel()).catch(() => {});
   sub.on("message", (_channel, message) => {
     try {

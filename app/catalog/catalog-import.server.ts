@@ -7,7 +7,6 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import type { EmbedJobData } from "../queues/queues.server";
 import { CatalogWriter } from "./catalog-writer.server";
@@ -15,11 +14,12 @@ import { readJsonl } from "./jsonl-reader.server";
 import { parseProductNode, ProductNodeError } from "./product-node";
 import { ensureShop } from "./product-repository.server";
 import { startSyncRun } from "./sync-runs.server";
+import type { RedisClient } from "../redis.server";
 
 export interface ImportDeps {
   db: Db;
   queue: Queue<EmbedJobData>;
-  publisher: Redis;
+  publisher: RedisClient;
 }
 
 export interface ImportSummary {

@@ -4,13 +4,13 @@
  * record the run's total and make the change visible to web processes.
  */
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import { enqueueEmbedJobs, replaceFinishedJobs, type EmbedJobData, type EmbedRequest } from "../queues/queues.server";
 import { catalogChanged } from "./catalog-changed.server";
 import type { ProductRecord } from "./product-node";
 import { upsertProduct, type ProductSource, type UpsertOutcome } from "./product-repository.server";
 import { setSyncRunTotal } from "./sync-runs.server";
+import type { RedisClient } from "../redis.server";
 
 const BATCH = 200;
 
@@ -22,7 +22,7 @@ export class CatalogWriter {
   private batch: EmbedRequest[] = [];
 
   constructor(
-    private readonly deps: { db: Db; queue: Queue<EmbedJobData>; publisher: Redis },
+    private readonly deps: { db: Db; queue: Queue<EmbedJobData>; publisher: RedisClient },
     private readonly shop: string,
     private readonly runId: string,
     private readonly source: ProductSource,

@@ -20,9 +20,9 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Redis } from "ioredis";
 import { createEmbedQueue, createSyncQueue, queuePrefix } from "../queues/queues.server";
-import { createRedis } from "../redis.server";
+import { redisAddressFromEnv } from "../redis-address";
+import { createRedis, type RedisClient } from "../redis.server";
 import { moduleLogger } from "../logging/logger.server";
 
 const log = moduleLogger("ops");
@@ -102,8 +102,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface QueueDashboardOptions {
   env?: NodeJS.ProcessEnv;
-  /** Redis for the dashboard's queues (default: a connection to REDIS_URL, opened on first use). */
-  redis?: () => Redis;
+  /** Redis for the dashboard's queues (default: a connection to REDIS_URL or REDIS_CLUSTER_NODES, opened on first use). */
+  redis?: () => RedisClient;
 }
 
 /**
@@ -115,7 +115,7 @@ export function queueDashboard(options: QueueDashboardOptions = {}): (req: Incom
   const creds = opsCredentialsFromEnv(env);
   let board: Promise<Handler> | undefined;
   const load = () =>
-    (board ??= buildBoard(env, options.redis ?? (() => createRedis(env.REDIS_URL || "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 }))).catch((err: unknown) => {
+    (board ??= buildBoard(env, options.redis ?? (() => createRedis(redisAddressFromEnv(env), { maxRetriesPerRequest: 2 }))).catch((err: unknown) => {
       board = undefined;
       throw err;
     }));
@@ -155,7 +155,7 @@ export function queueDashboard(options: QueueDashboardOptions = {}): (req: Incom
 }
 
 /** bull-board over this deployment's two queues, loaded on the first authorised request. */
-async function buildBoard(env: NodeJS.ProcessEnv, redis: () => Redis): Promise<Handler> {
+async function buildBoard(env: NodeJS.ProcessEnv, redis: () => RedisClient): Promise<Handler> {
   const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
     import("@bull-board/api"),
     import("@bull-board/api/bullMQAdapter"),

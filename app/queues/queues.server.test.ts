@@ -73,3 +73,13 @@ describe("replaceFinishedJobs", () => {
     await queue.close();
   });
 });
+
+describe("queuePrefix", () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, REDIS_NAMESPACE: "shop-app", DATABASE_URL: "file:/srv/app/data/lookalike.db", REDIS_CLUSTER_NODES: undefined };
+  it("is unchanged on one Redis (existing deployments keep their queued jobs), a hash tag on a cluster", () => {
+    const single = queuePrefix(env);
+    expect(single).toMatch(/^shop-app:db-[0-9a-f]+$/);
+    // Every key of every queue is `{<namespace>:db-<tag>}:<queue>:…`: one slot, as BullMQ's scripts need.
+    expect(queuePrefix({ ...env, REDIS_CLUSTER_NODES: "127.0.0.1:7000,127.0.0.1:7001" })).toBe(`{${single}}`);
+  });
+});

@@ -5,12 +5,12 @@
  * models when they are not the defaults) — the same content is embedded once per recipe.
  */
 import { Queue, type JobsOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import { DEFAULT_IMAGE_MODEL_ID } from "../embedding/models/model-registry";
 import { IMAGE_VECTOR_VERSION, textRecipe, type VectorModels } from "../embedding/vector-versions";
 import { databaseTag } from "../db/database-identity";
 import { databaseUrl } from "../db/database-url";
-import { redisNamespace } from "../redis.server";
+import { clusterModeFromEnv } from "../redis-address";
+import { redisNamespace, type RedisClient } from "../redis.server";
 
 export const EMBED_QUEUE = "lookalike-embed";
 
@@ -56,12 +56,18 @@ export function embedJobId(shop: string, productId: string, textHash: string, im
  * (app/db/database-identity.ts), so two databases sharing one Redis never share a queue, a job id
  * or a worker. The tag is in the prefix rather than in the job ids because a shared queue would
  * still hand one database's jobs to the other's workers.
+ *
+ * On a Redis Cluster (REDIS_CLUSTER_NODES) the prefix is a hash tag, `{<namespace>:db-<tag>}`:
+ * BullMQ's Lua scripts touch several keys of a queue at once, and a cluster runs a multi-key
+ * command only when every key hashes to one slot (docs/decisions/0014-redis-cluster.md). On one
+ * Redis the prefix stays as it was, so an existing deployment keeps its queued jobs.
  */
 export function queuePrefix(env: NodeJS.ProcessEnv = process.env): string {
-  return `${redisNamespace(env)}:db-${databaseTag(databaseUrl(env))}`;
+  const prefix = `${redisNamespace(env)}:db-${databaseTag(databaseUrl(env))}`;
+  return clusterModeFromEnv(env) ? `{${prefix}}` : prefix;
 }
 
-export function createEmbedQueue(connection: Redis, prefix: string = queuePrefix()): Queue<EmbedJobData> {
+export function createEmbedQueue(connection: RedisClient, prefix: string = queuePrefix()): Queue<EmbedJobData> {
   return new Queue<EmbedJobData>(EMBED_QUEUE, { connection, prefix, defaultJobOptions: embedJobOptions });
 }
 
@@ -118,7 +124,7 @@ export function bulkSyncJobId(shop: string, runId: string): string {
   return ["bulk", shop, runId].join("|");
 }
 
-export function createSyncQueue(connection: Redis, prefix: string = queuePrefix()): Queue<SyncJobData> {
+export function createSyncQueue(connection: RedisClient, prefix: string = queuePrefix()): Queue<SyncJobData> {
   return new Queue<SyncJobData>(SYNC_QUEUE, { connection, prefix, defaultJobOptions: syncJobOptions });
 }
 

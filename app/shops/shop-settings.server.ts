@@ -3,10 +3,10 @@
  * visible to every web process at once: Shop.catalogVersion is bumped and the change published,
  * so the next storefront request applies it.
  */
-import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
 import { catalogChanged } from "../catalog/catalog-changed.server";
 import { parseStoredSettings, validateSettings, type SettingsErrors, type ShopSettings } from "./shop-settings";
+import type { RedisClient } from "../redis.server";
 
 export async function loadShopSettings(db: Db, shop: string): Promise<ShopSettings> {
   const row = await db.shop.findUnique({ where: { domain: shop }, select: { settings: true } });
@@ -15,7 +15,7 @@ export async function loadShopSettings(db: Db, shop: string): Promise<ShopSettin
 
 export type SaveSettingsResult = { ok: true; settings: ShopSettings; version: number } | { ok: false; errors: SettingsErrors };
 
-export async function saveShopSettings(db: Db, publisher: Pick<Redis, "publish"> | null, shop: string, input: unknown): Promise<SaveSettingsResult> {
+export async function saveShopSettings(db: Db, publisher: Pick<RedisClient, "publish"> | null, shop: string, input: unknown): Promise<SaveSettingsResult> {
   const { settings, errors } = validateSettings(input);
   if (Object.keys(errors).length) return { ok: false, errors };
   const stored = JSON.stringify(settings);

@@ -6,10 +6,12 @@
  * A client's budget is search work, not request count: `charge` adds points for a search that took
  * long (an exact scan under a narrow filter, a large limit), so one client's valid but costly
  * searches run out of budget as many times sooner as they cost more (docs/decisions/0003).
+ *
+ * Every command of a limiter names one key (rate-limiter-flexible's one-key Lua `rlflxIncr` and
+ * one-key MULTIs), so the limits work on a Redis Cluster as they are (docs/decisions/0014).
  */
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import type { Redis } from "ioredis";
-import { redisNamespace } from "../redis.server";
+import { redisNamespace, type RedisClient } from "../redis.server";
 import { ProxyError } from "./proxy-errors.server";
 
 export type LimitedRoute = "similar" | "photo" | "events";
@@ -42,7 +44,7 @@ export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly limits = limitsFromEnv(),
     private readonly msPerPoint = searchMsPerPointFromEnv(),
   ) {}

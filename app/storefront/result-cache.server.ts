@@ -19,8 +19,7 @@
  * catalog version, default 32 MiB); SEARCH_CACHE_MAX_BODY_BYTES (default 64 KiB).
  */
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
-import { redisNamespace } from "../redis.server";
+import { redisNamespace, type RedisClient } from "../redis.server";
 
 export interface ResultCacheOptions {
   enabled: boolean;
@@ -93,7 +92,7 @@ export class ResultCache {
   private readonly limits: Required<Pick<ResultCacheOptions, "redisMaxEntries" | "redisMaxBytes" | "maxBodyBytes">>;
 
   constructor(
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     readonly opts: ResultCacheOptions,
   ) {
     this.limits = {

@@ -5,9 +5,8 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Db } from "../db.server";
-import { redisNamespace } from "../redis.server";
+import { redisNamespace, scanKeys, unlinkKeys, type RedisClient } from "../redis.server";
 import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, type SyncJobData } from "../queues/queues.server";
 import { catalogChanged, catalogGone } from "../catalog/catalog-changed.server";
 import { parseProductNode, productNumericId, ProductNodeError, restProductToNode } from "../catalog/product-node";
@@ -17,7 +16,7 @@ export interface WebhookDeps {
   db: Db;
   queue: Queue<EmbedJobData>;
   syncQueue: Queue<SyncJobData>;
-  publisher: Redis;
+  publisher: RedisClient;
   dataDir: string;
 }
 
@@ -125,14 +124,15 @@ export async function handleBulkOperationFinish(deps: WebhookDeps, input: Webhoo
   return { status: 200, note: "sync woken" };
 }
 
-/** The shop's Redis keys: cached results and rate-limit counters (a rare, shop-scoped scan). */
-export async function deleteShopKeys(redis: Redis, shop: string): Promise<number> {
+/**
+ * The shop's Redis keys: cached results and rate-limit counters (a rare, shop-scoped scan; on a
+ * cluster, of every master, and deleted key by key since they lie in different slots).
+ */
+export async function deleteShopKeys(redis: RedisClient, shop: string): Promise<number> {
   const ns = redisNamespace();
   let deleted = 0;
   for (const pattern of [`${ns}:res:${shop}:*`, `${ns}:rl:*:${shop}*`]) {
-    for await (const keys of redis.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
-      if (keys.length) deleted += await redis.del(...keys);
-    }
+    for await (const keys of scanKeys(redis, pattern)) deleted += await unlinkKeys(redis, keys);
   }
   return deleted;
 }

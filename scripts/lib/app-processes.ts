@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { redisAddressFromEnv } from "../../app/redis-address";
 import { deleteNamespaceKeys } from "./redis-keys";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -60,7 +61,7 @@ export async function appEnv(databaseUrl: string, extra: Record<string, string |
   };
   const cleanup = async () => {
     rmSync(dataDir, { recursive: true, force: true });
-    await deleteNamespaceKeys(env.REDIS_URL || "redis://127.0.0.1:6379", env.REDIS_NAMESPACE!);
+    await deleteNamespaceKeys(redisAddressFromEnv(env), env.REDIS_NAMESPACE!);
   };
   return { env, port, baseUrl: `http://127.0.0.1:${port}`, dataDir, cleanup };
 }

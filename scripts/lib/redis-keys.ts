@@ -1,19 +1,20 @@
 /**
  * Deletes every key of one Redis namespace (`<namespace>:*`, BullMQ queues included): what a test
  * run or a benchmark leaves behind. Never fails: a Redis that is gone (a test's private Redis,
- * stopped already) has nothing left to clean.
+ * stopped already) has nothing left to clean. `redisUrl` may name a Redis Cluster
+ * (app/redis-address.ts): every master is scanned, and the queues' hash-tagged keys
+ * (`{<namespace>:…}`) are deleted too.
  */
-import { Redis } from "ioredis";
+import { connectOnce, createOneShotRedis, scanKeys, unlinkKeys } from "../../app/redis.server";
 
 export async function deleteNamespaceKeys(redisUrl: string, namespace: string): Promise<number> {
   if (!namespace || /[*?[\]]/.test(namespace)) throw new Error(`refusing to delete the keys of namespace ${JSON.stringify(namespace)}`);
-  const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
-  client.on("error", () => {});
+  const client = createOneShotRedis(redisUrl, 1_000);
   let deleted = 0;
   try {
-    await client.connect();
-    for await (const keys of client.scanStream({ match: `${namespace}:*`, count: 1_000 }) as AsyncIterable<string[]>) {
-      if (keys.length) deleted += await client.unlink(...keys);
+    await connectOnce(client, 1_000);
+    for (const pattern of [`${namespace}:*`, `{${namespace}:*`]) {
+      for await (const keys of scanKeys(client, pattern, 1_000)) deleted += await unlinkKeys(client, keys);
     }
   } catch {
     // Redis unreachable: nothing to do.
