@@ -430,7 +430,10 @@
       chips();
       showCrop();
       rerun();
-    }, function () { fail(S.errorFile); });
+    }, function () {
+      // HEIC (an iPhone's photo): re-encoded above where the browser decodes it (Safari); elsewhere say so.
+      fail(/^image\/hei[cf]/i.test(file.type || '') || /\.hei[cf]$/i.test(file.name || '') ? S.errorHeic : S.errorFile);
+    });
   }
 
   /* ---------- search ---------- */
