@@ -24,7 +24,7 @@ import { generateCatalog } from "../scripts/lib/generated-catalog";
 import { appEnv, freePort, runCli, startWeb, startWorker, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
-import { RedisCluster } from "./support/redis-cluster";
+import { RedisCluster } from "../scripts/lib/redis-cluster";
 
 const TOKEN = "cluster-metrics-token";
 const SHOP_A = "cluster-a.myshopify.com";

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "../../scripts/lib/app-processes";
+import { freePort } from "./app-processes";
 
 interface Node {
   port: number;
@@ -43,6 +43,11 @@ export class RedisCluster {
 
   get ports(): number[] {
     return this.nodes.map((n) => n.port);
+  }
+
+  /** Each node's port and process id. */
+  get processes(): { port: number; pid: number | undefined }[] {
+    return this.nodes.map((n) => ({ port: n.port, pid: n.child.pid }));
   }
 
   async start(size = 6): Promise<void> {
