@@ -128,7 +128,8 @@ describe("ranking rules", () => {
     for (const id of first) byVendor.set(c.index.vendorOf(id), [...(byVendor.get(c.index.vendorOf(id)) ?? []), id]);
     const variants = [...byVendor.values()].sort((a, b) => b.length - a.length)[0];
     expect(variants.length).toBeGreaterThan(2);
-    for (const id of variants) c.cards.get(id)!.title = `Canvas Tote - Colour ${id}`;
+    // Cards are replaced, never changed in place (the live index's rule; ranking memoises each card's group).
+    for (const id of variants) c.cards.set(id, { ...c.cards.get(id)!, title: `Canvas Tote - Colour ${id}` });
     const ids = rankSimilar(c, "1000", 10, {}).map((h) => h.id);
     expect(ids).toHaveLength(10);
     const groups = ids.map((id) => variantGroup(c.cards.get(id)!, c.index.vendorOf(id)));

@@ -424,7 +424,9 @@ export class ShopVectorIndex {
     const label = this.s.idToLabel.get(id);
     if (label === undefined) return [];
     if (!Number.isInteger(opts.k) || opts.k < 0 || opts.k > MAX_K) throw new RangeError(`k must be an integer in [0, ${MAX_K}]`);
-    return this.fromStoredList(label, opts.k, opts.filter);
+    const hits = this.fromStoredList(label, opts.k, opts.filter);
+    if (hits) storedListCounts.answered++; // a null is counted by the search that follows (searchByProduct, stored: true)
+    return hits;
   }
 
   private fromStoredList(label: number, k: number, filter: ProductFilter | undefined): SearchHit[] | null {
