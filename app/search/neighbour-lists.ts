@@ -5,13 +5,16 @@
  * names a live product and is skipped when read — a list never serves a deleted or changed product.
  *
  * Flat typed arrays, `slots` entries a row (label, score; best first), and a count per row
- * (UNKNOWN: no list yet). 32 slots cost 257 bytes a product. No I/O; ShopVectorIndex fills,
+ * (UNKNOWN: no list yet). 40 slots cost 321 bytes a product. No I/O; ShopVectorIndex fills,
  * reads, saves and renumbers them (shop-vector-index.server.ts, index-snapshot.server.ts,
  * index-compaction.server.ts).
  */
 
-/** Entries kept per product: enough for a page of 24 results after filters, pins and variant collapsing. */
-export const NEIGHBOUR_SLOTS = 32;
+/**
+ * Entries kept per product: a page of the most results a merchant can choose (24) plus the spare
+ * candidates rankSimilar asks for (half as many again: 36), so every page size can come from a list.
+ */
+export const NEIGHBOUR_SLOTS = 40;
 const UNKNOWN = 255;
 
 export class NeighbourLists {

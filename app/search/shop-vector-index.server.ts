@@ -371,7 +371,7 @@ export class ShopVectorIndex {
 
   /**
    * Makes waiting neighbour lists for up to `budgetMs` (all of them by default) in one synchronous
-   * stretch; returns how many still wait. Each costs one search of 2·slots + 1 neighbours (~1 ms at
+   * stretch; returns how many still wait. Each costs one search of 2·slots + 1 neighbours (~2.4 ms at
    * 100k × 1,844-d), which also offers the product to the lists of the products it found: a new
    * product enters the lists it belongs in (the inner product is symmetric).
    */

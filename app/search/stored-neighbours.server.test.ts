@@ -55,6 +55,13 @@ describe("stored neighbour lists", () => {
     expect(sum / n).toBeGreaterThanOrEqual(0.99);
   });
 
+  it("hold enough for the largest page a merchant can choose (24 results + 12 spare candidates)", () => {
+    const id = products[9].id;
+    const stored = idx.storedNeighbours(id, { k: 36 });
+    expect(stored).toHaveLength(36);
+    expect(overlap(stored!, idx.searchByProduct(id, { k: 36, contributions: false }))).toBeGreaterThanOrEqual(0.97);
+  });
+
   it("a filter the list cannot satisfy searches the index instead, and still returns k", () => {
     const id = products[1].id;
     // Every product of the list excluded: it cannot tell what comes next.
