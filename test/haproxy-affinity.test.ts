@@ -29,6 +29,9 @@ describe.skipIf(!available)("HAProxy shop affinity over three web processes", ()
   const nodeFor = async (init: { query?: string; headers?: Record<string, string> }) => {
     const res = await fetch(`http://127.0.0.1:${lbPort}/healthz${init.query ?? ""}`, { headers: init.headers });
     expect(res.status).toBe(200);
+    // Read to the end: an unread body keeps its request in flight at HAProxy, and bounded load
+    // (hash-balance-factor) then sends the next shop's request past a node it counts as busy.
+    await res.arrayBuffer();
     return res.headers.get("x-lookalike-node") ?? "";
   };
   const placement = async () => {
