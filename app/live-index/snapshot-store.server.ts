@@ -96,8 +96,20 @@ function safePath(p: string): boolean {
   return name !== "" && name !== "." && name !== ".." && !name.includes("\\");
 }
 
+export interface DatabaseSnapshotStoreOptions {
+  /** Largest piece of a file in one row (default CHUNK_BYTES; the tests use small ones). */
+  chunkBytes?: number;
+}
+
 export class DatabaseSnapshotStore implements SnapshotStore {
-  constructor(private readonly db: Db) {}
+  private readonly chunkBytes: number;
+
+  constructor(
+    private readonly db: Db,
+    opts: DatabaseSnapshotStoreOptions = {},
+  ) {
+    this.chunkBytes = Math.min(opts.chunkBytes ?? CHUNK_BYTES, CHUNK_BYTES);
+  }
 
   async publish(shop: string, dir: string): Promise<PublishResult> {
     const started = performance.now();
@@ -120,7 +132,8 @@ export class DatabaseSnapshotStore implements SnapshotStore {
         this.db.snapshotFile.count({ where: { shop, generation } }),
         this.db.snapshotChunk.count({ where: { shop, generation } }),
       ]);
-      if (haveFiles !== files.length || haveChunks !== chunks) throw new Error(`generation ${generation} of ${shop} lost pieces while it was uploaded (another node published meanwhile)`);
+      if (haveFiles !== files.length || haveChunks !== chunks)
+        throw new Error(`generation ${generation} of ${shop} lost pieces while it was uploaded (another node published meanwhile)`);
       const head = { generation, catalogVersion, bytes: BigInt(bytes), publishedAt: new Date() };
       await this.db.$transaction([
         this.db.shopSnapshot.upsert({ where: { shop }, create: { shop, ...head }, update: head }),
@@ -135,7 +148,10 @@ export class DatabaseSnapshotStore implements SnapshotStore {
     // must not put it back (the same check as the local files', snapshot-files.server.ts).
     if (!(await shopExists(this.db, shop))) await this.delete(shop);
     const ms = performance.now() - started;
-    log.info({ shop, generation, files: files.length, bytes, ms: Math.round(ms) }, `published the snapshot of ${shop}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB in ${Math.round(ms)} ms`);
+    log.info(
+      { shop, generation, files: files.length, bytes, ms: Math.round(ms) },
+      `published the snapshot of ${shop}: ${files.length} files, ${(bytes / 1e6).toFixed(1)} MB in ${Math.round(ms)} ms`,
+    );
     return { generation, files: files.length, bytes, ms };
   }
 
@@ -147,7 +163,7 @@ export class DatabaseSnapshotStore implements SnapshotStore {
     let seq = 0;
     try {
       for (;;) {
-        const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+        const buf = Buffer.allocUnsafe(this.chunkBytes);
         let got = 0;
         while (got < buf.length) {
           const { bytesRead } = await fh.read(buf, got, buf.length - got, size + got);
@@ -228,7 +244,7 @@ export class DatabaseSnapshotStore implements SnapshotStore {
         const data = chunk.data;
         if (size + data.length > f.size) throw new Damaged(`${f.path}: longer than its size`);
         await hashInPieces(hash, data);
-        for (let off = 0; off < data.length; ) {
+        for (let off = 0; off < data.length;) {
           const { bytesWritten } = await fh.write(data, off, data.length - off, size + off);
           off += bytesWritten;
         }
@@ -262,10 +278,6 @@ export class DatabaseSnapshotStore implements SnapshotStore {
   }
 
   private async deleteGeneration(shop: string, generation: string): Promise<void> {
-    await this.db.$transaction([
-      this.db.snapshotChunk.deleteMany({ where: { shop, generation } }),
-      this.db.snapshotFile.deleteMany({ where: { shop, generation } }),
-    ]);
+    await this.db.$transaction([this.db.snapshotChunk.deleteMany({ where: { shop, generation } }), this.db.snapshotFile.deleteMany({ where: { shop, generation } })]);
   }
 }
-
