@@ -91,6 +91,8 @@ export class LiveCatalogs {
   private readonly refreshing: RefreshContext;
   private subscription?: CatalogSubscription;
   private closed = false;
+  /** Aborted by close(): a publish to the shared store stops between two pieces (a stop does not wait ~15 s for a big shop's). */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: LiveCatalogsOptions) {
     this.spec = {
@@ -203,6 +205,7 @@ export class LiveCatalogs {
   /** Stops listening and cancels pending saves; resolves once the saves already running are done. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort();
     await this.subscription?.close();
     await this.saves.close(this.entries.values());
   }
@@ -221,8 +224,9 @@ export class LiveCatalogs {
   private async write(e: ShopEntry): Promise<void> {
     await writeSnapshot(this.spec, this.opts.dataDir, this.opts.db, e);
     if (!this.opts.store || e.version < 0) return;
-    await this.opts.store.publish(e.shop, snapshotDir(this.opts.dataDir, e.shop)).catch((err: unknown) => {
-      log.warn({ shop: e.shop }, `could not publish the snapshot of ${e.shop} to the store: ${errorSummary(err)}`);
+    await this.opts.store.publish(e.shop, snapshotDir(this.opts.dataDir, e.shop), this.stopping.signal).catch((err: unknown) => {
+      if (this.stopping.signal.aborted) log.info({ shop: e.shop }, `stopped publishing the snapshot of ${e.shop} (the process is stopping; the next save publishes it)`);
+      else log.warn({ shop: e.shop }, `could not publish the snapshot of ${e.shop} to the store: ${errorSummary(err)}`);
     });
   }
 

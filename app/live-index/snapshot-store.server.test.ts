@@ -152,6 +152,17 @@ describe.each(kinds)("DatabaseSnapshotStore on %s", (kind) => {
     expect(filesOf(b)).toEqual(filesOf(snapshotDir(path.join(tmp, "a"), shop)));
   });
 
+  it("a publish stopped (the process is stopping) drops its generation and keeps the current one", async () => {
+    const before = await db.shopSnapshot.findUniqueOrThrow({ where: { shop } });
+    const stop = new AbortController();
+    const publishing = store.publish(shop, snapshotDir(path.join(tmp, "a"), shop), stop.signal);
+    stop.abort();
+    await expect(publishing).rejects.toThrow();
+    expect(await db.shopSnapshot.findUniqueOrThrow({ where: { shop } })).toEqual(before);
+    const generations = await db.snapshotChunk.groupBy({ by: ["generation"], where: { shop } });
+    expect(generations.map((g) => g.generation)).toEqual([before.generation]);
+  });
+
   it("no stored snapshot reads as none; the shop's deletion deletes its stored snapshot", async () => {
     const empty = path.join(tmp, "c");
     expect((await store.fetch("unknown.myshopify.com", empty)).status).toBe("none");

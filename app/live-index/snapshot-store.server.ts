@@ -60,7 +60,8 @@ export type FetchResult =
 
 /** What LiveCatalogs needs of a shared store (LiveCatalogsOptions.store). */
 export interface SnapshotStore {
-  publish(shop: string, dir: string): Promise<PublishResult>;
+  /** `signal`: stops the upload between two pieces (a stopping process; the generation is dropped). */
+  publish(shop: string, dir: string, signal?: AbortSignal): Promise<PublishResult>;
   fetch(shop: string, dir: string): Promise<FetchResult>;
 }
 
@@ -115,7 +116,7 @@ export class DatabaseSnapshotStore implements SnapshotStore {
     this.chunkBytes = Math.min(opts.chunkBytes ?? CHUNK_BYTES, CHUNK_BYTES);
   }
 
-  async publish(shop: string, dir: string): Promise<PublishResult> {
+  async publish(shop: string, dir: string, signal?: AbortSignal): Promise<PublishResult> {
     const started = performance.now();
     const generation = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
     const catalogVersion = await readSidecarVersion(dir);
@@ -127,7 +128,7 @@ export class DatabaseSnapshotStore implements SnapshotStore {
     let chunks = 0;
     try {
       for (const f of files) {
-        const stored = await this.upload(shop, generation, dir, f.path, f.sha256);
+        const stored = await this.upload(shop, generation, dir, f.path, f.sha256, signal);
         bytes += stored.size;
         chunks += stored.chunks;
       }
@@ -160,13 +161,14 @@ export class DatabaseSnapshotStore implements SnapshotStore {
   }
 
   /** Uploads one file a CHUNK_BYTES at a time; checks it against its manifest's SHA-256 when it has one. */
-  private async upload(shop: string, generation: string, dir: string, rel: string, expectedSha?: string): Promise<StoredFile> {
+  private async upload(shop: string, generation: string, dir: string, rel: string, expectedSha?: string, signal?: AbortSignal): Promise<StoredFile> {
     const fh = await open(path.join(dir, rel), "r");
     const hash = createHash("sha256");
     let size = 0;
     let seq = 0;
     try {
       for (;;) {
+        signal?.throwIfAborted();
         const buf = Buffer.allocUnsafe(this.chunkBytes);
         let got = 0;
         while (got < buf.length) {
