@@ -242,10 +242,20 @@ export class DatabaseSnapshotStore implements SnapshotStore {
     const fh = await open(tmp, "w");
     const hash = createHash("sha256");
     let size = 0;
+    // The next piece is asked for while this one is hashed and written (one query in flight ahead).
+    const piece = (seq: number): Promise<{ data: Uint8Array }[]> => {
+      const p = new Promise<{ data: Uint8Array }[]>((resolve, reject) => {
+        this.db.$queryRaw<{ data: Uint8Array }[]>`
+          SELECT "data" FROM "SnapshotChunk" WHERE "shop" = ${shop} AND "generation" = ${generation} AND "path" = ${f.path} AND "seq" = ${seq}`.then(resolve, reject);
+      });
+      p.catch(() => {}); // awaited below, unless an earlier piece failed first
+      return p;
+    };
+    let next = f.chunks > 0 ? piece(0) : undefined;
     try {
       for (let seq = 0; seq < f.chunks; seq++) {
-        const rows = await this.db.$queryRaw<{ data: Uint8Array }[]>`
-          SELECT "data" FROM "SnapshotChunk" WHERE "shop" = ${shop} AND "generation" = ${generation} AND "path" = ${f.path} AND "seq" = ${seq}`;
+        const rows = await next!;
+        next = seq + 1 < f.chunks ? piece(seq + 1) : undefined;
         if (rows.length === 0) throw new Damaged(`${f.path}: piece ${seq} is missing`);
         const data = rows[0].data;
         if (size + data.length > f.size) throw new Damaged(`${f.path}: longer than its size`);
