@@ -117,6 +117,14 @@ describe.each(kinds)("DatabaseSnapshotStore on %s", (kind) => {
     expect(chunkGenerations.map((g) => g.generation)).toEqual([head.generation]);
   });
 
+  it("an older snapshot (another node's, while the shop moves) does not replace the newer one stored", async () => {
+    const before = await db.shopSnapshot.findUniqueOrThrow({ where: { shop } });
+    await expect(store.publish(shop, snapshotDir(path.join(tmp, "b"), shop))).rejects.toThrow(/newer snapshot/);
+    expect(await db.shopSnapshot.findUniqueOrThrow({ where: { shop } })).toEqual(before);
+    const generations = await db.snapshotFile.groupBy({ by: ["generation"], where: { shop } });
+    expect(generations.map((g) => g.generation)).toEqual([before.generation]);
+  });
+
   it("a damaged piece reads as none, and leaves the older local snapshot as it was", async () => {
     // b holds the version-1 snapshot; the store holds version 2.
     const b = snapshotDir(path.join(tmp, "b"), shop);

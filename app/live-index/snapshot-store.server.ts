@@ -139,6 +139,10 @@ export class DatabaseSnapshotStore implements SnapshotStore {
       ]);
       if (haveFiles !== files.length || haveChunks !== chunks)
         throw new Error(`generation ${generation} of ${shop} lost pieces while it was uploaded (another node published meanwhile)`);
+      // Two nodes may serve a shop for a moment while it moves: the older snapshot does not replace the newer.
+      const current = await this.db.shopSnapshot.findUnique({ where: { shop }, select: { catalogVersion: true } });
+      if (current && current.catalogVersion > catalogVersion)
+        throw new Error(`a newer snapshot of ${shop} is stored (catalog version ${current.catalogVersion}, this one ${catalogVersion})`);
       const head = { generation, catalogVersion, bytes: BigInt(bytes), publishedAt: new Date() };
       await this.db.$transaction([
         this.db.shopSnapshot.upsert({ where: { shop }, create: { shop, ...head }, update: head }),
