@@ -93,7 +93,7 @@ try {
   await migrateDatabase(url.toString());
   const db = createPrismaClient(url.toString());
   await db.shop.create({ data: { domain: shop, catalogVersion: 1 } });
-  const store = new DatabaseSnapshotStore(db);
+  const store = new DatabaseSnapshotStore(db, { kind: "postgresql" });
   for (let round = 1; round <= 2; round++) {
     const pub = await measure(() => store.publish(shop, source));
     console.log(

@@ -112,7 +112,7 @@ describe.skipIf(!havePostgres)("shared snapshots on PostgreSQL: a node that take
         },
       },
     }) as unknown as Db;
-    const catalogs = new LiveCatalogs({ db: counted, dataDir, imageModelId: "m", imageDim: IMAGE_DIM, store: new DatabaseSnapshotStore(counted) });
+    const catalogs = new LiveCatalogs({ db: counted, dataDir, imageModelId: "m", imageDim: IMAGE_DIM, store: new DatabaseSnapshotStore(counted, { kind: "postgresql" }) });
     return {
       catalogs,
       vectorRowsRead: () => vectorRows,

@@ -51,7 +51,7 @@ describe.each(kinds)("DatabaseSnapshotStore on %s", (kind) => {
   beforeAll(async () => {
     database = await createTestDatabase(kind);
     db = createPrismaClient(database.url);
-    store = new DatabaseSnapshotStore(db, { chunkBytes: 4096 });
+    store = new DatabaseSnapshotStore(db, { kind, chunkBytes: 4096 });
     tmp = mkdtempSync(path.join(os.tmpdir(), "snapshot-store-"));
     await db.shop.create({ data: { domain: shop, catalogVersion: 1 } });
     const now = new Date();

@@ -102,6 +102,13 @@ function safePath(p: string): boolean {
 }
 
 export interface DatabaseSnapshotStoreOptions {
+  /**
+   * The database's engine. On PostgreSQL pieces are read as base64 text (`encode(data, 'base64')`,
+   * decoded natively): 40 MB in 1 MB pieces took 0.26–0.34 s with a longest event-loop block of
+   * 9–21 ms, against 3.0–3.2 s and 131–202 ms as bytea (the driver stack converts those on the JS
+   * thread). SQLite hands its blobs over as they are.
+   */
+  kind: "sqlite" | "postgresql";
   /** Largest piece of a file in one row (default CHUNK_BYTES; the tests use small ones). */
   chunkBytes?: number;
 }
@@ -111,7 +118,7 @@ export class DatabaseSnapshotStore implements SnapshotStore {
 
   constructor(
     private readonly db: Db,
-    opts: DatabaseSnapshotStoreOptions = {},
+    private readonly opts: DatabaseSnapshotStoreOptions,
   ) {
     this.chunkBytes = Math.min(opts.chunkBytes ?? CHUNK_BYTES, CHUNK_BYTES);
   }
@@ -247,10 +254,21 @@ export class DatabaseSnapshotStore implements SnapshotStore {
     const hash = createHash("sha256");
     let size = 0;
     // The next piece is asked for while this one is hashed and written (one query in flight ahead).
-    const piece = (seq: number): Promise<{ data: Uint8Array }[]> => {
-      const p = new Promise<{ data: Uint8Array }[]>((resolve, reject) => {
-        this.db.$queryRaw<{ data: Uint8Array }[]>`
-          SELECT "data" FROM "SnapshotChunk" WHERE "shop" = ${shop} AND "generation" = ${generation} AND "path" = ${f.path} AND "seq" = ${seq}`.then(resolve, reject);
+    const piece = (seq: number): Promise<Uint8Array | undefined> => {
+      const p = new Promise<Uint8Array | undefined>((resolve, reject) => {
+        if (this.opts.kind === "postgresql") {
+          this.db.$queryRaw<{ data: string }[]>`
+            SELECT encode("data", 'base64') AS "data" FROM "SnapshotChunk" WHERE "shop" = ${shop} AND "generation" = ${generation} AND "path" = ${f.path} AND "seq" = ${seq}`.then(
+            (rows) => resolve(rows.length ? Buffer.from(rows[0].data, "base64") : undefined),
+            reject,
+          );
+        } else {
+          this.db.$queryRaw<{ data: Uint8Array }[]>`
+            SELECT "data" FROM "SnapshotChunk" WHERE "shop" = ${shop} AND "generation" = ${generation} AND "path" = ${f.path} AND "seq" = ${seq}`.then(
+            (rows) => resolve(rows[0]?.data),
+            reject,
+          );
+        }
       });
       p.catch(() => {}); // awaited below, unless an earlier piece failed first
       return p;
@@ -258,10 +276,9 @@ export class DatabaseSnapshotStore implements SnapshotStore {
     let next = f.chunks > 0 ? piece(0) : undefined;
     try {
       for (let seq = 0; seq < f.chunks; seq++) {
-        const rows = await next!;
+        const data = await next!;
         next = seq + 1 < f.chunks ? piece(seq + 1) : undefined;
-        if (rows.length === 0) throw new Damaged(`${f.path}: piece ${seq} is missing`);
-        const data = rows[0].data;
+        if (!data) throw new Damaged(`${f.path}: piece ${seq} is missing`);
         if (size + data.length > f.size) throw new Damaged(`${f.path}: longer than its size`);
         await hashInPieces(hash, data);
         for (let off = 0; off < data.length;) {
