@@ -7,7 +7,8 @@
  *
  * publish(shop, dir), after a local save: uploads the files the local snapshot is made of (the two
  * manifests, the files they name, the sidecar) as a new generation, a CHUNK_BYTES piece at a time
- * (a 20k-product shop's snapshot is ~400 MB: never a whole file in memory), checks each file
+ * (a 20k-product shop's snapshot is ~345 MB: never a whole file in memory; published in 13–16 s,
+ * fetched in ~5 s on PostgreSQL, decision 0016), checks each file
  * against its manifest's SHA-256 as it streams, then in one transaction makes it the shop's
  * current generation and deletes the older ones (and whatever a publish that died left).
  *
