@@ -36,6 +36,11 @@ export interface AppConfig {
   /** IMAGE_MODEL: mobilenetv2 (default) | clip (see configured-embedders.server.ts). */
   imageModel: ImageModelChoice;
   dataDir: string;
+  /**
+   * SNAPSHOT_STORE: where shops' index snapshots are shared between web nodes. "off" (default):
+   * each node's DATA_DIR only; "database": also in the database (snapshot-store.server.ts, decision 0016).
+   */
+  snapshotStore: "off" | "database";
   /** Base URL of the Shopify Admin API; set only to talk to a local fake of it in tests. */
   adminApiBaseUrl?: string;
   demoShop: string;
@@ -81,9 +86,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     textModel,
     imageModel,
     dataDir: path.resolve(env.DATA_DIR || "data"),
+    snapshotStore: snapshotStore(env.SNAPSHOT_STORE),
     adminApiBaseUrl: env.SHOPIFY_ADMIN_API_BASE_URL || undefined,
     demoShop: env.DEMO_SHOP || DEMO_SHOP,
   };
+}
+
+function snapshotStore(value: string | undefined): AppConfig["snapshotStore"] {
+  const v = (value ?? "").trim().toLowerCase();
+  if (v === "" || v === "off") return "off";
+  if (v === "database") return "database";
+  throw new ConfigError(`SNAPSHOT_STORE must be "off" or "database", got "${value}"`);
 }
 
 /** For processes that talk to Shopify: refuse to start without credentials, with one clear line. */

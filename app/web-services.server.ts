@@ -26,6 +26,8 @@ import { createConfiguredImageEmbedder, createConfiguredTextEmbedder, type Confi
 import type { ImageEmbedder } from "./embedding/image/image-embedder.server";
 import type { TextEmbedder } from "./embedding/text/text-embedder.server";
 import { LiveCatalogs } from "./live-index/live-catalogs.server";
+import { DatabaseSnapshotStore } from "./live-index/snapshot-store.server";
+import { databaseKind } from "./db/database-url";
 import { metricsEnabled, processRegistry } from "./metrics/registry.server";
 import { liveCatalogsMetrics, registerStorefrontMetrics } from "./metrics/storefront-metrics.server";
 import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "./queues/queues.server";
@@ -102,6 +104,7 @@ export function createWebServices(cfg = config(), database: Db = db()): WebServi
       textModelId: text.modelId,
       textDim: text.dim,
       observer: catalogsObserver,
+      store: cfg.snapshotStore === "database" ? new DatabaseSnapshotStore(database, { kind: databaseKind(cfg.databaseUrl) }) : undefined,
     });
     live.subscribe(cfg.redisUrl);
     return live;

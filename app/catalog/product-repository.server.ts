@@ -198,7 +198,10 @@ export async function markOutdated(db: Db, shop: string, models?: VectorModels):
   return outdated.count;
 }
 
-/** shop/redact: every row of the shop, in one transaction — products, tombstones, runs, deliveries, rules, statistics, sessions, the shop. */
+/**
+ * shop/redact: every row of the shop, in one transaction — products, tombstones, runs, deliveries,
+ * rules, statistics, sessions, its shared index snapshot (snapshot-store.server.ts), the shop.
+ */
 export async function deleteShopData(db: Db, shop: string): Promise<void> {
   await db.$transaction([
     db.product.deleteMany({ where: { shopDomain: shop } }),
@@ -209,6 +212,9 @@ export async function deleteShopData(db: Db, shop: string): Promise<void> {
     db.dailyStat.deleteMany({ where: { shopDomain: shop } }),
     db.productDailyStat.deleteMany({ where: { shopDomain: shop } }),
     db.session.deleteMany({ where: { shop } }),
+    db.shopSnapshot.deleteMany({ where: { shop } }),
+    db.snapshotChunk.deleteMany({ where: { shop } }),
+    db.snapshotFile.deleteMany({ where: { shop } }),
     db.shop.deleteMany({ where: { domain: shop } }),
   ]);
 }

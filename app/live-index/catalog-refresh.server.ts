@@ -110,6 +110,7 @@ async function applyDiff(ctx: RefreshContext, entry: ShopEntry, full: boolean): 
       entry.images.setProduct(row.id, product.photos, product.attrs);
       entry.cards.set(row.id, product.card);
       entry.rowVersions.set(row.id, row.updatedAt.getTime());
+      entry.rowsLoaded++;
       if (row.updatedAt.getTime() > maxVersion) maxVersion = row.updatedAt.getTime();
       changed++;
     }

@@ -57,6 +57,8 @@ export interface ShopEntry extends LiveCatalog {
   unsavedSince?: number;
   /** Saves that failed in a row (a full disk, a directory made read-only); reset by a save that succeeds. */
   saveFailures: number;
+  /** Product rows read from the database and indexed since the entry was made (an open from a snapshot: only the changed ones). */
+  rowsLoaded: number;
   /** After a failed save, no attempt before this time (ms): the retry backs off, changes do not hurry it. */
   saveRetryAt?: number;
   /** Estimated resident bytes (index + cards), updated after each refresh. */

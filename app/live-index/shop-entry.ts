@@ -11,7 +11,7 @@ export function newEntry(spec: IndexSpec, shop: string): ShopEntry {
   return {
     shop, index, images: emptyImages(spec), imageMean: null, facets: NO_FACETS, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
     installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
-    lastFullDiffAt: 0, maxRowVersion: 0, saveFailures: 0,
+    lastFullDiffAt: 0, maxRowVersion: 0, saveFailures: 0, rowsLoaded: 0,
   };
 }
 
