@@ -6,7 +6,8 @@
  * local server; a database `lookalike_cluster` is created and migrated unless --database-url names
  * one), N web processes (server.ts, each with its own DATA_DIR, as separate machines would have),
  * M workers, and HAProxy in front of the web processes with the checked-in config
- * (ops/haproxy/haproxy.cfg: shop affinity, health checks). Demo mode (LOOKALIKE_DEMO=1), so the
+ * (ops/haproxy/haproxy.cfg: shop affinity, health checks); snapshots shared through the database
+ * (SNAPSHOT_STORE=database). Demo mode (LOOKALIKE_DEMO=1), so the
  * demo shop's storefront and admin open through the load balancer; `--catalog` imports a catalog
  * into the demo shop once everything is up.
  *
@@ -134,6 +135,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty",
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       METRICS_PORT: "0",
+      // A node that takes over a shop loads its snapshot from the database instead of rebuilding it (decision 0016).
+      SNAPSHOT_STORE: "database",
     };
     log(`starting ${webs} web process${webs > 1 ? "es" : ""} and ${workers} worker${workers > 1 ? "s" : ""}…`);
     const webProcs = await Promise.all(
