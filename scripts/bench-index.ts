@@ -14,8 +14,8 @@
  *                       catalog: seed 1, 100 clusters, noise 1.2) instead of building one; the
  *                       build time is then the one prepare printed
  *
- * Prints a table per configuration and one JSON line (prefixed "BENCH_JSON ")
- * with all figures. `--sweep` first tries a few M/efConstruction/ef settings on
+ * Prints a table per configuration (with bytes per product) and one JSON line (prefixed "BENCH_JSON ")
+ * with all figures; with --json only that line, on stdout, and the rest on stderr. `--sweep` first tries a few M/efConstruction/ef settings on
  * min(n, 10000) products and then runs the full benchmark with the cheapest
  * setting whose unfiltered recall@10 ≥ 0.97.
  */
@@ -117,7 +117,10 @@ interface RunResult {
   usedEstimateMB: number;
   hnswEstimateMB: number;
   quantizedMB: number;
+  neighbourMB: number;
   rawVectorMB: number;
+  bytesPerProduct: number;
+  rssBytesPerProduct: number;
   exactScanMs: number;
   unfiltered: { recall: number; meanMs: number; speedup: number };
   filtered: Record<string, { matches: number; recall: number; meanMs: number; minReturned: number; plans: string }>;
@@ -197,7 +200,11 @@ function run(
     usedEstimateMB: mb(s.memory.usedBytes),
     hnswEstimateMB: mb(s.memory.hnswBytes),
     quantizedMB: mb(s.memory.quantizedBytes),
+    neighbourMB: mb(s.memory.neighbourBytes),
     rawVectorMB: mb(s.rawVectorBytes),
+    /** Estimated resident bytes per product (graph, int8 copy, neighbour lists, attributes) and RSS growth per product. */
+    bytesPerProduct: Math.round(s.memory.usedBytes / n),
+    rssBytesPerProduct: Math.round((rssDeltaMB * 2 ** 20) / n),
     exactScanMs: exactMs,
     unfiltered: { recall: r / queries.length, meanMs, speedup: exactMs / meanMs },
     filtered,
@@ -210,8 +217,8 @@ function printRun(res: RunResult) {
     `\nM=${res.M} efC=${res.efConstruction} ef=${res.ef}  n=${res.n} dim=${res.dim}\n` +
       `  build ${f(res.buildSeconds, 1)} s (${f((res.buildSeconds * 1000) / res.n, 2)} ms/product)\n` +
       `  memory: RSS Δ ${f(res.rssDeltaMB, 0)} MB, estimate ${f(res.usedEstimateMB, 0)} MB used / ${f(res.indexEstimateMB, 0)} MB allocated ` +
-      `(hnsw ${f(res.hnswEstimateMB, 0)} + int8 ${f(res.quantizedMB, 0)}), raw float32 vectors ${f(res.rawVectorMB, 0)} MB ` +
-      `→ RSS/raw ${f(res.rssDeltaMB / res.rawVectorMB)}×\n` +
+      `(hnsw ${f(res.hnswEstimateMB, 0)} + int8 ${f(res.quantizedMB, 0)} + lists ${f(res.neighbourMB, 0)}), raw float32 vectors ${f(res.rawVectorMB, 0)} MB ` +
+      `→ RSS/raw ${f(res.rssDeltaMB / res.rawVectorMB)}×; ${res.bytesPerProduct} bytes per product estimated, ${res.rssBytesPerProduct} by RSS\n` +
       `  unfiltered: recall@10 ${f(res.unfiltered.recall, 3)}, ${f(res.unfiltered.meanMs, 2)} ms/query vs exact JS scan ` +
       `${f(res.exactScanMs, 1)} ms → ${f(res.unfiltered.meanMs / res.exactScanMs, 4)} of exact (${f(res.unfiltered.speedup, 0)}× faster)`,
   );
@@ -298,7 +305,7 @@ async function mainStreaming(args: Args) {
   const res = run(built, args.n, matchCounts, queries, exact, scoringMs / queries.length, args.M, args.efc, args.ef, exactFiltered);
   printRun(res);
   const efSweep = efListSweep(idx, queries, exact, args.efList);
-  console.log("BENCH_JSON " + JSON.stringify({ ...res, efSweep }));
+  emit({ ...res, efSweep });
 }
 
 /** Unfiltered recall@10 and mean ms/query at each ef of `efs` (same queries and exact answers). */
@@ -381,13 +388,18 @@ async function main() {
   } else built = build(products, chosen.M, chosen.efc, 64, args.efExp);
   const res = run(built, products.length, countTags(products), queries, exact, exactMs, chosen.M, chosen.efc, chosen.ef, exactFiltered);
   printRun(res);
-  console.log(
-    "BENCH_JSON " +
-      JSON.stringify({
-        ...res,
-        sweep: sweep.map((r) => ({ M: r.M, efC: r.efConstruction, ef: r.ef, build_s: r.buildSeconds, recall: r.unfiltered.recall, ms: r.unfiltered.meanMs })),
-      }),
-  );
+  emit({
+    ...res,
+    sweep: sweep.map((r) => ({ M: r.M, efC: r.efConstruction, ef: r.ef, build_s: r.buildSeconds, recall: r.unfiltered.recall, ms: r.unfiltered.meanMs })),
+  });
+}
+
+/** With --json, progress goes to stderr and stdout gets exactly one line: the figures. */
+const JSON_ONLY = process.argv.includes("--json");
+if (JSON_ONLY) console.log = (...a: unknown[]) => console.error(...a);
+function emit(figures: unknown) {
+  if (JSON_ONLY) process.stdout.write(JSON.stringify(figures) + "\n");
+  else console.log("BENCH_JSON " + JSON.stringify(figures));
 }
 
 main().catch((err) => {
