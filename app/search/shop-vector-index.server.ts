@@ -410,12 +410,6 @@ export class ShopVectorIndex {
   }
 
   /**
-   * A by-product search answered from the product's stored list: the first k entries that name live
-   * products passing the filter, or null when the list is not made or cannot tell (it holds fewer
-   * than k such products but not every other product). A list that has lost a quarter of its
-   * entries to removed or changed products is made again in the background.
-   */
-  /**
    * The by-product search of `searchByProduct(id, { ...opts, stored: true })` when the product's
    * stored list can answer it; null when only a search of the index can (see fromStoredList). Never
    * searches. Unknown ids: [].
@@ -429,6 +423,12 @@ export class ShopVectorIndex {
     return hits;
   }
 
+  /**
+   * A by-product search answered from the product's stored list: the first k entries that name live
+   * products passing the filter, or null when the list is not made or cannot tell (it holds fewer
+   * than k such products but not every other product). A list that has lost a quarter of its
+   * entries to removed or changed products is made again in the background.
+   */
   private fromStoredList(label: number, k: number, filter: ProductFilter | undefined): SearchHit[] | null {
     const s = this.s;
     const lists = s.neighbours;
