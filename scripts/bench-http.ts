@@ -53,13 +53,14 @@ import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
 import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog } from "./lib/synthetic-catalog";
+import { embeddedRows } from "./lib/synthetic-rows";
 import { catalogMean, centre } from "../app/embedding/catalog-centring";
-import { toBytes } from "../app/embedding/vector-codec";
 import { LiveCatalogs } from "../app/live-index/live-catalogs.server";
 import { rankSimilar } from "../app/ranking/similar.server";
 import { migrateDatabase } from "./setup";
 import { freePort, ROOT, startProcess } from "./lib/app-processes";
 import { probeEventLoop } from "./lib/event-loop-probe";
+import { benchOutput } from "./lib/bench-output";
 
 const SHOP = "bench-shop.myshopify.com";
 const SECRET = "bench-secret-0123456789";
@@ -360,15 +361,8 @@ async function budget() {
     await db.product.deleteMany({ where: { shopDomain: shop } });
     await db.shop.upsert({ where: { domain: shop }, create: { domain: shop, catalogVersion: 1 }, update: {} });
     const products = syntheticCatalog({ n, dims, clusters: 20, seed: 100 + si });
-    for (let i = 0; i < n; i += 500)
-      await db.product.createMany({
-        data: products.slice(i, i + 500).map((p, j) => ({
-          shopDomain: shop, id: String(100000 + i + j), handle: `p-${i + j}`, title: `Product ${i + j}`, productType: p.attrs.productType, vendor: p.attrs.vendor,
-          tags: JSON.stringify(p.attrs.tags), price: p.attrs.price, priceText: p.attrs.price.toFixed(2), available: p.attrs.available, imageUrls: "[]",
-          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: spec.id,
-          imageVector: new Uint8Array(toBytes(p.vectors.image!)), colorVector: new Uint8Array(toBytes(p.vectors.color!)), textVector: new Uint8Array(toBytes(p.vectors.text!)),
-        })),
-      });
+    const rows = embeddedRows(shop, products, { modelId: spec.id, idOf: (i) => String(100000 + i), now });
+    for (let i = 0; i < n; i += 500) await db.product.createMany({ data: rows.slice(i, i + 500) });
   }
   const dataDir = path.join(dir, "data");
   const opts = { db, dataDir, imageModelId: spec.id, imageDim: spec.dim };
@@ -447,13 +441,7 @@ async function budget() {
   emit({ shops, n, requests, perShopMB: perShop / 2 ** 20, bytesPerProduct: Math.round(perShop / n), rows, coldOpen: coldRow });
 }
 
-/** With --json, progress goes to stderr and stdout gets exactly one line: the figures. */
-const JSON_ONLY = process.argv.includes("--json");
-if (JSON_ONLY) console.log = (...a: unknown[]) => console.error(...a);
-function emit(figures: unknown) {
-  if (JSON_ONLY) process.stdout.write(JSON.stringify(figures) + "\n");
-  else console.log("BENCH_JSON " + JSON.stringify(figures));
-}
+const { emit } = benchOutput();
 
 const cmd = process.argv[2];
 const commands: Record<string, () => Promise<void>> = { prepare, run, budget, lists };

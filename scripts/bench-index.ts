@@ -27,6 +27,7 @@ import { matchesFilter, type ProductFilter } from "../app/search/filters";
 import { ShopVectorIndex, type SearchHit } from "../app/search/shop-vector-index.server";
 import { syntheticCatalog, syntheticProducts, syntheticQuery, type SyntheticProduct } from "./lib/synthetic-catalog";
 import type { PlannerConfig } from "../app/search/search-planner";
+import { benchOutput } from "./lib/bench-output";
 
 interface Args {
   n: number;
@@ -394,13 +395,7 @@ async function main() {
   });
 }
 
-/** With --json, progress goes to stderr and stdout gets exactly one line: the figures. */
-const JSON_ONLY = process.argv.includes("--json");
-if (JSON_ONLY) console.log = (...a: unknown[]) => console.error(...a);
-function emit(figures: unknown) {
-  if (JSON_ONLY) process.stdout.write(JSON.stringify(figures) + "\n");
-  else console.log("BENCH_JSON " + JSON.stringify(figures));
-}
+const { emit } = benchOutput();
 
 main().catch((err) => {
   console.error(err);

@@ -27,14 +27,10 @@ import { log, runMain, UserFacingError } from "../app/shared/cli.server";
 import { freePort, ROOT, runCli, startProcess, type RunningProcess } from "./lib/app-processes";
 import { startHaproxy, type RunningHaproxy } from "./lib/haproxy";
 import { RedisCluster } from "./lib/redis-cluster";
-import { migrateDatabase } from "./setup";
+import { commandExists, migrateDatabase } from "./setup";
 
 const DEFAULT_DATABASE = "postgresql://root@127.0.0.1:5432/lookalike_cluster";
 const DEMO_SECRET = "lookalike-cluster-secret";
-
-function commandExists(cmd: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).status === 0;
-}
 
 /** The Debian packages the topology needs, by the command each provides. */
 const PACKAGES: [command: string, pkg: string][] = [

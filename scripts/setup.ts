@@ -28,7 +28,8 @@ export async function migrateDatabase(url: string): Promise<void> {
   }
 }
 
-function commandExists(cmd: string): boolean {
+/** Whether `cmd` is on the PATH. */
+export function commandExists(cmd: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).status === 0;
 }
 

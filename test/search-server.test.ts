@@ -14,9 +14,9 @@ import { createPrismaClient, type Db } from "../app/db.server";
 import { COLOR_DIM } from "../app/embedding/image/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../app/embedding/models/model-registry";
 import { TEXT_DIM } from "../app/embedding/text/text-vector";
-import { toBytes } from "../app/embedding/vector-codec";
 import { createRedis, scanKeys } from "../app/redis.server";
 import { syntheticCatalog } from "../scripts/lib/synthetic-catalog";
+import { embeddedRows } from "../scripts/lib/synthetic-rows";
 import { appEnv, ROOT, type AppEnv } from "../scripts/lib/app-processes";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, type TestDatabase } from "./support/databases";
@@ -58,26 +58,9 @@ describe.skipIf(!hasBuild)("production entry (server.ts)", () => {
     await db.shop.create({ data: { domain: SHOP, catalogVersion: 1 } });
     const now = new Date();
     await db.product.createMany({
-      data: products.map((p, i) => ({
-        shopDomain: SHOP,
-        id: String(1000 + i),
-        handle: `p-${i}`,
-        title: `Product ${i}`,
-        productType: i < 3 ? "Rare" : p.attrs.productType,
-        vendor: p.attrs.vendor,
-        tags: JSON.stringify(p.attrs.tags),
-        price: p.attrs.price,
-        priceText: p.attrs.price.toFixed(2),
-        available: p.attrs.available,
-        imageUrls: JSON.stringify([`https://cdn.shopify.com/p${i}.jpg`]),
-        shopifyUpdatedAt: now,
-        embedState: "embedded",
-        embeddedAt: now,
-        modelId: spec.id,
-        imageVector: new Uint8Array(toBytes(p.vectors.image!)),
-        colorVector: new Uint8Array(toBytes(p.vectors.color!)),
-        textVector: new Uint8Array(toBytes(p.vectors.text!)),
-      })),
+      data: embeddedRows(SHOP, products, { modelId: spec.id, now, imageUrl: (i) => `https://cdn.shopify.com/p${i}.jpg` }).map((r, i) =>
+        i < 3 ? { ...r, productType: "Rare" } : r,
+      ),
     });
     const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { cwd: ROOT, env: app.env, stdio: ["ignore", "pipe", "pipe"] });
     stop = () =>

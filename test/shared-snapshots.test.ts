@@ -30,6 +30,7 @@ import { LiveCatalogs } from "../app/live-index/live-catalogs.server";
 import { DatabaseSnapshotStore } from "../app/live-index/snapshot-store.server";
 import { appEnv, ROOT, startWeb, type AppEnv, type RunningProcess } from "../scripts/lib/app-processes";
 import { syntheticCatalog } from "../scripts/lib/synthetic-catalog";
+import { embeddedRows } from "../scripts/lib/synthetic-rows";
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, postgresAvailable, type TestDatabase } from "./support/databases";
 
@@ -201,28 +202,7 @@ describe.skipIf(!havePostgres || !hasBuild)("shared snapshots across web process
     const products = syntheticCatalog({ n: N, dims: { image: spec.dim, color: COLOR_DIM, text: TEXT_DIM }, clusters: 6, seed: 5 });
     await db.shop.create({ data: { domain: SHOP, catalogVersion: 1 } });
     const now = new Date();
-    await db.product.createMany({
-      data: products.map((p, i) => ({
-        shopDomain: SHOP,
-        id: String(1000 + i),
-        handle: `p-${i}`,
-        title: `Product ${i}`,
-        productType: p.attrs.productType,
-        vendor: p.attrs.vendor,
-        tags: JSON.stringify(p.attrs.tags),
-        price: p.attrs.price,
-        priceText: p.attrs.price.toFixed(2),
-        available: p.attrs.available,
-        imageUrls: JSON.stringify([`https://cdn.shopify.com/p${i}.jpg`]),
-        shopifyUpdatedAt: now,
-        embedState: "embedded",
-        embeddedAt: now,
-        modelId: spec.id,
-        imageVector: new Uint8Array(toBytes(p.vectors.image!)),
-        colorVector: new Uint8Array(toBytes(p.vectors.color!)),
-        textVector: new Uint8Array(toBytes(p.vectors.text!)),
-      })),
-    });
+    await db.product.createMany({ data: embeddedRows(SHOP, products, { modelId: spec.id, now, imageUrl: (i) => `https://cdn.shopify.com/p${i}.jpg` }) });
   }, 120_000);
 
   afterAll(async () => {

@@ -11,10 +11,10 @@ import { createPrismaClient } from "../../app/db.server";
 import { COLOR_DIM } from "../../app/embedding/image/color-signature.server";
 import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../../app/embedding/models/model-registry";
 import { TEXT_DIM } from "../../app/embedding/text/text-vector";
-import { toBytes } from "../../app/embedding/vector-codec";
 import { appEnv, freePort, startWeb, type AppEnv, type RunningProcess } from "../../scripts/lib/app-processes";
 import { haproxyInstalled, startHaproxy, type RunningHaproxy } from "../../scripts/lib/haproxy";
 import { syntheticCatalog } from "../../scripts/lib/synthetic-catalog";
+import { embeddedRows } from "../../scripts/lib/synthetic-rows";
 import { signedUrl } from "../support/app-proxy-client";
 import { createTestDatabase, type TestDatabase } from "../support/databases";
 
@@ -60,15 +60,7 @@ describe.skipIf(!available)("a web node SIGKILLed under storefront load", () => 
     for (const [si, shop] of SHOPS.entries()) {
       await db.shop.create({ data: { domain: shop, catalogVersion: 1 } });
       const products = syntheticCatalog({ n: PER_SHOP, dims: { image: spec.dim, color: COLOR_DIM, text: TEXT_DIM }, clusters: 5, seed: 500 + si });
-      await db.product.createMany({
-        data: products.map((p, j) => ({
-          shopDomain: shop, id: String(7_000_000 + j), handle: `p-${j}`, title: `Product ${j}`, productType: p.attrs.productType, vendor: p.attrs.vendor,
-          tags: JSON.stringify(p.attrs.tags), price: p.attrs.price, priceText: p.attrs.price.toFixed(2), available: p.attrs.available, imageUrls: "[]",
-          shopifyUpdatedAt: now, embedState: "embedded", embeddedAt: now, modelId: spec.id,
-          imageVector: new Uint8Array(toBytes(p.vectors.image!)), colorVector: new Uint8Array(toBytes(p.vectors.color!)),
-          ...(p.vectors.text ? { textVector: new Uint8Array(toBytes(p.vectors.text)) } : {}),
-        })),
-      });
+      await db.product.createMany({ data: embeddedRows(shop, products, { modelId: spec.id, now, idOf: (j) => String(7_000_000 + j) }) });
     }
     await db.$disconnect();
     const first = await appEnv(database.url);
