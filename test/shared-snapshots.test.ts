@@ -183,6 +183,8 @@ describe.skipIf(!havePostgres)("shared snapshots on PostgreSQL: a node that take
 });
 
 const hasBuild = existsSync(path.join(ROOT, "build/server/index.js"));
+// `npm test` builds first: in CI a missing build fails here instead of skipping the web-process half.
+if (!hasBuild && (process.env.CI === "true" || process.env.REQUIRE_POSTGRES === "1")) throw new Error("shared-snapshots: no production build (build/server/index.js); run `npx remix vite:build` or `npm test`");
 
 /**
  * The same on the production entry: real web processes (server.ts), each with its own DATA_DIR,
