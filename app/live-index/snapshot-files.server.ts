@@ -40,15 +40,23 @@ export type Snapshot = Pick<ShopEntry, "index" | "images" | "imageMean" | "facet
 export async function readSnapshot(spec: IndexSpec, dataDir: string, shop: string): Promise<Snapshot | null> {
   const dir = snapshotDir(dataDir, shop);
   try {
-    const sidecar = await readSidecar<LiveCard>(dir);
-    if (!sidecar || sidecar.imageModelId !== spec.imageModelId) return null;
-    if ((sidecar.textModelId ?? HASHED_TEXT_MODEL_ID) !== spec.textModelId) return null;
-    const imageMean = sidecar.imageMean && { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count };
-    if (imageMean && imageMean.mean.length !== spec.imageDim) return null;
-    const index = await ShopVectorIndex.load(dir);
-    if (!index || !indexFits(spec, index)) return null;
-    const images = await ProductImageIndex.load(imagesDir(dataDir, shop));
-    if (!images || images.dim !== spec.imageDim) return null;
+    // The three are read at once: each index's native read and checks run on the thread pool
+    // while the JS thread parses the others' JSON (a restart's first answer waits for all three).
+    const [sidecar, index, images] = await Promise.all([readSidecar<LiveCard>(dir), ShopVectorIndex.load(dir), ProductImageIndex.load(imagesDir(dataDir, shop))]);
+    const imageMean = sidecar?.imageMean ? { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count } : null;
+    if (
+      !sidecar ||
+      sidecar.imageModelId !== spec.imageModelId ||
+      (sidecar.textModelId ?? HASHED_TEXT_MODEL_ID) !== spec.textModelId ||
+      (imageMean && imageMean.mean.length !== spec.imageDim) ||
+      !index ||
+      !indexFits(spec, index) ||
+      !images ||
+      images.dim !== spec.imageDim
+    ) {
+      index?.retire(); // an old snapshot's index would make its neighbour lists in the background
+      return null;
+    }
     const cards = new Map<string, LiveCard>();
     const rowVersions = new Map<string, number>();
     const pause = yielder(YIELD_EVERY_MS); // each pass below: ~10 ms at 20k products

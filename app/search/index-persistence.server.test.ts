@@ -60,6 +60,43 @@ describe("index snapshot files", () => {
     expect(await readSnapshot(short)).toBeNull(); // size differs from the manifest's: refused before any read
   });
 
+  it("verifies by CRC-32, and a manifest written before the CRC-32 by its SHA-256: a flipped bit is refused either way", async () => {
+    const flipBit = async (d: string, name: string, at: number) => {
+      const fh = await open(path.join(d, name), "r+");
+      const byte = Buffer.alloc(1);
+      await fh.read(byte, 0, 1, at);
+      await fh.write(Buffer.from([byte[0] ^ 1]), 0, 1, at);
+      await fh.close();
+    };
+    const d = await saved("checksums");
+    const manifest = JSON.parse(await readFile(path.join(d, "manifest.json"), "utf8"));
+    for (const key of ["index", "meta", "quant"]) expect(Number.isInteger(manifest.files[key].crc32)).toBe(true);
+
+    // An earlier release's manifest: SHA-256 only.
+    for (const key of ["index", "meta", "quant"]) delete manifest.files[key].crc32;
+    await writeFile(path.join(d, "manifest.json"), JSON.stringify(manifest));
+    const old = await readSnapshot(d);
+    expect(old!.meta.toString()).toBe(meta.join(""));
+    expect(await old!.readQuant([Buffer.alloc(scales.length + codes.length)])).toBe(true);
+    await flipBit(d, manifest.files.index.name, 3);
+    expect(await readSnapshot(d)).toBeNull();
+
+    // This release's manifest: the CRC-32 is what a read checks (a wrong one is refused though the SHA-256 matches).
+    const d2 = await saved("crc");
+    const m2 = JSON.parse(await readFile(path.join(d2, "manifest.json"), "utf8"));
+    expect(await readSnapshot(d2)).not.toBeNull();
+    m2.files.index.crc32 = (m2.files.index.crc32 + 1) % 2 ** 32;
+    await writeFile(path.join(d2, "manifest.json"), JSON.stringify(m2));
+    expect(await readSnapshot(d2)).toBeNull();
+    m2.files.index.crc32 = -1; // not a CRC-32: the manifest is refused
+    await writeFile(path.join(d2, "manifest.json"), JSON.stringify(m2));
+    expect(await readSnapshot(d2)).toBeNull();
+
+    const d3 = await saved("crc-meta");
+    await flipBit(d3, JSON.parse(await readFile(path.join(d3, "manifest.json"), "utf8")).files.meta.name, 5);
+    expect(await readSnapshot(d3)).toBeNull();
+  });
+
   it("a save removes what a write cut off long ago left behind, and nothing a write in progress may still be writing", async () => {
     const d = path.join(dir, "leftovers");
     await mkdir(d, { recursive: true });

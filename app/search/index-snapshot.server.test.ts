@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { crc32 } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ShopVectorIndex } from "./shop-vector-index.server";
 import { syntheticCatalog, syntheticQuery } from "../../scripts/lib/synthetic-catalog";
@@ -86,6 +87,7 @@ describe("ShopVectorIndex persistence", () => {
     await writeFile(metaPath, text);
     manifest.files.meta.size = Buffer.byteLength(text);
     manifest.files.meta.sha256 = createHash("sha256").update(text).digest("hex");
+    manifest.files.meta.crc32 = crc32(text);
     await writeFile(path.join(d, "manifest.json"), JSON.stringify(manifest));
   }
 
@@ -97,8 +99,13 @@ describe("ShopVectorIndex persistence", () => {
     const target = path.join(dir, "planner-not-pinned");
     await saved.save(target);
     // A snapshot of an earlier release carried its planner in the meta's head: ignored too.
-    await rewriteMeta(target, ([head, ...pieces]) =>
-      [JSON.stringify({ ...JSON.parse(head), planner: { exactScanMaxMatches: 0, exactScanMaxSelectivity: 0, unfilteredEfBySize: [{ maxLive: null, ef: 512 }] } }), ...pieces].join("\n") + "\n",
+    await rewriteMeta(
+      target,
+      ([head, ...pieces]) =>
+        [
+          JSON.stringify({ ...JSON.parse(head), planner: { exactScanMaxMatches: 0, exactScanMaxSelectivity: 0, unfilteredEfBySize: [{ maxLive: null, ef: 512 }] } }),
+          ...pieces,
+        ].join("\n") + "\n",
     );
     const loaded = (await ShopVectorIndex.load(target))!;
     loaded.searchByVectors(products[0].vectors, { k: 10, filter: lowSelectivity });
