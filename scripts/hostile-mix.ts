@@ -5,6 +5,7 @@
  * target is met; exit 1 when one is not.
  *
  *   npx tsx scripts/hostile-mix.ts [--seconds 60] [--n 2000] [--rate 40] [--web-env EVENT_LOOP_STATS_MS=5000]
+ *        [--web-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]   (node flags for the web process only)
  *
  * Needs a production build (`npm run build`) and `redis-server` on the PATH (the run starts its own).
  */
@@ -15,8 +16,14 @@ const arg = (name: string, def: string) => {
   return i >= 0 ? process.argv[i + 1] : def;
 };
 // --web-env KEY=VALUE[,KEY=VALUE]: extra environment for the web process and the worker (e.g. EVENT_LOOP_STATS_MS=5000).
-const webEnv = Object.fromEntries(arg("web-env", "").split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
-const result = await runHostileMix({ seconds: Number(arg("seconds", "60")), n: Number(arg("n", "2000")), rate: Number(arg("rate", "40")), webEnv });
+const webEnv = Object.fromEntries(
+  arg("web-env", "")
+    .split(",")
+    .filter(Boolean)
+    .map((kv) => kv.split("=") as [string, string]),
+);
+const webNodeArgs = arg("web-node-args", "").split(" ").filter(Boolean);
+const result = await runHostileMix({ seconds: Number(arg("seconds", "60")), n: Number(arg("n", "2000")), rate: Number(arg("rate", "40")), webEnv, webNodeArgs });
 const line = (name: string, f: typeof result.quiet) =>
   `  ${name.padEnd(8)} similar ${f.similar.count} requests p50 ${f.similar.p50} ms p99 ${f.similar.p99} ms ${JSON.stringify(f.similar.statuses)}; photo ${f.photo.answered}/${f.photo.count} answered ${JSON.stringify(f.photo.statuses)}`;
 console.log(line("quiet", result.quiet));

@@ -32,6 +32,8 @@ export interface HostileMixOptions {
   rate: number;
   /** Extra environment for the web process (the worker gets it too). */
   webEnv?: Record<string, string>;
+  /** Extra node flags for the web process only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: not allowed in NODE_OPTIONS). */
+  webNodeArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -71,7 +73,9 @@ async function testPhotos(): Promise<Buffer[]> {
   return Promise.all(
     ["#c0392b", "#2e5c9a", "#3c8d5a", "#e0b52b"].map((c) =>
       sharp({ create: { width: 480, height: 480, channels: 3, background: "#f4f4f4" } })
-        .composite([{ input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480"><rect x="120" y="100" width="240" height="280" rx="20" fill="${c}"/></svg>`) }])
+        .composite([
+          { input: Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="480" height="480"><rect x="120" y="100" width="240" height="280" rx="20" fill="${c}"/></svg>`) },
+        ])
         .jpeg({ quality: 85 })
         .toBuffer(),
     ),
@@ -105,7 +109,7 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
       LOOKALIKE_DEMO: "0",
       ...opts.webEnv,
     };
-    web = await startProcess(["--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
+    web = await startProcess([...(opts.webNodeArgs ?? []), "--import", "tsx", "server.ts"], env, /listening on http:\/\/localhost/, 60_000);
     worker = await startProcess(["--import", "tsx", "jobs/worker.ts"], env, /worker ready/, 120_000);
     const webPid = web.child.pid!;
     const sign = (params: Record<string, string>) => signAppProxyQuery(new URLSearchParams(params), { shop: SHOP, secret: SECRET });
@@ -175,10 +179,15 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
     const quiet = await phase(opts.seconds);
     const quietEnd = rssMB(webPid);
     const redisBefore = await redisUsedMB(redis.url);
-    log(`  quiet: similar p50 ${quiet.similar.p50} ms p99 ${quiet.similar.p99} ms; web RSS ${quietEnd.toFixed(0)} MB; Redis ${redisBefore.toFixed(1)} MB. Attacks for ${opts.seconds} s …`);
+    log(
+      `  quiet: similar p50 ${quiet.similar.p50} ms p99 ${quiet.similar.p99} ms; web RSS ${quietEnd.toFixed(0)} MB; Redis ${redisBefore.toFixed(1)} MB. Attacks for ${opts.seconds} s …`,
+    );
 
     const attackOpts = { host: "127.0.0.1", port, shop: SHOP, secret: SECRET, seconds: opts.seconds, productIds: Array.from({ length: Math.min(opts.n, 200) }, (_, i) => idOf(i)) };
-    const attacker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/hostile-attackers.ts"), JSON.stringify(attackOpts)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const attacker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/hostile-attackers.ts"), JSON.stringify(attackOpts)], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let attackOut = "";
     attacker.stdout.on("data", (d) => (attackOut += d));
     attacker.stderr.on("data", (d) => (attackOut += d));
@@ -206,17 +215,37 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
 
     const growth = hostileMax - quietEnd;
     const redisGrowth = redisAfter - redisBefore;
-    const fiveXX = Object.entries(hostile.similar.statuses).filter(([s]) => s.startsWith("5") || s === "error").reduce((a, [, c]) => a + c, 0);
+    const fiveXX = Object.entries(hostile.similar.statuses)
+      .filter(([s]) => s.startsWith("5") || s === "error")
+      .reduce((a, [, c]) => a + c, 0);
     const checks = [
       { name: "web process alive", ok: webAlive, detail: webAlive ? "running" : `exited ${web.child.exitCode ?? web.child.signalCode}` },
       { name: "web RSS growth ≤ 100 MB", ok: growth <= 100, detail: `${quietEnd.toFixed(0)} → max ${hostileMax.toFixed(0)} MB (+${growth.toFixed(0)})` },
       { name: "Redis growth ≤ 50 MB", ok: redisGrowth <= 50, detail: `${redisBefore.toFixed(1)} → ${redisAfter.toFixed(1)} MB (+${redisGrowth.toFixed(1)})` },
-      { name: "normal similar p99 within 2× quiet", ok: hostile.similar.p99 <= 2 * quiet.similar.p99, detail: `${quiet.similar.p99} → ${hostile.similar.p99} ms (${(hostile.similar.p99 / quiet.similar.p99).toFixed(2)}×)` },
+      {
+        name: "normal similar p99 within 2× quiet",
+        ok: hostile.similar.p99 <= 2 * quiet.similar.p99,
+        detail: `${quiet.similar.p99} → ${hostile.similar.p99} ms (${(hostile.similar.p99 / quiet.similar.p99).toFixed(2)}×)`,
+      },
       { name: "normal similar: no 5xx or errors", ok: fiveXX === 0, detail: JSON.stringify(hostile.similar.statuses) },
-      { name: "real photo searches answered", ok: hostile.photo.count > 0 && hostile.photo.answered === hostile.photo.count, detail: `${hostile.photo.answered} of ${hostile.photo.count} (${JSON.stringify(hostile.photo.statuses)})` },
+      {
+        name: "real photo searches answered",
+        ok: hostile.photo.count > 0 && hostile.photo.answered === hostile.photo.count,
+        detail: `${hostile.photo.answered} of ${hostile.photo.count} (${JSON.stringify(hostile.photo.statuses)})`,
+      },
       { name: "event rows only for real products", ok: eventRows.unknownProducts === 0, detail: `${eventRows.total} rows, ${eventRows.unknownProducts} for invented ids` },
     ];
-    return { quiet, hostile, webRssMB: { quietEnd, hostileMax, growth }, redisMB: { before: redisBefore, after: redisAfter, growth: redisGrowth }, eventRows, webAlive, attacks, webLog: web.output(), checks };
+    return {
+      quiet,
+      hostile,
+      webRssMB: { quietEnd, hostileMax, growth },
+      redisMB: { before: redisBefore, after: redisAfter, growth: redisGrowth },
+      eventRows,
+      webAlive,
+      attacks,
+      webLog: web.output(),
+      checks,
+    };
   } finally {
     await Promise.all([web?.stop(), worker?.stop()]);
     await redis.stop("SIGTERM");
