@@ -104,6 +104,9 @@ async function prepare() {
         imageUrls: JSON.stringify([`https://cdn.shopify.com/s/files/1/0000/0001/products/p${i + j}.jpg`]),
         onlineStoreUrl: `https://bench-shop.example/products/product-${i + j}`,
         shopifyUpdatedAt: now,
+        // Written over the past weeks, a minute apart, as a real catalog's rows are (not all in the
+        // last minute): what a restart's diff since the snapshot reads depends on it.
+        updatedAt: new Date(now.getTime() - (n - i - j) * 60_000),
         embedState: "embedded",
         embeddedAt: now,
         modelId: spec.id,
@@ -256,9 +259,7 @@ async function run() {
     RATE_LIMIT_SIMILAR_IP: "0",
   };
   const args =
-    entry === "remix-serve"
-      ? [path.join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), path.join(ROOT, "build/server/index.js")]
-      : ["--import", "tsx", "server.ts"]; // = npm run start
+    entry === "remix-serve" ? [path.join(ROOT, "node_modules/@remix-run/serve/dist/cli.js"), path.join(ROOT, "build/server/index.js")] : ["--import", "tsx", "server.ts"]; // = npm run start
   // Extra node flags for the app process only (e.g. "--max-semi-space-size=32"), to measure a setting.
   const appNodeArgs = (arg("app-node-args", "") ?? "").split(" ").filter(Boolean);
   args.unshift(...appNodeArgs);
@@ -282,7 +283,12 @@ async function run() {
         ? ["0", "1", "0", "1"].map((metrics) => ({ cache: "1", metrics }))
         : ["0", "1"].map((cache) => ({ cache, metrics: "1" }));
     for (const { cache, metrics, extra } of variants) {
-      const extraEnv = Object.fromEntries((extra ?? "").split("+").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+      const extraEnv = Object.fromEntries(
+        (extra ?? "")
+          .split("+")
+          .filter(Boolean)
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
       const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1", METRICS: metrics, METRICS_PORT: "0", ...extraEnv }, /listening|\[remix-serve\]/);
       try {
         const t0 = performance.now();
@@ -297,7 +303,8 @@ async function run() {
         console.log(`  app RSS after the first answer: ${(rss / 2 ** 20).toFixed(0)} MB = ${Math.round(rss / n)} bytes per product`);
         if (!bare) {
           const barePort = await freePort();
-          const bareSrc = `const http=require("node:http");const b=Buffer.from(${JSON.stringify(body.toString("base64"))},"base64");` +
+          const bareSrc =
+            `const http=require("node:http");const b=Buffer.from(${JSON.stringify(body.toString("base64"))},"base64");` +
             `http.createServer((q,s)=>{s.writeHead(200,{"Content-Type":"application/json; charset=utf-8","Cache-Control":"private, max-age=30","Content-Length":b.length});s.end(b)})` +
             `.listen(${barePort},"127.0.0.1",()=>console.log("listening"))`;
           bare = { port: barePort, ...(await startProcess(["-e", bareSrc], process.env, /listening/)) };
@@ -310,7 +317,8 @@ async function run() {
           stepTimes.cacheOn = await steps(port, paths.slice(0, 500));
         }
         const b = { ...(await cannon(`bare node:http (same JSON), before cache ${cache === "0" ? "off" : "on"}`, bare.port, paths, connections, seconds)), cache: "-" };
-        const title = (cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`) + (metricsCompare ? `, METRICS=${metrics}` : "") + (extra ? `, ${extra}` : "");
+        const title =
+          (cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`) + (metricsCompare ? `, METRICS=${metrics}` : "") + (extra ? `, ${extra}` : "");
         const a = { ...(await cannon(title, port, paths, connections, seconds)), cache: cache === "0" ? "off" : "on" };
         results.push(b, a);
         ratios.push(`  ${a.title}: ${(a.rps / b.rps).toFixed(2)}× the bare server's throughput just before (${b.rps} req/s, p99 ${b.p99} ms), p99 ${a.p99} ms`);
@@ -335,12 +343,13 @@ async function run() {
     const base = mean(of(envCompare[0]), (r) => r.rps);
     for (const v of envCompare) {
       const rs = of(v);
-      console.log(`  ${v}: ${Math.round(mean(rs, (r) => r.rps))} req/s (${(mean(rs, (r) => r.rps) / base).toFixed(3)}× ${envCompare[0]}), p99 ${rs.map((r) => r.p99).join(" / ")} ms (mean of ${rs.length} runs)`);
+      console.log(
+        `  ${v}: ${Math.round(mean(rs, (r) => r.rps))} req/s (${(mean(rs, (r) => r.rps) / base).toFixed(3)}× ${envCompare[0]}), p99 ${rs.map((r) => r.p99).join(" / ")} ms (mean of ${rs.length} runs)`,
+      );
     }
   }
   emit({ n, connections, seconds, entry, loadavg: os.loadavg(), memory, steps: stepTimes, results });
 }
-
 
 async function budget() {
   const shops = Number(arg("shops", "8"));
@@ -371,13 +380,18 @@ async function budget() {
   const t0 = performance.now();
   for (const shop of names) await all.save(await all.get(shop));
   const perShop = all.loaded().reduce((a, e) => a + e.bytes, 0) / shops;
-  console.log(`${shops} shops × ${n} products: ${(perShop / 2 ** 20).toFixed(1)} MB estimated per shop (${Math.round(perShop / n)} bytes per product); first load from the database + save ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${shops} shops × ${n} products: ${(perShop / 2 ** 20).toFixed(1)} MB estimated per shop (${Math.round(perShop / n)} bytes per product); first load from the database + save ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   await all.close();
   const rows = [];
   for (const f of fractions) {
     globalThis.gc?.();
     const lc = new LiveCatalogs({ ...opts, memoryBudgetBytes: Math.floor(perShop * shops * f) });
-    const rand = (() => { let x = 12345; return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31); })();
+    const rand = (() => {
+      let x = 12345;
+      return () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    })();
     const weights = names.map((_, i) => 1 / (i + 1));
     const total = weights.reduce((a, b) => a + b, 0);
     const lat: number[] = [];
@@ -399,10 +413,19 @@ async function budget() {
     lat.sort((a, b) => a - b);
     const q = (p: number) => Number(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(2));
     const row = {
-      budgetMB: Math.round((perShop * shops * f) / 2 ** 20), fraction: f, hitRate: Number((1 - misses / requests).toFixed(3)), evictions: lc.evictions.length,
-      p50: q(0.5), p99: q(0.99), max: q(1 - 1e-9), rssMB: Math.round(rss / 2 ** 20), resident: lc.loaded().length,
+      budgetMB: Math.round((perShop * shops * f) / 2 ** 20),
+      fraction: f,
+      hitRate: Number((1 - misses / requests).toFixed(3)),
+      evictions: lc.evictions.length,
+      p50: q(0.5),
+      p99: q(0.99),
+      max: q(1 - 1e-9),
+      rssMB: Math.round(rss / 2 ** 20),
+      resident: lc.loaded().length,
     };
-    console.log(`  budget ${row.budgetMB} MB (${f}× all shops): hit rate ${row.hitRate}, ${row.evictions} evictions, get+search p50 ${row.p50} ms p99 ${row.p99} ms max ${row.max} ms, peak RSS ${row.rssMB} MB`);
+    console.log(
+      `  budget ${row.budgetMB} MB (${f}× all shops): hit rate ${row.hitRate}, ${row.evictions} evictions, get+search p50 ${row.p50} ms p99 ${row.p99} ms max ${row.max} ms, peak RSS ${row.rssMB} MB`,
+    );
     rows.push(row);
     await lc.close();
   }
@@ -432,10 +455,15 @@ async function budget() {
   await searching;
   waits.sort((a, b) => a - b);
   const coldRow = {
-    shopsOpened: shops - 1, wallMs: Math.round(openMs), longestBlockMs: Number(worstBlock.toFixed(1)),
-    bystanderWaitP99Ms: Number(waits[Math.floor(0.99 * (waits.length - 1))].toFixed(1)), bystanderWaitMaxMs: Number(waits[waits.length - 1].toFixed(1)),
+    shopsOpened: shops - 1,
+    wallMs: Math.round(openMs),
+    longestBlockMs: Number(worstBlock.toFixed(1)),
+    bystanderWaitP99Ms: Number(waits[Math.floor(0.99 * (waits.length - 1))].toFixed(1)),
+    bystanderWaitMaxMs: Number(waits[waits.length - 1].toFixed(1)),
   };
-  console.log(`  ${coldRow.shopsOpened} shops opened at once from their snapshots: ${coldRow.wallMs} ms in all, longest event-loop block ${coldRow.longestBlockMs} ms; an open shop's searches meanwhile waited p99 ${coldRow.bystanderWaitP99Ms} ms, max ${coldRow.bystanderWaitMaxMs} ms`);
+  console.log(
+    `  ${coldRow.shopsOpened} shops opened at once from their snapshots: ${coldRow.wallMs} ms in all, longest event-loop block ${coldRow.longestBlockMs} ms; an open shop's searches meanwhile waited p99 ${coldRow.bystanderWaitP99Ms} ms, max ${coldRow.bystanderWaitMaxMs} ms`,
+  );
   await cold.close();
   await db.$disconnect();
   emit({ shops, n, requests, perShopMB: perShop / 2 ** 20, bytesPerProduct: Math.round(perShop / n), rows, coldOpen: coldRow });

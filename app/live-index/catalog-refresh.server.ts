@@ -16,7 +16,7 @@ import { yielder } from "../shared/event-loop-turns";
 import { parseStoredSettings } from "../shops/shop-settings";
 import { emptyIndex, graphOutdated, type IndexSpec } from "./index-spec";
 import { normalizedWeights, weightsKeyOf, type ShopEntry } from "./live-catalog";
-import { diffRows, fullDiffDue } from "./row-diff.server";
+import { diffRows, diffSinceSnapshot, fullDiffDue } from "./row-diff.server";
 import { indexedProduct, INDEXED_ROW_SELECT } from "./row-vectors";
 import { loadShopRules, readShopRow } from "./shop-state.server";
 import { readShopStatistics, statisticsStale } from "./shop-statistics.server";
@@ -77,7 +77,9 @@ export async function refreshEntry(ctx: RefreshContext, entry: ShopEntry, withSh
 async function applyDiff(ctx: RefreshContext, entry: ShopEntry, full: boolean): Promise<number> {
   const { db, spec } = ctx;
   const startedAt = Date.now();
-  const { toLoad, gone, maxVersion: seen } = await diffRows(db, entry, full, ctx.fullDiffPageSize);
+  // Opened from a snapshot (its versions loaded, never diffed): the rows changed since it, when the database confirms that is all.
+  const sinceSnapshot = full && entry.lastFullDiffAt === 0 && entry.rowVersions.size > 0 ? await diffSinceSnapshot(db, entry) : null;
+  const { toLoad, gone, maxVersion: seen } = sinceSnapshot ?? (await diffRows(db, entry, full, ctx.fullDiffPageSize));
   let maxVersion = seen;
   let changed = 0;
   // A save may be writing the indexes from their memory: change them once it is done (and with no

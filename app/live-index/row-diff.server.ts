@@ -5,6 +5,8 @@
  * (shopDomain, updatedAt) and (shopDomain, deletedAt) indexes. A catalog change then costs a read
  * of what changed, not a scan of the shop (20k rows with their vectors: 150–300 ms of a blocked
  * event loop). Versions are Product.updatedAt; only changed rows are read with their vectors.
+ * A catalog opened from a snapshot starts with the incremental diff from the snapshot's newest
+ * version when the database's counts confirm it (diffSinceSnapshot).
  */
 import type { Db } from "../db.server";
 import type { ShopEntry } from "./live-catalog";
@@ -30,12 +32,35 @@ export function fullDiffDue(entry: Pick<ShopEntry, "lastFullDiffAt">, now = Date
   return !entry.lastFullDiffAt || now - entry.lastFullDiffAt > FULL_DIFF_MS;
 }
 
-export async function diffRows(
-  db: Db,
-  entry: Pick<ShopEntry, "shop" | "cards" | "rowVersions" | "maxRowVersion">,
-  full: boolean,
-  pageSize = FULL_DIFF_PAGE,
-): Promise<RowDiff> {
+/**
+ * The diff of a catalog just opened from a snapshot (rowVersions loaded, no diff yet): the rows
+ * changed since the snapshot's newest row version — an incremental diff, with deletes from their
+ * tombstones — instead of every live row's version (100k rows: ~1–2 s of a restart's first
+ * answer). It is taken only when the database confirms it adds up: its live row count equals the
+ * snapshot's products after the diff, and its newest write (row or tombstone) is not older than
+ * the snapshot's newest version (a database restored to an earlier state is not). Otherwise, and
+ * when a large share of the rows changed since, null: read every row's version then.
+ */
+export async function diffSinceSnapshot(db: Db, entry: Pick<ShopEntry, "shop" | "cards" | "rowVersions" | "maxRowVersion">): Promise<RowDiff | null> {
+  let since = 0;
+  for (const v of entry.rowVersions.values()) if (v > since) since = v;
+  if (since === 0) return null;
+  const recent = await db.product.count({ where: { shopDomain: entry.shop, updatedAt: { gt: new Date(since - RECENT_OVERLAP_MS) } } });
+  if (recent > Math.max(FULL_DIFF_PAGE, entry.cards.size / 5)) return null; // as costly as the full diff
+  const diff = await diffRows(db, { ...entry, maxRowVersion: since }, false);
+  const [live, newestRow, newestTombstone] = await Promise.all([
+    db.product.count({ where: { shopDomain: entry.shop, status: "ACTIVE", embeddedAt: { not: null } } }),
+    db.product.aggregate({ where: { shopDomain: entry.shop }, _max: { updatedAt: true } }),
+    db.productTombstone.aggregate({ where: { shopDomain: entry.shop }, _max: { deletedAt: true } }),
+  ]);
+  const newest = Math.max(newestRow._max.updatedAt?.getTime() ?? 0, newestTombstone._max.deletedAt?.getTime() ?? 0);
+  const gone = new Set(diff.gone);
+  let after = entry.cards.size - gone.size;
+  for (const id of diff.toLoad) if (!entry.cards.has(id)) after++;
+  return after === live && newest >= since ? diff : null;
+}
+
+export async function diffRows(db: Db, entry: Pick<ShopEntry, "shop" | "cards" | "rowVersions" | "maxRowVersion">, full: boolean, pageSize = FULL_DIFF_PAGE): Promise<RowDiff> {
   const select = { id: true, updatedAt: true, status: true, embeddedAt: true } as const;
   type VersionRow = { id: string; updatedAt: Date; status: string; embeddedAt: Date | null };
   let rows: VersionRow[];
