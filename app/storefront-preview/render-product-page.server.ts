@@ -45,6 +45,15 @@ export interface RenderProductPageOptions {
   };
   /** Override the extension directory (defaults to `<repo>/extensions/lookalike-blocks`). */
   extensionDir?: string;
+  /**
+   * The shopper's market as Shopify's Liquid gives it (`localization.country`, `cart.currency`);
+   * defaults to the product's currency in the US. The product's price is taken as this market's.
+   */
+  market?: { country: string; currency: string };
+  /** `routes.root_url`: "/" (default) or a locale prefix such as "/fr", which Liquid puts before the proxy path. */
+  rootUrl?: string;
+  /** The Storefront API endpoint the blocks ask for market data (`app.metafields.lookalike.storefront_api`); Shopify's same-origin default when unset. */
+  storefrontApi?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -366,7 +375,9 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
   const flags = { similar: true, photoSearch: true, launcher: true, ...(opts.blocks ?? {}) };
   const extDir = resolveExtensionDir(opts.extensionDir);
   const p = opts.product;
-  const currency = (p.currency || "USD").toUpperCase();
+  const currency = (opts.market?.currency || p.currency || "USD").toUpperCase();
+  const country = (opts.market?.country || "US").toUpperCase();
+  const rootUrl = opts.rootUrl && opts.rootUrl !== "/" ? `/${opts.rootUrl.replace(/^\/+|\/+$/g, "")}` : "/";
   const T = THEME_STRINGS[locale];
   const intlLocale = locale === "fr" ? "fr-FR" : "en-US";
 
@@ -379,7 +390,7 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
   const engine = createEngine(extDir, strings, fallback, opts.assetBaseUrl, currency, intlLocale);
 
   const priceCents = Math.round(Number(p.price) * 100);
-  const productUrl = `/products/${encodeURIComponent(p.handle)}`;
+  const productUrl = `${rootUrl === "/" ? "" : rootUrl}/products/${encodeURIComponent(p.handle)}`;
   const image = p.image ? { src: p.image, alt: p.title, width: 1200, height: 1200 } : null;
   const liquidProduct = {
     id: numericId(p.id),
@@ -399,9 +410,9 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
     shop: { name: opts.shopName, currency, locale, url: "", permanent_domain: "preview.myshopify.com" },
     cart: { currency: { iso_code: currency }, item_count: 0 },
     request: { locale: { iso_code: locale, primary: locale === "en" }, design_mode: false, page_type: "product", path: productUrl },
-    // The demo server has no locale-prefixed routes, so root_url stays "/" for every locale.
-    routes: { root_url: "/" },
-    app: { metafields: { lookalike: { proxy_path: opts.proxyPath } } },
+    localization: { country: { iso_code: country, currency: { iso_code: currency } }, language: { iso_code: locale } },
+    routes: { root_url: rootUrl },
+    app: { metafields: { lookalike: { proxy_path: opts.proxyPath, ...(opts.storefrontApi ? { storefront_api: opts.storefrontApi } : {}) } } },
     template: { name: "product" },
   };
 

@@ -58,6 +58,22 @@ describe("renderProductPage", () => {
     expect(attr(html, "lookalike-photo-block[^>]*>\\s*<button", "data-proxy-path")).toBe("/apps/lookalike");
   });
 
+  it("gives every block the shopper's market, language, root URL and the Storefront API endpoint (Shopify's same-origin path by default)", async () => {
+    const plain = await renderProductPage(base);
+    expect(attr(plain, "data-lookalike-similar", "data-storefront-api")).toBe("/api/2026-10/graphql.json");
+    expect(attr(plain, "data-lookalike-similar", "data-root")).toBe("/");
+    const html = await renderProductPage({ ...base, locale: "fr", rootUrl: "/fr", market: { country: "FR", currency: "EUR" }, storefrontApi: "http://127.0.0.1:9/api/2026-10/graphql.json" });
+    for (const scope of ["data-lookalike-similar", "lookalike-photo-block[^>]*>\\s*<button", "lookalike-launcher[^>]*>\\s*<button"]) {
+      expect(attr(html, scope, "data-country")).toBe("FR");
+      expect(attr(html, scope, "data-language")).toBe("fr");
+      expect(attr(html, scope, "data-currency")).toBe("EUR");
+      expect(attr(html, scope, "data-root")).toBe("/fr");
+      expect(attr(html, scope, "data-storefront-api")).toBe("http://127.0.0.1:9/api/2026-10/graphql.json");
+      // Liquid puts the locale prefix before the proxy path, as on Shopify.
+      expect(attr(html, scope, "data-proxy-path")).toBe("/fr/apps/lookalike");
+    }
+  });
+
   it("uses the app metafield proxy path and block setting overrides", async () => {
     const html = await renderProductPage({
       ...base,
