@@ -58,7 +58,7 @@ export interface RecordedRequest {
 
 const WORDS: [RegExp, string][] = [
   [/\bHoodie\b/gi, "Sweat à capuche"],
-  [/\bSweatshirt\b/gi, "Sweat-shirt"],
+  [/\bSweatshirt\b/gi, "Pull"],
   [/\bJacket\b/gi, "Veste"],
   [/\bTee\b/gi, "T-shirt"],
   [/\bTank\b/gi, "Débardeur"],
@@ -210,21 +210,25 @@ export class FakeStorefrontApi {
     const vars = body.variables ?? {};
     const ids = Array.isArray(vars.ids) ? vars.ids.map(String) : null;
     // The one shape the blocks send; anything else is a bug in them, answered as Shopify answers a bad query.
-    if (!/nodes\(ids:\s*\$ids\)/.test(query) || !query.includes("... on Product") || !ids) {
+    if (!/nodes\(ids:\s*\$ids\)/.test(query) || !/\.\.\.\s*on Product\b/.test(query) || !ids) {
       return this.send(res, 200, { errors: [{ message: "fake Storefront API: only nodes(ids: $ids) with ... on Product is served" }] });
     }
+    // @inContext(country: …, language: …): each a variable ($c) or an enum literal (FR).
+    const directive = query.match(/@inContext\(([^)]*)\)/)?.[1] ?? "";
+    const context: Record<"country" | "language", string | null> = { country: null, language: null };
     for (const [name, re, type] of [
       ["country", /^[A-Z]{2}$/, "CountryCode"],
       ["language", /^[A-Z]{2}(_[A-Z]{2})?$/, "LanguageCode"],
     ] as const) {
-      const v = vars[name];
-      if (v != null && (typeof v !== "string" || !re.test(v))) {
-        return this.send(res, 200, { errors: [{ message: `Variable $${name} of type ${type}! was provided invalid value` }] });
+      const arg = directive.match(new RegExp(`${name}:\\s*(\\$\\w+|[A-Z_]+)`))?.[1];
+      if (!arg) continue;
+      const v = arg.startsWith("$") ? vars[arg.slice(1)] : arg;
+      if (typeof v !== "string" || !re.test(v)) {
+        return this.send(res, 200, { errors: [{ message: `Argument ${name} of @inContext: ${type} was provided invalid value ${JSON.stringify(v ?? null)}` }] });
       }
+      context[name] = v;
     }
-    const country = (vars.country as string | undefined) ?? null;
-    const language = (vars.language as string | undefined) ?? null;
-    if (country && !query.includes("@inContext")) return this.send(res, 200, { errors: [{ message: "country given without @inContext" }] });
+    const { country, language } = context;
     this.requests.push({ country, language, ids });
     const { market, lang } = this.context(country, language);
     const nodes = ids.map((id) => {
