@@ -54,6 +54,8 @@ export interface RenderProductPageOptions {
   rootUrl?: string;
   /** The Storefront API endpoint the blocks ask for market data (`app.metafields.lookalike.storefront_api`); Shopify's same-origin default when unset. */
   storefrontApi?: string;
+  /** A country/region switch (a GET form: `?country=`) and language links in the header, as a theme's localization form. */
+  localization?: { countries: { code: string; name: string }[]; languages: { code: PreviewLocale; name: string; href: string }[] };
 }
 
 type Json = Record<string, unknown>;
@@ -232,6 +234,9 @@ async function renderBlock(
 
 const THEME_STRINGS: Record<PreviewLocale, Record<string, string>> = {
   en: {
+    country: "Country/region",
+    language: "Language",
+    update: "Update",
     announcement: "Free shipping & 30-day returns",
     nav_shop: "Shop",
     nav_new: "New arrivals",
@@ -253,6 +258,9 @@ const THEME_STRINGS: Record<PreviewLocale, Record<string, string>> = {
     skip: "Skip to content",
   },
   fr: {
+    country: "Pays/région",
+    language: "Langue",
+    update: "Mettre à jour",
     announcement: "Livraison offerte et retours sous 30 jours",
     nav_shop: "Boutique",
     nav_new: "Nouveautés",
@@ -338,6 +346,10 @@ img{max-width:100%;height:auto}
 .product__layout-top{margin-top:0}
 }
 .menu-btn{display:none}
+.localization{display:flex;justify-content:flex-end;align-items:center;gap:1.25rem;flex-wrap:wrap;font-size:.8rem;padding:.4rem 0}
+.localization form{display:flex;align-items:center;gap:.4rem}
+.localization select,.localization button{font:inherit;color:inherit;background:none;border:1px solid rgba(var(--color-foreground),.3);border-radius:6px;padding:.2rem .4rem}
+.localization a[aria-current]{font-weight:600;text-decoration:none}
 `;
 
 const ICONS = {
@@ -423,6 +435,17 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
   ]);
 
   const e = escapeHtml;
+  const loc = opts.localization;
+  const localizationBar = loc
+    ? `<div class="page-width localization">
+  <form method="get"><label for="localization-country">${e(T.country)}</label><select id="localization-country" name="country" onchange="this.form.submit()">${loc.countries
+    .map((c) => `<option value="${e(c.code)}"${c.code === country ? " selected" : ""}>${e(c.name)}</option>`)
+    .join("")}</select><button type="submit">${e(T.update)}</button></form>
+  <nav aria-label="${e(T.language)}">${loc.languages
+    .map((l) => `<a href="${e(l.href)}" hreflang="${l.code}" lang="${l.code}"${l.code === locale ? ' aria-current="true"' : ""}>${e(l.name)}</a>`)
+    .join(" · ")}</nav>
+</div>`
+    : "";
   const price = formatMoney(Number(p.price), currency, intlLocale);
   const media = p.image
     ? `<img src="${e(p.image)}" alt="${e(p.title)}" width="1200" height="1200" fetchpriority="high">`
@@ -440,6 +463,7 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
 <body class="template-product">
 <a class="skip" href="#main">${e(T.skip)}</a>
 <div class="announcement">${e(T.announcement)}</div>
+${localizationBar}
 <header class="site-header">
   <div class="page-width header-inner">
     <button class="icon-btn menu-btn" type="button" aria-label="Menu">${ICONS.menu}</button>

@@ -74,6 +74,21 @@ describe("renderProductPage", () => {
     }
   });
 
+  it("renders a country/region switch (the market) and language links when asked", async () => {
+    const html = await renderProductPage({
+      ...base,
+      market: { country: "FR", currency: "EUR" },
+      localization: {
+        countries: [{ code: "US", name: "United States" }, { code: "FR", name: "France" }],
+        languages: [{ code: "en", name: "English", href: "/products/linen-tote" }, { code: "fr", name: "Français", href: "/fr/products/linen-tote" }],
+      },
+    });
+    expect(html).toContain('<option value="FR" selected>France</option>');
+    expect(html).toContain('<label for="localization-country">Country/region</label>');
+    expect(html).toContain('href="/fr/products/linen-tote" hreflang="fr"');
+    expect(await renderProductPage(base)).not.toContain("localization-country");
+  });
+
   it("uses the app metafield proxy path and block setting overrides", async () => {
     const html = await renderProductPage({
       ...base,
