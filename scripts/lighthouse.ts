@@ -87,10 +87,10 @@ async function main() {
     const imported = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", catalog, "--wait"], app.env);
     if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
     const product = await db.product.findFirstOrThrow({ where: { shopDomain: shop }, orderBy: { title: "asc" } });
-    console.error(`catalog: ${path.relative(ROOT, catalog)} → product page /demo/products/${product.handle}; ${runs} runs each`);
     chrome = await chromeLauncher.launch({ chromePath, chromeFlags: CHROME_FLAGS });
     const page = market === "FR" ? `${app.baseUrl}/fr/products/${product.handle}?country=FR` : market ? `${app.baseUrl}/products/${product.handle}?country=US` : `${app.baseUrl}/demo/products/${product.handle}`;
     const noBlocks = `${page}${page.includes("?") ? "&" : "?"}blocks=none`;
+    console.error(`catalog: ${path.relative(ROOT, catalog)} → product page ${new URL(page).pathname}${new URL(page).search}; ${runs} runs each`);
     // Warm-up: the first request of a fresh web process loads the catalog index and the model.
     await measure(page, chrome.port, "mobile");
     const withBlocks: RunResult[] = [];

@@ -94,6 +94,12 @@ describe.skipIf(!HAS_CHROMIUM)("market-correct cards in Chromium", () => {
           const r = await fetch(fake.url, { method: "POST", headers: { "content-type": "application/json" }, body });
           return send(r.status, "application/json", Buffer.from(await r.arrayBuffer()));
         }
+        // A Storefront API that answers GraphQL errors and no data (as Shopify does for a query it refuses).
+        if (url.pathname === "/api/errors/graphql.json") {
+          storefrontHits++;
+          await readBody();
+          return json(200, { errors: [{ message: "Throttled" }] });
+        }
         const page = url.pathname.match(/^(\/fr)?\/products\/([\w-]+)$/);
         if (page) {
           const fr = !!page[1];
@@ -107,7 +113,7 @@ describe.skipIf(!HAS_CHROMIUM)("market-correct cards in Chromium", () => {
             locale: fr ? "fr" : "en",
             rootUrl: fr ? "/fr" : "/",
             market: { country, currency },
-            storefrontApi: url.searchParams.get("storefront") === "down" ? "http://127.0.0.1:1/api/2026-10/graphql.json" : undefined,
+            storefrontApi: { down: "http://127.0.0.1:1/api/2026-10/graphql.json", errors: "/api/errors/graphql.json" }[url.searchParams.get("storefront") ?? ""],
           });
           return send(200, "text/html; charset=utf-8", html);
         }
@@ -260,6 +266,22 @@ describe.skipIf(!HAS_CHROMIUM)("market-correct cards in Chromium", () => {
     expect(cards[1].price).toBe(money(others[1].price, "USD", "en"));
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  it("a malformed country is left out of the query (Shopify's default market answers); a Storefront answer with errors hides other-currency prices", async () => {
+    const { page, errors } = await open(`/products/${MAIN.handle}?country=F1&currency=USD`);
+    const cards = await similarCards(page);
+    expect(fake.requests.at(-1)).toMatchObject({ country: null, language: "EN" });
+    expect(cards[1].price).toBe(money(others[1].price, "USD", "en"));
+    await page.context().close();
+
+    const fr = await open(`/fr/products/${MAIN.handle}?storefront=errors`);
+    const frCards = await similarCards(fr.page);
+    expect(await fr.page.getAttribute("[data-lookalike-similar]", "data-lookalike-market")).toBe("none");
+    expect(frCards.map((c) => c.price.trim())).toEqual(others.map(() => ""));
+    expect(frCards.map((c) => c.href)).toEqual(proxyCards().map((c) => `/fr${c.url}`)); // the proxy's links, under the shopper's locale
+    expect([...errors, ...fr.errors]).toEqual([]);
+    await fr.page.context().close();
   });
 
   it("Shopify unreachable: no price in another market's currency, the block still shows and links its cards", async () => {

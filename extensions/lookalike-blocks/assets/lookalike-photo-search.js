@@ -109,7 +109,8 @@
   }
   // What a card shows in the shopper's market: { title, url, price, compare, currency } (price null: hidden).
   function localized(p, m, data) {
-    var out = { title: p.title || '', url: p.url || '/products/' + encodeURIComponent(p.handle || ''), price: null, compare: null, currency: m.currency };
+    // Without Shopify's answer: the proxy's link, under the shopper's locale prefix.
+    var out = { title: p.title || '', url: m.root + (/^\/[^/]/.test(p.url || '') ? p.url : '/products/' + encodeURIComponent(p.handle || '')), price: null, compare: null, currency: m.currency };
     var prod = data && data[gid('Product', p.id)];
     var v = variantOf(p);
     var vn = v && data ? data[gid('ProductVariant', v)] : null;
