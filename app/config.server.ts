@@ -43,6 +43,11 @@ export interface AppConfig {
   snapshotStore: "off" | "database";
   /** Base URL of the Shopify Admin API; set only to talk to a local fake of it in tests. */
   adminApiBaseUrl?: string;
+  /**
+   * Demo only: the Storefront API the demo storefront serves at Shopify's same-origin path
+   * (`/api/<version>/graphql.json`, forwarded there) for the blocks' market data; unset: that path answers 404.
+   */
+  demoStorefrontApi?: string;
   demoShop: string;
 }
 
@@ -88,6 +93,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: path.resolve(env.DATA_DIR || "data"),
     snapshotStore: snapshotStore(env.SNAPSHOT_STORE),
     adminApiBaseUrl: env.SHOPIFY_ADMIN_API_BASE_URL || undefined,
+    demoStorefrontApi: env.DEMO_STOREFRONT_API_URL || undefined,
     demoShop: env.DEMO_SHOP || DEMO_SHOP,
   };
 }

@@ -19,6 +19,7 @@ import type { VectorModels } from "../app/embedding/vector-versions";
 import { createEmbedQueue } from "../app/queues/queues.server";
 import { log, runMain, UserFacingError } from "../app/shared/cli.server";
 import { generateCatalog } from "./lib/generated-catalog";
+import { FakeStorefrontApi } from "../test/fake-shopify/fake-storefront-api";
 import { createProgressLine } from "./lib/progress";
 import { root } from "./prisma-schemas";
 import { setup } from "./setup";
@@ -61,11 +62,24 @@ export async function main(argv = process.argv.slice(2)) {
     if (build.status !== 0) throw new UserFacingError("npm run build failed (see above)");
   }
 
+  const catalog = await chooseCatalog(args.catalog, cfg.dataDir);
+  // Markets and languages for the storefront's switch: Shopify's Storefront API is not reachable
+  // without a shop, so a local fake of it answers for this catalog (US/USD, FR/EUR; EN, FR).
+  let storefrontApi = process.env.DEMO_STOREFRONT_API_URL;
+  let fakeStorefront: FakeStorefrontApi | undefined;
+  if (!storefrontApi) {
+    fakeStorefront = FakeStorefrontApi.fromCatalogFile(catalog.file);
+    storefrontApi = await fakeStorefront.start();
+  }
+
   const children: ChildProcess[] = [];
   // The demo's processes log for the person watching (one `[lookalike] …` line a message) unless
   // LOG_FORMAT says otherwise; they run NODE_ENV=production, which would default them to JSON.
-  const env: NodeJS.ProcessEnv = { ...process.env, LOOKALIKE_DEMO: "1", PORT: String(cfg.port), NODE_ENV: "production", LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty" };
-  const stopAll = () => children.forEach((c) => c.kill("SIGTERM"));
+  const env: NodeJS.ProcessEnv = { ...process.env, LOOKALIKE_DEMO: "1", PORT: String(cfg.port), NODE_ENV: "production", LOG_FORMAT: process.env.LOG_FORMAT ?? "pretty", DEMO_STOREFRONT_API_URL: storefrontApi };
+  const stopAll = () => {
+    children.forEach((c) => c.kill("SIGTERM"));
+    void fakeStorefront?.stop();
+  };
   process.once("SIGINT", () => (stopAll(), process.exit(0)));
   process.once("SIGTERM", () => (stopAll(), process.exit(0)));
   children.push(spawn(process.execPath, ["--import", "tsx", "jobs/worker.ts"], { cwd: root, env, stdio: "inherit" }));
@@ -74,7 +88,6 @@ export async function main(argv = process.argv.slice(2)) {
   for (const c of children) c.on("exit", (code) => code && code !== 0 && log(`a demo process exited with code ${code}`));
 
   await ensureDemoShop(db(), cfg.demoShop, cfg.scopes);
-  const catalog = await chooseCatalog(args.catalog, cfg.dataDir);
   log(`loading ${catalog.label} into ${cfg.demoShop}`);
   const connection = createBullConnection(cfg.redisUrl);
   const publisher = createRedis(cfg.redisUrl);
@@ -100,6 +113,8 @@ export async function main(argv = process.argv.slice(2)) {
       "",
       `Lookalike demo is running — ${counts.embedded} of ${counts.products} products searchable${counts.failed ? `, ${counts.failed} failed` : ""}.`,
       `  Storefront:   ${base}/demo${first ? `   (a product page: ${base}/demo/products/${first.handle})` : ""}`,
+      `  Markets:      the product page's "Country/region" switch (United States USD, France EUR) and /fr/products/… (French),`,
+      `                from a local Storefront API fake at ${storefrontApi}`,
       `  Admin:        ${base}/demo/admin`,
       "Press Ctrl-C to stop.",
       "",

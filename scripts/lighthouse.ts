@@ -8,7 +8,10 @@
  * It starts its own web server and worker in demo mode on a temporary SQLite database, imports a
  * catalog (../shared/datasets/luma-dev when present, else the generated one) and waits for it.
  *
- *   npx tsx scripts/lighthouse.ts [--runs 5] [--json out.json]
+ *   npx tsx scripts/lighthouse.ts [--runs 5] [--json out.json] [--market FR]
+ *
+ * `--market FR`: the product page as a shopper in France reading French sees it (`/fr/products/…?country=FR`),
+ * the blocks' market data from a local Storefront API fake (test/fake-shopify) behind the demo's same-origin path.
  *
  * Needs the production build (npm run build), Redis, and Chromium at /usr/bin/chromium (CHROMIUM_PATH).
  */
@@ -21,6 +24,7 @@ import lighthouse, { desktopConfig } from "lighthouse";
 import { appEnv, ROOT, runCli, startWeb, startWorker } from "./lib/app-processes";
 import { generateCatalog } from "./lib/generated-catalog";
 import { migrateDatabase } from "./setup";
+import { FakeStorefrontApi } from "../test/fake-shopify/fake-storefront-api";
 
 const CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"];
 // shopify-app-remix answers bot user agents (Lighthouse's included) with 410: measure as a normal browser.
@@ -58,7 +62,9 @@ function summary(runs: RunResult[]) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, json: { type: "string" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "5" }, json: { type: "string" }, market: { type: "string" } } });
+  const market = values.market?.toUpperCase();
+  if (market && market !== "FR" && market !== "US") throw new Error(`--market: US or FR (the Storefront API fake's markets), not ${values.market}`);
   const runs = Math.max(1, Number(values.runs));
   const chromePath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(chromePath)) throw new Error(`Chromium not found at ${chromePath}`);
@@ -69,7 +75,8 @@ async function main() {
   await migrateDatabase(dbUrl);
   const luma = path.resolve(ROOT, "../shared/datasets/luma-dev/catalog.jsonl");
   const catalog = existsSync(luma) ? luma : await generateCatalog(path.join(tmp, "catalog"));
-  const app = await appEnv(dbUrl, { LOOKALIKE_DEMO: "1", DEMO_SHOP: shop });
+  const storefront = market ? FakeStorefrontApi.fromCatalogFile(catalog) : undefined;
+  const app = await appEnv(dbUrl, { LOOKALIKE_DEMO: "1", DEMO_SHOP: shop, DEMO_STOREFRONT_API_URL: storefront ? await storefront.start() : undefined });
   const { createPrismaClient } = await import("../app/db.server");
   const { ensureDemoShop } = await import("../app/demo/demo-shop.server");
   const db = createPrismaClient(dbUrl);
@@ -80,16 +87,17 @@ async function main() {
     const imported = await runCli(["scripts/catalog-import.ts", "--shop", shop, "--file", catalog, "--wait"], app.env);
     if (imported.code !== 0) throw new Error(`import failed: ${imported.stderr}`);
     const product = await db.product.findFirstOrThrow({ where: { shopDomain: shop }, orderBy: { title: "asc" } });
-    console.error(`catalog: ${path.relative(ROOT, catalog)} → product page /demo/products/${product.handle}; ${runs} runs each`);
     chrome = await chromeLauncher.launch({ chromePath, chromeFlags: CHROME_FLAGS });
-    const page = `${app.baseUrl}/demo/products/${product.handle}`;
+    const page = market === "FR" ? `${app.baseUrl}/fr/products/${product.handle}?country=FR` : market ? `${app.baseUrl}/products/${product.handle}?country=US` : `${app.baseUrl}/demo/products/${product.handle}`;
+    const noBlocks = `${page}${page.includes("?") ? "&" : "?"}blocks=none`;
+    console.error(`catalog: ${path.relative(ROOT, catalog)} → product page ${new URL(page).pathname}${new URL(page).search}; ${runs} runs each`);
     // Warm-up: the first request of a fresh web process loads the catalog index and the model.
     await measure(page, chrome.port, "mobile");
     const withBlocks: RunResult[] = [];
     const withoutBlocks: RunResult[] = [];
     for (let i = 0; i < runs; i++) {
       // Interleaved, so drift on the machine affects both sides alike.
-      withoutBlocks.push(await measure(`${page}?blocks=none`, chrome.port, "mobile"));
+      withoutBlocks.push(await measure(noBlocks, chrome.port, "mobile"));
       withBlocks.push(await measure(page, chrome.port, "mobile"));
       console.error(`run ${i + 1}: without ${withoutBlocks.at(-1)!.score}, with ${withBlocks.at(-1)!.score}`);
     }
@@ -99,6 +107,7 @@ async function main() {
 
     const report = {
       lighthouse: (await import("lighthouse/package.json", { with: { type: "json" } })).default.version,
+      market: market ?? null,
       productPage: { withoutBlocks: summary(withoutBlocks), withBlocks: summary(withBlocks) },
       adminHome: summary(admin),
     };
@@ -112,6 +121,7 @@ async function main() {
     await Promise.all([web.stop(), worker.stop()]);
     await db.$disconnect();
     await app.cleanup();
+    await storefront?.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -14,6 +14,7 @@ import { saveShopSettings } from "../app/shops/shop-settings.server";
 import { DEFAULT_SETTINGS } from "../app/shops/shop-settings";
 import { ARTIFACTS, DESKTOP_UA, hasChromium, launchChromium, LUMA_CATALOG, LUMA_DIR } from "./support/browser";
 import { DemoApp } from "./support/demo-app";
+import { FakeStorefrontApi, STOREFRONT_API_PATH, frenchTitle } from "./fake-shopify/fake-storefront-api";
 
 const HAS_CHROMIUM = hasChromium("storefront browser test");
 const HAS_LUMA = existsSync(LUMA_CATALOG);
@@ -29,6 +30,7 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
   let browser: Browser;
   let handle: string;
   const pageErrors: string[] = [];
+  let storefront: FakeStorefrontApi;
 
   const cards = (page: Page, scope: string) => page.locator(`${scope} .lookalike__card:not(.lookalike__card--skeleton)`);
   const prices = async (page: Page, scope: string) => (await cards(page, scope).locator(".lookalike__price").allInnerTexts()).map((t) => Number(t.replace(/[^0-9.]/g, "")));
@@ -39,6 +41,9 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
     demo = await DemoApp.create({ shop, tmpPrefix: "lookalike-sf-" });
     ({ client, app } = demo);
     const catalogFile = await demo.catalogFile();
+    // Shopify's Storefront API for the storefront's markets: the local fake, for this catalog.
+    storefront = FakeStorefrontApi.fromCatalogFile(catalogFile);
+    app.env.DEMO_STOREFRONT_API_URL = await storefront.start();
     await Promise.all([demo.startWeb(), demo.startWorker()]);
     const imported = await demo.importCatalog(catalogFile, { wait: true });
     expect(imported.code, imported.stderr).toBe(0);
@@ -49,6 +54,7 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
   afterAll(async () => {
     await browser?.close();
     await demo?.stop();
+    await storefront?.stop();
   });
 
   async function openProduct(kind: "desktop" | "phone"): Promise<Page> {
@@ -121,6 +127,58 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
     }
     await expect.poll(async () => (await client.dailyStat.findFirst({ where: { shopDomain: shop } }))?.impressions ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
     expect(await client.productDailyStat.count({ where: { shopDomain: shop } })).toBeGreaterThan(3);
+  }, 120_000);
+
+  it("a shopper switching to France on a French page: euro prices from Shopify's Storefront API, French titles and links, one request a page", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP_UA });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    const storefrontRequests: string[] = [];
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname === STOREFRONT_API_PATH) storefrontRequests.push(r.url());
+    });
+    const hydrated = () => page.waitForSelector("[data-lookalike-similar][data-lookalike-market]", { timeout: 20_000 });
+    const shown = () =>
+      page.$$eval("[data-lookalike-similar] .lookalike__card:not(.lookalike__card--skeleton)", (lis) =>
+        lis.map((li) => ({
+          title: li.querySelector(".lookalike__title")?.textContent ?? "",
+          href: li.querySelector("a")?.getAttribute("href") ?? "",
+          price: (li.querySelector(".lookalike__sale") ?? li.querySelector(".lookalike__price"))?.textContent ?? "",
+        })),
+      );
+    try {
+      await page.goto(`${app.baseUrl}/fr/products/${handle}`, { waitUntil: "networkidle" });
+      await hydrated();
+      expect(await page.getAttribute("[data-lookalike-similar]", "data-lookalike-market")).toBe("shopify");
+      expect(storefrontRequests).toHaveLength(1);
+
+      // The header's country/region switch: France.
+      await Promise.all([page.waitForURL(/country=FR/), page.selectOption("#localization-country", "FR")]);
+      await hydrated();
+      expect(storefrontRequests).toHaveLength(2);
+      const cards = await shown();
+      expect(cards.length).toBeGreaterThan(3);
+      const euros = (amount: string) => new Intl.NumberFormat("fr", { style: "currency", currency: "EUR" }).format(Number(amount));
+      for (const c of cards) {
+        const m = c.href.match(/^\/fr\/products\/fr-([^?]+)$/);
+        expect(m, c.href).not.toBeNull();
+        const row = await client.product.findFirstOrThrow({ where: { shopDomain: shop, handle: decodeURIComponent(m![1]) } });
+        const truth = storefront.productIn(row.id, "FR", "FR")!;
+        expect(c.title).toBe(frenchTitle(row.title));
+        expect(c.price).toBe(euros(truth.price.amount));
+      }
+      await shot(page, "market-fr");
+
+      // A card's link opens the French page of that product, still in France (the localization cookie).
+      await Promise.all([page.waitForURL(/\/fr\/products\/fr-/), page.locator("[data-lookalike-similar] a.lookalike__link").first().click()]);
+      expect(await page.locator("h1.product__title").textContent()).toBe(cards[0].title);
+      expect(await page.locator(".product__price").textContent()).toContain("€");
+      await hydrated();
+      expect((await shown()).every((c) => c.price.includes("€") && !c.price.includes("$"))).toBe(true);
+      expect(storefrontRequests).toHaveLength(3);
+    } finally {
+      await ctx.close();
+    }
   }, 120_000);
 
   it.skipIf(!HAS_LUMA)("a shopper's photo finds the right product; the price filter narrows the results", async () => {

@@ -9,6 +9,7 @@ describe("bodyLimitFor", () => {
     expect(bodyLimitFor("/webhooks/products/update", env)).toMatchObject({ route: "webhook", maxBytes: WEBHOOK_BODY_MAX_BYTES });
     expect(bodyLimitFor("/proxy/visual-search", env)).toMatchObject({ route: "photo", maxBytes: PHOTO_BODY_MAX_BYTES, deadlineMs: 20_000 });
     expect(bodyLimitFor("/apps/lookalike/visual-search", env)).toMatchObject({ route: "photo" });
+    expect(bodyLimitFor("/fr/apps/lookalike/visual-search", env)).toMatchObject({ route: "photo" });
     expect(bodyLimitFor("/proxy/events", env)).toMatchObject({ route: "events", maxBytes: EVENTS_BODY_MAX_BYTES });
     expect(bodyLimitFor("/app/preview", env)).toMatchObject({ route: "admin-photo" });
     expect(bodyLimitFor("/app/settings", env)).toMatchObject({ route: "admin" });

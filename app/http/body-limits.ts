@@ -41,12 +41,16 @@ export function photoUploadDeadlineMs(env: NodeJS.ProcessEnv = process.env): num
   return Number.isFinite(n) && n > 0 ? n : 20_000;
 }
 
-/** The demo's stand-in for Shopify's app proxy (routes/apps.lookalike.$.tsx) forwards to /proxy/*. */
-const DEMO_PROXY_PREFIX = "/apps/lookalike/";
+/**
+ * The demo's stand-in for Shopify's app proxy (routes/apps.lookalike.$.tsx) forwards to /proxy/*,
+ * also under a storefront locale prefix (`/fr/apps/lookalike/*`), as Shopify's proxy is.
+ */
+const DEMO_PROXY_PATH = /^(?:\/[a-z]{2}(?:-[a-z]{2})?)?\/apps\/lookalike\//i;
 
 /** The cap for a request body on `pathname` (no query). */
 export function bodyLimitFor(pathname: string, env: NodeJS.ProcessEnv = process.env): BodyLimit {
-  if (pathname.startsWith(DEMO_PROXY_PREFIX)) pathname = `/proxy/${pathname.slice(DEMO_PROXY_PREFIX.length)}`;
+  const demo = pathname.match(DEMO_PROXY_PATH);
+  if (demo) pathname = `/proxy/${pathname.slice(demo[0].length)}`;
   if (pathname.startsWith("/webhooks/")) return { route: "webhook", maxBytes: WEBHOOK_BODY_MAX_BYTES, deadlineMs: 30_000 };
   if (pathname === "/proxy/visual-search") return { route: "photo", maxBytes: PHOTO_BODY_MAX_BYTES, deadlineMs: photoUploadDeadlineMs(env) };
   if (pathname === "/proxy/events") return { route: "events", maxBytes: EVENTS_BODY_MAX_BYTES, deadlineMs: 5_000 };

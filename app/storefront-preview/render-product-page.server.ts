@@ -45,6 +45,17 @@ export interface RenderProductPageOptions {
   };
   /** Override the extension directory (defaults to `<repo>/extensions/lookalike-blocks`). */
   extensionDir?: string;
+  /**
+   * The shopper's market as Shopify's Liquid gives it (`localization.country`, `cart.currency`);
+   * defaults to the product's currency in the US. The product's price is taken as this market's.
+   */
+  market?: { country: string; currency: string };
+  /** `routes.root_url`: "/" (default) or a locale prefix such as "/fr", which Liquid puts before the proxy path. */
+  rootUrl?: string;
+  /** The Storefront API endpoint the blocks ask for market data (`app.metafields.lookalike.storefront_api`); Shopify's same-origin default when unset. */
+  storefrontApi?: string;
+  /** A country/region switch (a GET form: `?country=`) and language links in the header, as a theme's localization form. */
+  localization?: { countries: { code: string; name: string }[]; languages: { code: PreviewLocale; name: string; href: string }[] };
 }
 
 type Json = Record<string, unknown>;
@@ -223,6 +234,9 @@ async function renderBlock(
 
 const THEME_STRINGS: Record<PreviewLocale, Record<string, string>> = {
   en: {
+    country: "Country/region",
+    language: "Language",
+    update: "Update",
     announcement: "Free shipping & 30-day returns",
     nav_shop: "Shop",
     nav_new: "New arrivals",
@@ -244,6 +258,9 @@ const THEME_STRINGS: Record<PreviewLocale, Record<string, string>> = {
     skip: "Skip to content",
   },
   fr: {
+    country: "Pays/région",
+    language: "Langue",
+    update: "Mettre à jour",
     announcement: "Livraison offerte et retours sous 30 jours",
     nav_shop: "Boutique",
     nav_new: "Nouveautés",
@@ -329,6 +346,10 @@ img{max-width:100%;height:auto}
 .product__layout-top{margin-top:0}
 }
 .menu-btn{display:none}
+.localization{display:flex;justify-content:flex-end;align-items:center;gap:1.25rem;flex-wrap:wrap;font-size:.8rem;padding:.4rem 0}
+.localization form{display:flex;align-items:center;gap:.4rem}
+.localization select,.localization button{font:inherit;color:inherit;background:none;border:1px solid rgba(var(--color-foreground),.3);border-radius:6px;padding:.2rem .4rem}
+.localization a[aria-current]{font-weight:600;text-decoration:none}
 `;
 
 const ICONS = {
@@ -366,7 +387,9 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
   const flags = { similar: true, photoSearch: true, launcher: true, ...(opts.blocks ?? {}) };
   const extDir = resolveExtensionDir(opts.extensionDir);
   const p = opts.product;
-  const currency = (p.currency || "USD").toUpperCase();
+  const currency = (opts.market?.currency || p.currency || "USD").toUpperCase();
+  const country = (opts.market?.country || "US").toUpperCase();
+  const rootUrl = opts.rootUrl && opts.rootUrl !== "/" ? `/${opts.rootUrl.replace(/^\/+|\/+$/g, "")}` : "/";
   const T = THEME_STRINGS[locale];
   const intlLocale = locale === "fr" ? "fr-FR" : "en-US";
 
@@ -379,7 +402,7 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
   const engine = createEngine(extDir, strings, fallback, opts.assetBaseUrl, currency, intlLocale);
 
   const priceCents = Math.round(Number(p.price) * 100);
-  const productUrl = `/products/${encodeURIComponent(p.handle)}`;
+  const productUrl = `${rootUrl === "/" ? "" : rootUrl}/products/${encodeURIComponent(p.handle)}`;
   const image = p.image ? { src: p.image, alt: p.title, width: 1200, height: 1200 } : null;
   const liquidProduct = {
     id: numericId(p.id),
@@ -399,9 +422,9 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
     shop: { name: opts.shopName, currency, locale, url: "", permanent_domain: "preview.myshopify.com" },
     cart: { currency: { iso_code: currency }, item_count: 0 },
     request: { locale: { iso_code: locale, primary: locale === "en" }, design_mode: false, page_type: "product", path: productUrl },
-    // The demo server has no locale-prefixed routes, so root_url stays "/" for every locale.
-    routes: { root_url: "/" },
-    app: { metafields: { lookalike: { proxy_path: opts.proxyPath } } },
+    localization: { country: { iso_code: country, currency: { iso_code: currency } }, language: { iso_code: locale } },
+    routes: { root_url: rootUrl },
+    app: { metafields: { lookalike: { proxy_path: opts.proxyPath, ...(opts.storefrontApi ? { storefront_api: opts.storefrontApi } : {}) } } },
     template: { name: "product" },
   };
 
@@ -412,6 +435,17 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
   ]);
 
   const e = escapeHtml;
+  const loc = opts.localization;
+  const localizationBar = loc
+    ? `<div class="page-width localization">
+  <form method="get"><label for="localization-country">${e(T.country)}</label><select id="localization-country" name="country" onchange="this.form.submit()">${loc.countries
+    .map((c) => `<option value="${e(c.code)}"${c.code === country ? " selected" : ""}>${e(c.name)}</option>`)
+    .join("")}</select><button type="submit">${e(T.update)}</button></form>
+  <nav aria-label="${e(T.language)}">${loc.languages
+    .map((l) => `<a href="${e(l.href)}" hreflang="${l.code}" lang="${l.code}"${l.code === locale ? ' aria-current="true"' : ""}>${e(l.name)}</a>`)
+    .join(" · ")}</nav>
+</div>`
+    : "";
   const price = formatMoney(Number(p.price), currency, intlLocale);
   const media = p.image
     ? `<img src="${e(p.image)}" alt="${e(p.title)}" width="1200" height="1200" fetchpriority="high">`
@@ -429,6 +463,7 @@ export async function renderProductPage(opts: RenderProductPageOptions): Promise
 <body class="template-product">
 <a class="skip" href="#main">${e(T.skip)}</a>
 <div class="announcement">${e(T.announcement)}</div>
+${localizationBar}
 <header class="site-header">
   <div class="page-width header-inner">
     <button class="icon-btn menu-btn" type="button" aria-label="Menu">${ICONS.menu}</button>

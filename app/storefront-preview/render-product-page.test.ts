@@ -58,6 +58,37 @@ describe("renderProductPage", () => {
     expect(attr(html, "lookalike-photo-block[^>]*>\\s*<button", "data-proxy-path")).toBe("/apps/lookalike");
   });
 
+  it("gives every block the shopper's market, language, root URL and the Storefront API endpoint (Shopify's same-origin path by default)", async () => {
+    const plain = await renderProductPage(base);
+    expect(attr(plain, "data-lookalike-similar", "data-storefront-api")).toBe("/api/2026-10/graphql.json");
+    expect(attr(plain, "data-lookalike-similar", "data-root")).toBe("/");
+    const html = await renderProductPage({ ...base, locale: "fr", rootUrl: "/fr", market: { country: "FR", currency: "EUR" }, storefrontApi: "http://127.0.0.1:9/api/2026-10/graphql.json" });
+    for (const scope of ["data-lookalike-similar", "lookalike-photo-block[^>]*>\\s*<button", "lookalike-launcher[^>]*>\\s*<button"]) {
+      expect(attr(html, scope, "data-country")).toBe("FR");
+      expect(attr(html, scope, "data-language")).toBe("fr");
+      expect(attr(html, scope, "data-currency")).toBe("EUR");
+      expect(attr(html, scope, "data-root")).toBe("/fr");
+      expect(attr(html, scope, "data-storefront-api")).toBe("http://127.0.0.1:9/api/2026-10/graphql.json");
+      // Liquid puts the locale prefix before the proxy path, as on Shopify.
+      expect(attr(html, scope, "data-proxy-path")).toBe("/fr/apps/lookalike");
+    }
+  });
+
+  it("renders a country/region switch (the market) and language links when asked", async () => {
+    const html = await renderProductPage({
+      ...base,
+      market: { country: "FR", currency: "EUR" },
+      localization: {
+        countries: [{ code: "US", name: "United States" }, { code: "FR", name: "France" }],
+        languages: [{ code: "en", name: "English", href: "/products/linen-tote" }, { code: "fr", name: "Français", href: "/fr/products/linen-tote" }],
+      },
+    });
+    expect(html).toContain('<option value="FR" selected>France</option>');
+    expect(html).toContain('<label for="localization-country">Country/region</label>');
+    expect(html).toContain('href="/fr/products/linen-tote" hreflang="fr"');
+    expect(await renderProductPage(base)).not.toContain("localization-country");
+  });
+
   it("uses the app metafield proxy path and block setting overrides", async () => {
     const html = await renderProductPage({
       ...base,

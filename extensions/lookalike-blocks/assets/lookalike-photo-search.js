@@ -8,7 +8,7 @@
   var QUALITY = 0.85;
   var WIDTHS = [180, 270, 360, 540];
   var S = {}; // strings
-  var st = { proxy: '', limit: 0, locale: undefined, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false,
+  var st = { proxy: '', limit: 0, locale: undefined, market: null, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false,
     box: null, touched: false, type: '', types: [], crop: null, timer: 0 };
   var cropLoad = null;
   var ui = null;
@@ -52,14 +52,103 @@
     } catch (e) { /* analytics must never block */ }
   }
 
-  function price(p) {
-    var n = Number(p.price);
-    if (!isFinite(n)) return '';
+  function formatPrice(price, currency, locale) {
+    var n = Number(price);
+    if (!isFinite(n) || !currency) return '';
     try {
-      return new Intl.NumberFormat(st.locale, { style: 'currency', currency: p.currency || 'USD' }).format(n);
+      return new Intl.NumberFormat(locale, { style: 'currency', currency: currency }).format(n);
     } catch (e) {
-      return n.toFixed(2) + ' ' + (p.currency || '');
+      return n.toFixed(2) + ' ' + currency;
     }
+  }
+
+  /* ---------- the shopper's market: price, title and URL from Shopify's Storefront API ---------- */
+  // One request for all cards (tokenless: products only), cached for the tab by market, language and ids.
+  // Without an answer for a card: its price is shown only when the proxy's currency is the market's.
+  var NODE = '...on Product{id handle title priceRange{minVariantPrice{amount currencyCode}} compareAtPriceRange{minVariantPrice{amount currencyCode}}}' +
+    '...on ProductVariant{id product{id} price{amount currencyCode} compareAtPrice{amount currencyCode}}';
+  function gid(type, id) { return 'gid://shopify/' + type + '/' + String(id).split('/').pop(); }
+  function variantOf(p) { var v = p.variantId; return v != null && /^(gid:\/\/shopify\/ProductVariant\/)?\d+$/.test(String(v)) ? String(v).split('/').pop() : null; }
+  function marketOf(d) {
+    var c = String(d.country || '').toUpperCase();
+    var l = String(d.language || '').toUpperCase().replace('-', '_');
+    return {
+      api: d.storefrontApi || '',
+      country: /^[A-Z]{2}$/.test(c) ? c : '',
+      language: /^[A-Z]{2}(_[A-Z]{2})?$/.test(l) ? l : '',
+      currency: String(d.currency || '').toUpperCase(),
+      root: String(d.root || '/').replace(/\/+$/, '')
+    };
+  }
+  function marketData(m, products, done) {
+    var ids = [];
+    products.forEach(function (p) {
+      ids.push(gid('Product', p.id));
+      var v = variantOf(p);
+      if (v) ids.push(gid('ProductVariant', v));
+    });
+    var key = 'lookalike:m:' + m.country + ':' + m.language + ':' + ids.join(',');
+    var hit = null;
+    try { hit = JSON.parse(sessionStorage.getItem(key)); } catch (e) { /* no storage */ }
+    if (hit) return done(hit);
+    if (!m.api || !window.fetch) return done(null);
+    var defs = '', args = [], vars = { ids: ids };
+    if (m.country) { defs += ',$c:CountryCode!'; args.push('country:$c'); vars.c = m.country; }
+    if (m.language) { defs += ',$l:LanguageCode!'; args.push('language:$l'); vars.l = m.language; }
+    var q = 'query Cards($ids:[ID!]!' + defs + ')' + (args.length ? '@inContext(' + args.join(',') + ')' : '') + '{nodes(ids:$ids){' + NODE + '}}';
+    fetch(m.api, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ query: q, variables: vars }) })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        var nodes = j && j.data && j.data.nodes;
+        if (!Array.isArray(nodes)) return done(null);
+        var map = {};
+        nodes.forEach(function (n) { if (n && n.id) map[n.id] = n; });
+        try { sessionStorage.setItem(key, JSON.stringify(map)); } catch (e) { /* full or off */ }
+        done(map);
+      }, function () { done(null); });
+  }
+  // What a card shows in the shopper's market: { title, url, price, compare, currency } (price null: hidden).
+  function localized(p, m, data) {
+    // Without Shopify's answer: the proxy's link, under the shopper's locale prefix.
+    var out = { title: p.title || '', url: m.root + (/^\/[^/]/.test(p.url || '') ? p.url : '/products/' + encodeURIComponent(p.handle || '')), price: null, compare: null, currency: m.currency };
+    var prod = data && data[gid('Product', p.id)];
+    var v = variantOf(p);
+    var vn = v && data ? data[gid('ProductVariant', v)] : null;
+    if (vn && !(vn.product && vn.product.id === gid('Product', p.id))) vn = null; // another product's variant: ignored
+    if (prod) {
+      out.title = prod.title || out.title;
+      out.url = m.root + '/products/' + encodeURIComponent(prod.handle) + (vn ? '?variant=' + v : '');
+      var money = vn ? vn.price : prod.priceRange && prod.priceRange.minVariantPrice;
+      var was = vn ? vn.compareAtPrice : prod.compareAtPriceRange && prod.compareAtPriceRange.minVariantPrice;
+      if (money && money.currencyCode) {
+        out.price = money.amount;
+        out.currency = money.currencyCode;
+        if (was && was.currencyCode === money.currencyCode && Number(was.amount) > Number(money.amount)) out.compare = was.amount;
+      }
+    } else if (p.currency && String(p.currency).toUpperCase() === m.currency && !(data && v)) {
+      out.price = p.price;
+      out.currency = m.currency;
+    }
+    return out;
+  }
+  function fillPrice(slot, x, opts) {
+    var now = x.price != null ? formatPrice(x.price, x.currency, opts.locale) : '';
+    slot.replaceChildren();
+    if (!now) { slot.textContent = '\u00a0'; return; }
+    if (x.compare != null) {
+      slot.appendChild(el('span', 'lookalike__visually-hidden', opts.strings.regularPrice || ''));
+      slot.appendChild(el('s', 'lookalike__compare', formatPrice(x.compare, x.currency, opts.locale)));
+      slot.appendChild(document.createTextNode(' '));
+      slot.appendChild(el('span', 'lookalike__visually-hidden', opts.strings.salePrice || ''));
+      slot.appendChild(el('span', 'lookalike__sale', now));
+    } else slot.textContent = now;
+  }
+  function hydrate(li, p, opts, data) {
+    var x = localized(p, opts.market, data);
+    li.querySelector('.lookalike__link').href = x.url;
+    li.querySelector('.lookalike__title').textContent = x.title;
+    var slot = li.querySelector('.lookalike__price');
+    if (slot) fillPrice(slot, x, opts);
   }
 
   function cdn(url) {
@@ -293,6 +382,7 @@
     var set = parseInt(d.limit, 10);
     st.limit = set > 0 ? Math.min(50, set) : 0; // 0: the shop's "Number of results"
     st.locale = d.locale || document.documentElement.lang || undefined;
+    st.market = marketOf(d);
     if (!ui) {
       try { S = JSON.parse($('[data-lookalike-photo-strings]').textContent); } catch (e) { S = {}; }
       build();
@@ -530,6 +620,7 @@
   function loading(kind) {
     ui.msg.hidden = true;
     ui.grid.setAttribute('aria-busy', 'true');
+    ui.grid.removeAttribute('data-lookalike-market');
     setStatus(S.searching);
     heading(kind, null);
     var frag = document.createDocumentFragment();
@@ -537,8 +628,8 @@
       var li = el('li', 'lookalike__card lookalike__card--skeleton');
       li.setAttribute('aria-hidden', 'true');
       li.appendChild(el('span', 'lookalike__media'));
-      li.appendChild(el('span', 'lookalike__line'));
-      li.appendChild(el('span', 'lookalike__line lookalike__line--short'));
+      li.appendChild(el('span', 'lookalike__title')).appendChild(el('span', 'lookalike__line'));
+      li.appendChild(el('span', 'lookalike__price')).appendChild(el('span', 'lookalike__line lookalike__line--short'));
       frag.appendChild(li);
     }
     ui.grid.replaceChildren(frag);
@@ -564,7 +655,16 @@
       return fail(S.empty, false);
     }
     var frag = document.createDocumentFragment();
-    products.forEach(function (p) { frag.appendChild(card(p)); });
+    var lis = products.map(function (p) { var li = card(p); frag.appendChild(li); return li; });
+    var opts = { locale: st.locale, strings: S, market: st.market };
+    var seq = st.seq, got = false;
+    marketData(st.market, products, function (data) {
+      if (seq !== st.seq) return; // a newer search replaced these cards
+      got = true;
+      lis.forEach(function (li, i) { hydrate(li, products[i], opts, data); });
+      ui.grid.setAttribute('data-lookalike-market', data ? 'shopify' : 'none');
+    });
+    if (!got) lis.forEach(function (li, i) { hydrate(li, products[i], opts, null); });
     ui.grid.replaceChildren(frag);
     heading(kind, products.length);
     setStatus(kind === 'similar' ? ui.rhead.textContent : fill(products.length === 1 ? S.resultsOne : S.resultsOther, { count: products.length }));
@@ -592,7 +692,7 @@
     } else media.classList.add('lookalike__media--empty');
     a.appendChild(media);
     a.appendChild(el('span', 'lookalike__title', p.title || ''));
-    if (p.price != null) a.appendChild(el('span', 'lookalike__price', price(p)));
+    a.appendChild(el('span', 'lookalike__price', '\u00a0'));
     li.appendChild(a);
     var more = el('button', 'lookalike__textbutton lookalike__more', S.moreLikeThis);
     more.type = 'button';
