@@ -205,8 +205,11 @@ describe("LiveCatalogs", () => {
           if (where.updatedAt) return all.filter((r) => r.updatedAt > where.updatedAt!.gt); // a refresh reads what changed since
           return where.id ? all.filter((r) => where.id!.in.includes(r.id)) : all;
         },
+        // A shop opened from its snapshot: how many rows changed since it, and how many are live (all are).
+        count: async ({ where }: W) => rows(where.shopDomain!).filter((r) => !where.updatedAt || r.updatedAt > where.updatedAt.gt).length,
+        aggregate: async ({ where }: W) => ({ _max: { updatedAt: new Date(Math.max(...rows(where.shopDomain!).map((r) => r.updatedAt.getTime()))) } }),
       },
-      productTombstone: { findMany: async () => [] },
+      productTombstone: { findMany: async () => [], aggregate: async () => ({ _max: { deletedAt: null } }) },
       productRule: { findMany: async () => [] },
       reads,
       rows,

@@ -82,6 +82,15 @@ async function applyDiff(ctx: RefreshContext, entry: ShopEntry, full: boolean): 
   const { toLoad, gone, maxVersion: seen } = sinceSnapshot ?? (await diffRows(db, entry, full, ctx.fullDiffPageSize));
   let maxVersion = seen;
   let changed = 0;
+  // The per-photo index of a snapshot still being read: the indexes change together, after it
+  // (it may name products to read again).
+  if ((toLoad.length > 0 || gone.length > 0 || entry.toReload.size > 0) && entry.imagesLoading) await entry.imagesLoading;
+  if (entry.toReload.size > 0) {
+    const goneIds = new Set(gone);
+    for (const id of toLoad) entry.toReload.delete(id);
+    for (const id of entry.toReload) if (!goneIds.has(id)) toLoad.push(id);
+    entry.toReload.clear();
+  }
   // A save may be writing the indexes from their memory: change them once it is done (and with no
   // await between that wait and the change, here and in the loop below).
   await writable(entry);
@@ -120,7 +129,8 @@ async function applyDiff(ctx: RefreshContext, entry: ShopEntry, full: boolean): 
   // The statistics no longer describe the catalog (it grew or shrank a lot): rebuild with new ones.
   // So does a snapshot built with another graph density (M 16 / efConstruction 100 before; recall
   // at 300k products stopped at 0.978 with it, docs/benchmarks.md).
-  const stale = statisticsStale(entry) || graphOutdated(spec, entry);
+  // (While the photo index is still read, it is checked once it is there: LiveCatalogs.)
+  const stale = !entry.imagesLoading && (statisticsStale(entry) || graphOutdated(spec, entry));
   if (!entry.rebuilding && stale) ctx.rebuild(entry, entry.index.weights);
   entry.maxRowVersion = maxVersion;
   if (full) entry.lastFullDiffAt = startedAt;

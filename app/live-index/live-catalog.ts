@@ -69,6 +69,14 @@ export interface ShopEntry extends LiveCatalog {
   changePublishedAt?: number;
   /** Newest row version (updatedAt, ms) seen; incremental diffs read rows changed since shortly before it. */
   maxRowVersion: number;
+  /** Products the next refresh reads again from the database whatever their version (a snapshot's photo index lacked them). */
+  toReload: Set<string>;
+  /**
+   * Set while an entry opened from a snapshot still reads its per-photo index (`images` is an empty
+   * stand-in until then): similar products are served meanwhile; whatever needs the photos — a
+   * photo or text search, a save, a change to the indexes — waits for it (LiveCatalogs).
+   */
+  imagesLoading?: Promise<void>;
 }
 
 /** What LiveCatalogs reports as it works (metrics: app/metrics/storefront-metrics.server.ts). */

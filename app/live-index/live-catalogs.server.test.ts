@@ -247,6 +247,76 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     }
   });
 
+  it("a shop opened from its snapshot answers similar products before its photo index is read; photo searches and changes wait for it", async () => {
+    const shop8 = "photos-later.myshopify.com";
+    const dir8 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-photos-"));
+    const load = ProductImageIndex.load.bind(ProductImageIndex);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      await seedShop(shop8, 800, 5, 8);
+      const first = new LiveCatalogs({ db, dataDir: dir8, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
+      await first.save(await first.get(shop8));
+      await first.close();
+
+      // The next start: its photo index takes as long as we like to read.
+      vi.spyOn(ProductImageIndex, "load").mockImplementation(async (dir: string) => (await gate, load(dir)));
+      const catalogs = new LiveCatalogs({ db, dataDir: dir8, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
+      const similar = await catalogs.get(shop8, { photos: false });
+      expect(similar.cards.size).toBe(5);
+      expect(similar.index.searchByProduct("800", { k: 10 }).map((h) => h.id).sort()).toEqual(["801", "802", "803", "804"]);
+      expect(similar.images.size).toBe(0); // not read yet
+
+      let photosRead = false;
+      const withPhotos = catalogs.get(shop8).then((c) => ((photosRead = true), c));
+      await db.product.update({ where: { shopDomain_id: { shopDomain: shop8, id: "801" } }, data: { priceText: "99.00", price: 99 } });
+      await bumpCatalogVersion(db, shop8);
+      catalogs.markDirty(shop8);
+      const changed = catalogs.get(shop8, { photos: false });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(photosRead).toBe(false);
+
+      release();
+      expect((await withPhotos).images.size).toBe(5);
+      const after = await changed;
+      expect(after.cards.get("801")?.price).toBe("99.00");
+      expect(after.images.size).toBe(5);
+      await catalogs.save(after);
+      await catalogs.close();
+      // What the next start reads is whole: the stand-in was never saved.
+      expect((await load(path.join(dir8, "indexes", shop8, "images")))?.size).toBe(5);
+    } finally {
+      vi.restoreAllMocks();
+      release();
+      rmSync(dir8, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("a snapshot whose photo index is damaged: similar products from it at once, the photo index rebuilt from the database", async () => {
+    const shop9 = "photos-damaged.myshopify.com";
+    const dir9 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-photos-damaged-"));
+    try {
+      await seedShop(shop9, 900, 5, 9);
+      const first = new LiveCatalogs({ db, dataDir: dir9, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000 });
+      await first.save(await first.get(shop9));
+      await first.close();
+      const imagesDir = path.join(dir9, "indexes", shop9, "images");
+      const hnsw = readdirSync(imagesDir).find((f) => f.endsWith(".hnsw"))!;
+      writeFileSync(path.join(imagesDir, hnsw), "not an index");
+
+      const catalogs = new LiveCatalogs({ db, dataDir: dir9, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 50 });
+      const catalog = await catalogs.get(shop9, { photos: false });
+      expect(catalog.cards.size).toBe(5);
+      expect(catalog.index.searchByProduct("900", { k: 10 })).toHaveLength(4);
+      await waitFor(() => catalog.images.size === 5, 10_000);
+      expect(catalog.images.size).toBe(5);
+      expect((await catalogs.get(shop9)).images.size).toBe(5);
+      await catalogs.close();
+    } finally {
+      rmSync(dir9, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   /** Starts a save of `catalog` whose native index write (on the thread pool) waits until `release()`. */
   async function saveHeldOpen(catalogs: LiveCatalogs, catalog: Awaited<ReturnType<LiveCatalogs["get"]>>) {
     const native = (catalog.index as unknown as { native: { writeIndex(file: string): Promise<boolean> } }).native;

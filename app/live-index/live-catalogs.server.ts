@@ -21,12 +21,13 @@ import { HASHED_TEXT_MODEL_ID } from "../embedding/vector-versions";
 import { DEFAULT_GRAPH, type ChannelWeights, type GraphParams } from "../search/shop-vector-index.server";
 import { errorSummary } from "../shared/error-text";
 import { refreshEntry, type RefreshContext } from "./catalog-refresh.server";
-import type { IndexSpec } from "./index-spec";
+import { graphOutdated, type IndexSpec } from "./index-spec";
 import { DEFAULT_WEIGHTS, weightsKeyOf, type LiveCatalog, type LiveCatalogsObserver, type ShopEntry } from "./live-catalog";
 import { estimatedBytes, maxOpeningFromEnv, memoryBudgetFromEnv, overBudget } from "./memory-budget";
 import { readShopVersion } from "./shop-state.server";
 import { clearEntry, newEntry } from "./shop-entry";
-import { readSnapshot, snapshotDir, writeSnapshot } from "./snapshot-files.server";
+import { photosOfCards, readSnapshot, snapshotDir, writeSnapshot, type Snapshot } from "./snapshot-files.server";
+import { statisticsStale } from "./shop-statistics.server";
 import { SnapshotSaves } from "./snapshot-saves.server";
 import type { FetchResult, SnapshotStore } from "./snapshot-store.server";
 import { rebuildInBackground } from "./weight-rebuild.server";
@@ -142,8 +143,12 @@ export class LiveCatalogs {
     if (e && publishedAt !== undefined) e.changePublishedAt ??= publishedAt;
   }
 
-  /** The shop's catalog, fresh to within about a second. */
-  async get(shop: string): Promise<LiveCatalog> {
+  /**
+   * The shop's catalog, fresh to within about a second. `photos: false` (similar products only):
+   * without waiting for the per-photo index of a shop just opened from its snapshot, which is read
+   * after the rest (`images` is empty until then); every other caller gets it read.
+   */
+  async get(shop: string, opts: { photos?: boolean } = {}): Promise<LiveCatalog> {
     let entry = this.entries.get(shop);
     if (entry) {
       this.entries.delete(shop); // LRU: move to the end
@@ -167,6 +172,7 @@ export class LiveCatalogs {
       if (entry.version < 0) throw err; // never loaded: nothing to serve
       this.warnStale(entry.shop, err);
     }
+    if (opts.photos !== false && entry.imagesLoading) await entry.imagesLoading;
     return entry;
   }
 
@@ -213,7 +219,10 @@ export class LiveCatalogs {
   private timedOpen(shop: string): Promise<ShopEntry> {
     const start = performance.now();
     const done = (ok: boolean) => this.opts.observer?.shopOpened((performance.now() - start) / 1000, ok);
-    return this.open(shop).then((e) => (done(true), e), (err: unknown) => (done(false), Promise.reject(err)));
+    return this.open(shop).then(
+      (e) => (done(true), e),
+      (err: unknown) => (done(false), Promise.reject(err)),
+    );
   }
 
   /**
@@ -222,6 +231,7 @@ export class LiveCatalogs {
    * save done (the next save publishes again; a node without it rebuilds from the database).
    */
   private async write(e: ShopEntry): Promise<void> {
+    if (e.imagesLoading) await e.imagesLoading; // never save the stand-in for the photo index
     await writeSnapshot(this.spec, this.opts.dataDir, this.opts.db, e);
     if (!this.opts.store || e.version < 0) return;
     await this.opts.store.publish(e.shop, snapshotDir(this.opts.dataDir, e.shop), this.stopping.signal).catch((err: unknown) => {
@@ -234,7 +244,16 @@ export class LiveCatalogs {
     const entry = newEntry(this.spec, shop);
     const fetched: FetchResult | undefined = await this.opts.store?.fetch(shop, snapshotDir(this.opts.dataDir, shop));
     const loaded = await readSnapshot(this.spec, this.opts.dataDir, shop);
-    if (loaded) Object.assign(entry, loaded, { weightsKey: weightsKeyOf(loaded.index.weights) });
+    if (loaded) {
+      const { photos, ...rest } = loaded;
+      Object.assign(entry, rest, { weightsKey: weightsKeyOf(loaded.index.weights) });
+      const loading: Promise<void> = this.adoptPhotos(entry, entry.images, photos)
+        .catch((err: unknown) => log.error({ err, shop }, `could not take the photo index of ${shop} from its snapshot`))
+        .finally(() => {
+          if (entry.imagesLoading === loading) entry.imagesLoading = undefined;
+        });
+      entry.imagesLoading = loading;
+    }
     this.entries.set(shop, entry);
     try {
       await this.refresh(entry);
@@ -252,6 +271,33 @@ export class LiveCatalogs {
     this.measure(entry);
     this.enforceBudget(entry);
     return entry;
+  }
+
+  /**
+   * Puts the snapshot's per-photo index in the place of the stand-in an entry opened with, unless
+   * a rebuild or a clear replaced the stand-in meanwhile; the products it lacks are read again by
+   * the next refresh. Unreadable: both indexes are rebuilt from the database in the background.
+   */
+  private async adoptPhotos(entry: ShopEntry, standIn: ShopEntry["images"], photos: Snapshot["photos"]): Promise<void> {
+    const images = await photos;
+    if (entry.images !== standIn) return;
+    if (!images) {
+      log.warn({ shop: entry.shop }, `the photo index of ${entry.shop} in its snapshot could not be read: rebuilding the shop's indexes from the database`);
+      entry.imagesLoading = undefined; // the rebuild reads the photos itself
+      this.refreshing.rebuild(entry, entry.index.weights);
+      return;
+    }
+    const missing = await photosOfCards(images, entry.cards);
+    if (entry.images !== standIn) return;
+    entry.images = images;
+    entry.imagesLoading = undefined;
+    if (missing.length > 0) {
+      for (const id of missing) entry.toReload.add(id);
+      entry.dirty = true;
+    }
+    if (!entry.rebuilding && (statisticsStale(entry) || graphOutdated(this.spec, entry))) this.refreshing.rebuild(entry, entry.index.weights);
+    this.measure(entry);
+    this.enforceBudget(entry);
   }
 
   private async refreshIfChanged(entry: ShopEntry): Promise<void> {

@@ -11,7 +11,7 @@ export function newEntry(spec: IndexSpec, shop: string): ShopEntry {
   return {
     shop, index, images: emptyImages(spec), imageMean: null, facets: NO_FACETS, cards: new Map(), rowVersions: new Map(), version: -1, checkedAt: 0, dirty: true,
     installed: true, settings: DEFAULT_SETTINGS, settingsJson: "{}", rules: new Map(), weightsKey: weightsKeyOf(index.weights), bytes: 0,
-    lastFullDiffAt: 0, maxRowVersion: 0, saveFailures: 0, rowsLoaded: 0,
+    lastFullDiffAt: 0, maxRowVersion: 0, saveFailures: 0, rowsLoaded: 0, toReload: new Set(),
   };
 }
 
@@ -32,6 +32,7 @@ export function clearEntry(spec: IndexSpec, entry: ShopEntry): void {
   entry.dirty = false;
   entry.lastFullDiffAt = 0;
   entry.maxRowVersion = 0;
+  entry.toReload.clear();
 }
 
 /** The entry's shop state with empty indexes of `weights`: what a background rebuild fills. */
@@ -51,5 +52,7 @@ export function blankCopy(spec: IndexSpec, entry: ShopEntry, weights: ChannelWei
     saveFailures: 0,
     lastFullDiffAt: 0,
     maxRowVersion: 0,
+    toReload: new Set(),
+    imagesLoading: undefined,
   };
 }

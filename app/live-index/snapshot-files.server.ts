@@ -34,15 +34,28 @@ function imagesDir(dataDir: string, shop: string): string {
   return path.join(snapshotDir(dataDir, shop), "images");
 }
 
-export type Snapshot = Pick<ShopEntry, "index" | "images" | "imageMean" | "facets" | "cards" | "rowVersions">;
+export type Snapshot = Pick<ShopEntry, "index" | "imageMean" | "facets" | "cards" | "rowVersions"> & {
+  /**
+   * The per-photo index, still being read: the combined index and the cards are enough to answer
+   * similar products, so a restart serves them without waiting for it (100k products: ~1 s of
+   * reading). Null when it is missing or unreadable, or not of this process' model.
+   */
+  photos: Promise<ProductImageIndex | null>;
+};
 
-/** The shop's snapshot if there is one of this process' models and dimensions, else null. */
+/**
+ * The shop's snapshot if there is one of this process' models and dimensions, else null. Its
+ * per-photo index arrives later (`photos`); match it to the cards with `photosOfCards`.
+ */
 export async function readSnapshot(spec: IndexSpec, dataDir: string, shop: string): Promise<Snapshot | null> {
   const dir = snapshotDir(dataDir, shop);
+  // All three are read at once: each index's native read and checks run on the thread pool while
+  // the JS thread parses the others' JSON.
+  const photos = ProductImageIndex.load(imagesDir(dataDir, shop))
+    .then((images) => (images && images.dim === spec.imageDim ? images : null))
+    .catch(() => null);
   try {
-    // The three are read at once: each index's native read and checks run on the thread pool
-    // while the JS thread parses the others' JSON (a restart's first answer waits for all three).
-    const [sidecar, index, images] = await Promise.all([readSidecar<LiveCard>(dir), ShopVectorIndex.load(dir), ProductImageIndex.load(imagesDir(dataDir, shop))]);
+    const [sidecar, index] = await Promise.all([readSidecar<LiveCard>(dir), ShopVectorIndex.load(dir)]);
     const imageMean = sidecar?.imageMean ? { mean: Float32Array.from(sidecar.imageMean.mean), count: sidecar.imageMean.count } : null;
     if (
       !sidecar ||
@@ -50,9 +63,7 @@ export async function readSnapshot(spec: IndexSpec, dataDir: string, shop: strin
       (sidecar.textModelId ?? HASHED_TEXT_MODEL_ID) !== spec.textModelId ||
       (imageMean && imageMean.mean.length !== spec.imageDim) ||
       !index ||
-      !indexFits(spec, index) ||
-      !images ||
-      images.dim !== spec.imageDim
+      !indexFits(spec, index)
     ) {
       index?.retire(); // an old snapshot's index would make its neighbour lists in the background
       return null;
@@ -70,20 +81,30 @@ export async function readSnapshot(spec: IndexSpec, dataDir: string, shop: strin
       await pause();
       if (!cards.has(id)) index.remove(id);
     }
-    // A product whose photos are missing from the image index is loaded again from the database.
-    // (The two indexes are saved one after the other, so they may differ by a few products.)
-    for (const id of [...images.productIds()]) {
-      await pause();
-      if (!cards.has(id)) images.removeProduct(id);
-    }
-    for (const id of [...cards.keys()]) {
-      await pause();
-      if (!images.has(id)) rowVersions.delete(id);
-    }
-    return { index, images, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount, sidecar.facetShares), cards, rowVersions };
+    return { index, photos, imageMean, facets: facetsFromGroups(sidecar.facets, sidecar.facetsCount, sidecar.facetShares), cards, rowVersions };
   } catch {
     return null; // missing or unreadable: rebuild from the database
   }
+}
+
+/**
+ * Matches a snapshot's per-photo index to the cards it is served with: drops products that are
+ * not among them, and returns the cards' products it has no photos of — to be read again from the
+ * database (the two indexes are saved one after the other, so they may differ by a few products;
+ * a product without a photo is among them too).
+ */
+export async function photosOfCards(images: ProductImageIndex, cards: ReadonlyMap<string, unknown>): Promise<string[]> {
+  const pause = yielder(YIELD_EVERY_MS);
+  for (const id of [...images.productIds()]) {
+    await pause();
+    if (!cards.has(id)) images.removeProduct(id);
+  }
+  const missing: string[] = [];
+  for (const id of cards.keys()) {
+    await pause();
+    if (!images.has(id)) missing.push(id);
+  }
+  return missing;
 }
 
 /**

@@ -42,10 +42,11 @@ async function handled(log: Logger, run: () => Promise<Response>): Promise<Respo
 }
 
 let lastUnavailableLog = 0;
-async function installedCatalog(services: StorefrontServices, shop: string, log: Logger) {
+/** `photos: false`: similar products only, served before a shop just opened has read its photo index. */
+async function installedCatalog(services: StorefrontServices, shop: string, log: Logger, opts: { photos?: boolean } = {}) {
   let catalog;
   try {
-    catalog = await (await services.catalogs).get(shop);
+    catalog = await (await services.catalogs).get(shop, opts);
   } catch (err) {
     // Not in memory and the database cannot be read (a loaded catalog is served from memory).
     if (Date.now() - lastUnavailableLog > 10_000) {
@@ -114,7 +115,7 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
     const limitParam = parseLimit(params);
     const filter = parseFilter(params);
     mark(); // parse
-    const catalog = await installedCatalog(services, shop, log);
+    const catalog = await installedCatalog(services, shop, log, { photos: false });
     const limit = limitParam ?? catalog.settings.resultsCount;
     mark(); // catalog
     // The merchant switched the "Similar products" block off: the block hides itself, no search runs.
