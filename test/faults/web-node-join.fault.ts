@@ -93,6 +93,7 @@ describe.skipIf(!available)("a 4th web node joins under storefront load", () => 
       .sort((a, b) => a - b);
     const p = (xs: number[], q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)] : NaN);
     const newOpens = opens(joining);
+    const fetchMs = [...joining.web.output().matchAll(/fetched the snapshot of \S+ from the store: .* in (\d+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
     const count = (m: Map<string, { node: string }>) => {
       const c: Record<string, number> = {};
       for (const a of m.values()) c[a.node] = (c[a.node] ?? 0) + 1;
@@ -104,7 +105,7 @@ describe.skipIf(!available)("a 4th web node joins under storefront load", () => 
         `placement ${count(before)} → ${count(after)}: ${moved.length} of ${SHOPS.length} shops moved (${((100 * moved.length) / SHOPS.length).toFixed(0)} %); ` +
         `${joining.name} opened ${newOpens.length} shops: ${newOpens.filter((o) => o.source === "store" && o.rowsLoaded === 0).length} from the store with 0 rows loaded, ` +
         `rows loaded in all ${newOpens.reduce((n, o) => n + o.rowsLoaded, 0)}; a moved shop's first answer there p50 ${p(openMs, 0.5).toFixed(0)} ms, max ${p(openMs, 1).toFixed(0)} ms ` +
-        `(other answers p50 ${p(others, 0.5).toFixed(0)} ms, p99 ${p(others, 0.99).toFixed(0)} ms)`,
+        `(other answers p50 ${p(others, 0.5).toFixed(0)} ms, p99 ${p(others, 0.99).toFixed(0)} ms); its store fetches p50 ${p(fetchMs, 0.5)} ms, max ${p(fetchMs, 1)} ms`,
     );
 
     // No request failed (no 5xx, no reset) while the node joined.
