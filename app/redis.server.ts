@@ -96,7 +96,7 @@ export function createRedis(url: string, opts: RedisOptions = {}): RedisClient {
  * without it: a cache read that times out is a miss, a rate-limit check falls back to the process'
  * own memory. Without it a silent partition (connection open, no answer: packets dropped) held
  * every storefront request until TCP gave up (up to 7.5 s in test/redis-partition.test.ts); a
- * refused or reset connection never waits (commands are not sent while it is not ready).
+ * refused or reset connection never waits (commands are not sent while it is not ready). Decision 17.
  */
 export const STOREFRONT_REDIS_TIMEOUT_MS = 250;
 
