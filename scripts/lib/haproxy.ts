@@ -18,14 +18,17 @@ export interface WebNode {
   port: number;
 }
 
-/** The checked-in config with its `# servers-begin` … `# servers-end` block replaced by `nodes`. */
+/** The backends that hold the web nodes: `web` (ready nodes) and `web_live` (live ones, used while none is ready). */
+export const WEB_BACKENDS = ["web", "web_live"] as const;
+
+/** The checked-in config with each `# servers-begin` … `# servers-end` block (one per backend) replaced by `nodes`. */
 export function renderHaproxyConfig(nodes: WebNode[], template = readFileSync(HAPROXY_CONFIG, "utf8")): string {
-  const block = /( *)# servers-begin\n[\s\S]*?# servers-end\n/;
-  const m = block.exec(template);
-  if (!m) throw new Error(`${HAPROXY_CONFIG} has no "# servers-begin" … "# servers-end" block`);
-  const indent = m[1];
-  const lines = nodes.map((n) => `${indent}server ${n.name} 127.0.0.1:${n.port}\n`).join("");
-  return template.replace(block, `${indent}# servers-begin\n${lines}${indent}# servers-end\n`);
+  const block = /( *)# servers-begin\n[\s\S]*?# servers-end\n/g;
+  if (!block.test(template)) throw new Error(`${HAPROXY_CONFIG} has no "# servers-begin" … "# servers-end" block`);
+  return template.replace(block, (_, indent: string) => {
+    const lines = nodes.map((n) => `${indent}server ${n.name} 127.0.0.1:${n.port}\n`).join("");
+    return `${indent}# servers-begin\n${lines}${indent}# servers-end\n`;
+  });
 }
 
 export function haproxyInstalled(): boolean {
@@ -60,7 +63,7 @@ export interface RunningHaproxy {
   /** One runtime API command. */
   runtime(command: string): Promise<string>;
   /**
-   * Adds a web node to the `web` backend while HAProxy runs (runtime API, no reload): `add server`
+   * Adds a web node to the web backends while HAProxy runs (runtime API, no reload): `add server`
    * with the config's default-server options (dynamic servers do not inherit them), its health
    * checks enabled, then the server (added servers start in maintenance). Its shops (~1/N of the
    * ring) move to it once its checks pass (`rise`).
@@ -101,12 +104,14 @@ export async function startHaproxy(port: number, nodes: WebNode[]): Promise<Runn
     output: () => out,
     runtime,
     addServer: async (node) => {
-      const server = `web/${node.name}`;
-      const added = await runtime(`add server ${server} 127.0.0.1:${node.port} ${defaultServerOptions(config)}`);
-      if (!/New server registered/.test(added)) throw new Error(`haproxy refused to add ${server}: ${added.trim()}`);
-      for (const command of [`enable health ${server}`, `enable server ${server}`]) {
-        const answer = (await runtime(command)).trim();
-        if (answer) throw new Error(`haproxy: "${command}" answered ${answer}`);
+      for (const backend of WEB_BACKENDS) {
+        const server = `${backend}/${node.name}`;
+        const added = await runtime(`add server ${server} 127.0.0.1:${node.port} ${defaultServerOptions(config)}`);
+        if (!/New server registered/.test(added)) throw new Error(`haproxy refused to add ${server}: ${added.trim()}`);
+        for (const command of [`enable health ${server}`, `enable server ${server}`]) {
+          const answer = (await runtime(command)).trim();
+          if (answer) throw new Error(`haproxy: "${command}" answered ${answer}`);
+        }
       }
     },
     stop: () =>
