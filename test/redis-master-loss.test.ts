@@ -183,10 +183,14 @@ describe.skipIf(!hasPostgres)("a Redis Cluster master SIGKILLed mid-sync (a burs
         imageUrl: `${imageBase}/${p.image}`,
       }),
     });
+    // The first burst is queued (the queue paused, so the workers cannot finish it before the kill),
+    // then the workers let loose; the master dies once they are busy.
+    await embedQueue.pause();
     const started = Date.now();
     const refusedBefore = await deliver(products.map((p) => upsert(p, p.title, 0, "products/create")));
     const queueKey = `${queuePrefix(app.env)}:${EMBED_QUEUE}:wait`;
     const master = cluster.masterOf(queueKey);
+    await embedQueue.resume();
     const atKill = await until("the workers busy", embedded, (n) => n >= 5);
     expect(atKill).toBeLessThan(CREATES); // mid-sync
 
