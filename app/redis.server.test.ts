@@ -1,6 +1,7 @@
+import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../scripts/lib/app-processes";
-import { checkRedis, createRedis, RedisUnavailableError, scanKeys, unlinkKeys } from "./redis.server";
+import { checkRedis, createRedis, createStorefrontRedis, RedisUnavailableError, scanKeys, STOREFRONT_REDIS_TIMEOUT_MS, unlinkKeys } from "./redis.server";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -42,6 +43,38 @@ describe("scanKeys and unlinkKeys on one Redis", () => {
       expect(await unlinkKeys(redis, [])).toBe(0);
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+describe("createStorefrontRedis", () => {
+  it("gives up on a command a silent Redis never answers within its timeout, where a plain client keeps waiting", async () => {
+    // Accepts connections, reads every byte, answers nothing: a partition that drops packets.
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => (sockets.push(s), s.resume()));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const url = `redis://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const storefront = createStorefrontRedis(url);
+    const plain = createRedis(url);
+    try {
+      const started = Date.now();
+      await expect(storefront.get("k")).rejects.toThrow(/timed out/i);
+      const waited = Date.now() - started;
+      expect(waited).toBeGreaterThanOrEqual(STOREFRONT_REDIS_TIMEOUT_MS - 10);
+      expect(waited).toBeLessThan(STOREFRONT_REDIS_TIMEOUT_MS + 1_000);
+      const outcome = await Promise.race([
+        plain.get("k").then(
+          () => "answered",
+          () => "failed",
+        ),
+        new Promise((r) => setTimeout(() => r("still waiting"), 1_500)),
+      ]);
+      expect(outcome).toBe("still waiting");
+    } finally {
+      storefront.disconnect();
+      plain.disconnect();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
     }
   });
 });

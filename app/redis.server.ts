@@ -91,13 +91,31 @@ export function createRedis(url: string, opts: RedisOptions = {}): RedisClient {
   return reportRedisErrors(new Redis(url, { lazyConnect: false, enableAutoPipelining: true, ...opts }), url);
 }
 
+/**
+ * The longest the storefront waits for Redis (its result cache and rate limits) before it answers
+ * without it: a cache read that times out is a miss, a rate-limit check falls back to the process'
+ * own memory. Without it a silent partition (connection open, no answer: packets dropped) held
+ * every storefront request until TCP gave up (up to 7.5 s in test/redis-partition.test.ts); a
+ * refused or reset connection never waits (commands are not sent while it is not ready). Decision 17.
+ */
+export const STOREFRONT_REDIS_TIMEOUT_MS = 250;
+
+/** The storefront's client: `createRedis` with each command bounded by STOREFRONT_REDIS_TIMEOUT_MS. */
+export function createStorefrontRedis(url: string): RedisClient {
+  return createRedis(url, { commandTimeout: STOREFRONT_REDIS_TIMEOUT_MS });
+}
+
 /** For BullMQ Queue/Worker/QueueEvents. */
 export function createBullConnection(url: string): RedisClient {
   const nodes = clusterNodesOf(url);
   // A command caught by a failover is sent again once the slots moved: every 300 ms for up to
   // ~30 s here (a failover takes cluster-node-timeout plus about a second), so a job's completion
   // lands on the promoted replica instead of failing and leaving the job to be run again.
-  if (nodes) return reportRedisErrors(clusterClient(nodes, { maxRetriesPerRequest: null }, { enableReadyCheck: true, retryDelayOnFailover: 300, retryDelayOnClusterDown: 300, maxRedirections: 100 }), url);
+  if (nodes)
+    return reportRedisErrors(
+      clusterClient(nodes, { maxRetriesPerRequest: null }, { enableReadyCheck: true, retryDelayOnFailover: 300, retryDelayOnClusterDown: 300, maxRedirections: 100 }),
+      url,
+    );
   return reportRedisErrors(new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true }), url);
 }
 

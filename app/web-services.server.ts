@@ -31,7 +31,7 @@ import { databaseKind } from "./db/database-url";
 import { metricsEnabled, processRegistry } from "./metrics/registry.server";
 import { liveCatalogsMetrics, registerStorefrontMetrics } from "./metrics/storefront-metrics.server";
 import { createEmbedQueue, createSyncQueue, type EmbedJobData, type SyncJobData } from "./queues/queues.server";
-import { createBullConnection, createRedis, type RedisClient } from "./redis.server";
+import { createBullConnection, createRedis, createStorefrontRedis, type RedisClient } from "./redis.server";
 import { planCounts } from "./search/search-planner";
 import { storedListCounts } from "./search/shop-vector-index.server";
 import { photoSearchAdmission } from "./storefront/admission.server";
@@ -95,6 +95,8 @@ export function createWebServices(cfg = config(), database: Db = db()): WebServi
   const textEmbedder = withWarning(createConfiguredTextEmbedder(cfg.textModel, opts));
   const connection = createBullConnection(cfg.redisUrl);
   const publisher = createRedis(cfg.redisUrl);
+  // Its own client, each command bounded: a Redis that stops answering must not hold the storefront.
+  const storefrontRedis = createStorefrontRedis(cfg.redisUrl);
   const catalogs = Promise.all([embedder, textEmbedder]).then(([image, text]) => {
     const live = new LiveCatalogs({
       db: database,
@@ -123,8 +125,8 @@ export function createWebServices(cfg = config(), database: Db = db()): WebServi
       catalogs,
       embedder,
       textEmbedder,
-      rateLimits: new RateLimits(publisher),
-      resultCache: new ResultCache(publisher, resultCacheOptionsFromEnv()),
+      rateLimits: new RateLimits(storefrontRedis),
+      resultCache: new ResultCache(storefrontRedis, resultCacheOptionsFromEnv()),
     },
   };
 }

@@ -91,7 +91,10 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 
   if (!args["no-build"]) {
     log("building the web app...");
-    const build = spawnSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build", "--logLevel", "error"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    const build = spawnSync(process.execPath, [path.join(ROOT, "node_modules/@remix-run/dev/dist/cli.js"), "vite:build", "--logLevel", "error"], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     if (build.status !== 0) throw new UserFacingError("the build failed (see above)");
   }
 
@@ -168,6 +171,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
 
     const lines = [
       `load balancer (HAProxy, shop affinity): http://127.0.0.1:${lbPort}   pid ${lb.child.pid}`,
+      `HAProxy runtime API (add a node without a reload, docs/operations.md): ${lb.socket}`,
       ...webProcs.map((p, i) => `web${i + 1}: http://127.0.0.1:${webPorts[i]}   pid ${p.child.pid}`),
       ...workerProcs.map((p, i) => `worker${i + 1}: pid ${p.child.pid}`),
       ...redis.processes.map((n) => `redis cluster node 127.0.0.1:${n.port}   pid ${n.pid}`),

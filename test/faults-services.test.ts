@@ -15,6 +15,7 @@ import { appEnv, ROOT, runCli, startWeb, startWorker, type AppEnv, type RunningP
 import { signedUrl } from "./support/app-proxy-client";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "./support/databases";
 import { PrivateRedis } from "./support/private-redis";
+import { expectSearchableOnce as expectSearchableOnceAt } from "./support/searchable";
 import { similarLoad } from "./support/similar-load";
 import { TcpProxy } from "./support/tcp-proxy";
 import { restProduct, sendWebhook } from "./support/webhook-client";
@@ -62,21 +63,7 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     expect(res.code, res.stderr).toBe(0);
   };
   /** Every product answers /proxy/similar; no answer has a duplicate; together they cover the catalog. */
-  const expectSearchableOnce = async (shop: string) => {
-    const ids = (await db.product.findMany({ where: { shopDomain: shop }, select: { id: true } })).map((p) => p.id).sort();
-    const seen = new Set<string>();
-    for (const id of ids) {
-      const res = await fetch(signedUrl(app.baseUrl, "similar", shop, { product_id: id, limit: "50" }));
-      expect([id, res.status]).toEqual([id, 200]);
-      const got = ((await res.json()) as { products: { id: string }[] }).products.map((p) => p.id);
-      expect(got.length).toBeGreaterThan(0);
-      expect(new Set(got).size).toBe(got.length);
-      expect(got).not.toContain(id);
-      seen.add(id);
-      got.forEach((x) => seen.add(x));
-    }
-    expect([...seen].sort()).toEqual(ids);
-  };
+  const expectSearchableOnce = (shop: string) => expectSearchableOnceAt(app.baseUrl, db, shop);
 
   beforeAll(async () => {
     redis = new PrivateRedis();
@@ -129,7 +116,10 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     // The outage is said in a few lines, not a stack trace per reconnect attempt.
     for (const p of [web, worker]) {
       expect(p.output()).not.toMatch(/\n\s+at /);
-      const lines = p.output().split("\n").filter((l) => /ECONNREFUSED/.test(l));
+      const lines = p
+        .output()
+        .split("\n")
+        .filter((l) => /ECONNREFUSED/.test(l));
       expect(lines.length, lines.join("\n")).toBeLessThan(12);
     }
     // The storefront answered from memory throughout: no error, no request left hanging.
@@ -183,14 +173,22 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     await proxy.cut();
     const cutAt = Date.now();
     const from = worker.output().length;
-    const gaveUp = () => worker.output().slice(from).split("\n").filter((l) => /\] embed .*giving up/.test(l));
+    const gaveUp = () =>
+      worker
+        .output()
+        .slice(from)
+        .split("\n")
+        .filter((l) => /\] embed .*giving up/.test(l));
     // The outage outlasts the retry budget: jobs exhaust their attempts while the database is away.
     await until("embed jobs giving up during the outage", async () => gaveUp().length >= 10, 30_000);
     await sleep(Math.max(0, 5_000 - (Date.now() - cutAt)));
     const mid = await counts(shop);
     expect(mid.embedded).toBeLessThan(80);
     expect(mid.failed).toBe(0);
-    expect(gaveUp().every((l) => /stays pending and the reconciler queues it again/.test(l)), gaveUp().slice(0, 3).join("\n")).toBe(true);
+    expect(
+      gaveUp().every((l) => /stays pending and the reconciler queues it again/.test(l)),
+      gaveUp().slice(0, 3).join("\n"),
+    ).toBe(true);
     await proxy.restore();
     const restoredAt = Date.now();
     await until("every product embedded", async () => (await counts(shop)).embedded === 80, 60_000);
@@ -214,7 +212,15 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
       topic: "products/update",
       shop: store,
       webhookId: "outage-update-1",
-      payload: restProduct({ id: Number(priced), title: before.title, handle: before.handle, productType: before.productType, price: "4321.00", updatedAt: "2026-09-01T00:00:00Z", imageUrl: JSON.parse(before.imageUrls)[0] }),
+      payload: restProduct({
+        id: Number(priced),
+        title: before.title,
+        handle: before.handle,
+        productType: before.productType,
+        price: "4321.00",
+        updatedAt: "2026-09-01T00:00:00Z",
+        imageUrl: JSON.parse(before.imageUrls)[0],
+      }),
     };
     const remove = { topic: "products/delete", shop: store, webhookId: "outage-delete-1", payload: { id: Number(removed) } };
     const deliveries = () => db.webhookDelivery.count({ where: { id: { in: [update.webhookId, remove.webhookId] } } });
@@ -243,7 +249,10 @@ describe.skipIf(!hasPostgres)("services failing under the running product (Postg
     expect(await db.product.count({ where: { shopDomain: store, id: removed } })).toBe(0);
     // A further retry of either is a duplicate: nothing happens twice.
     for (const d of [update, remove]) {
-      const again = await sendWebhook(app.baseUrl, { ...d, payload: d === update ? { ...update.payload, variants: [{ id: 1, price: "1.00" }], updated_at: "2026-09-02T00:00:00Z" } : d.payload });
+      const again = await sendWebhook(app.baseUrl, {
+        ...d,
+        payload: d === update ? { ...update.payload, variants: [{ id: 1, price: "1.00" }], updated_at: "2026-09-02T00:00:00Z" } : d.payload,
+      });
       expect([d.topic, again.status, await again.text()]).toEqual([d.topic, 200, "duplicate delivery"]);
     }
     expect(await deliveries()).toBe(2);

@@ -7,16 +7,9 @@
  * 2-core machine the surviving nodes' own stalls fail HAProxy's health checks and blur the result.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient } from "../../app/db.server";
-import { COLOR_DIM } from "../../app/embedding/image/color-signature.server";
-import { DEFAULT_IMAGE_MODEL_ID, getModelSpec } from "../../app/embedding/models/model-registry";
-import { TEXT_DIM } from "../../app/embedding/text/text-vector";
-import { appEnv, freePort, startWeb, type AppEnv, type RunningProcess } from "../../scripts/lib/app-processes";
-import { haproxyInstalled, startHaproxy, type RunningHaproxy } from "../../scripts/lib/haproxy";
-import { syntheticCatalog } from "../../scripts/lib/synthetic-catalog";
-import { embeddedRows } from "../../scripts/lib/synthetic-rows";
-import { signedUrl } from "../support/app-proxy-client";
+import { haproxyInstalled } from "../../scripts/lib/haproxy";
 import { createTestDatabase, type TestDatabase } from "../support/databases";
+import { askSimilar, openLoop, SEEDED_ID_BASE, seedEmbeddedShops, WebTier, type Answer } from "../support/web-tier";
 
 const required = process.env.CI === "true" || process.env.REQUIRE_HAPROXY === "1";
 const available = haproxyInstalled();
@@ -29,22 +22,9 @@ const RATE = 120; // requests a second, open loop
 const SECONDS = 12;
 const KILL_AT_MS = 4_000;
 
-interface Sample {
-  shop: string;
-  sentAt: number;
-  status: number;
-  node: string;
-  ids: string[];
-  error?: string;
-  doneAt?: number;
-}
-
 describe.skipIf(!available)("a web node SIGKILLed under storefront load", () => {
   let database: TestDatabase;
-  let lb: RunningHaproxy;
-  let lbUrl = "";
-  const webs: RunningProcess[] = [];
-  const apps: AppEnv[] = [];
+  let tier: WebTier;
 
   beforeAll(async () => {
     try {
@@ -53,53 +33,16 @@ describe.skipIf(!available)("a web node SIGKILLed under storefront load", () => 
       if (POSTGRES_REQUIRED) throw err;
       database = await createTestDatabase("sqlite");
     }
-    // 50 shops of embedded products, written as the worker leaves them (vectors in the rows).
-    const db = createPrismaClient(database.url);
-    const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
-    const now = new Date();
-    for (const [si, shop] of SHOPS.entries()) {
-      await db.shop.create({ data: { domain: shop, catalogVersion: 1 } });
-      const products = syntheticCatalog({ n: PER_SHOP, dims: { image: spec.dim, color: COLOR_DIM, text: TEXT_DIM }, clusters: 5, seed: 500 + si });
-      await db.product.createMany({ data: embeddedRows(shop, products, { modelId: spec.id, now, idOf: (j) => String(7_000_000 + j) }) });
-    }
-    await db.$disconnect();
-    const first = await appEnv(database.url);
-    apps.push(first);
-    for (let i = 1; i < 3; i++) {
-      const port = await freePort();
-      const other = await appEnv(database.url); // its own DATA_DIR, as another machine has
-      apps.push({ ...other, port, baseUrl: `http://127.0.0.1:${port}`, env: { ...other.env, PORT: String(port), SHOPIFY_APP_URL: `http://localhost:${port}`, REDIS_NAMESPACE: first.env.REDIS_NAMESPACE } });
-    }
-    for (const app of apps) webs.push(await startWeb(app));
-    const lbPort = await freePort();
-    lbUrl = `http://127.0.0.1:${lbPort}`;
-    lb = await startHaproxy(lbPort, apps.map((a, i) => ({ name: `web${i + 1}`, port: a.port })));
+    await seedEmbeddedShops(database.url, SHOPS, PER_SHOP);
+    tier = await WebTier.start(database.url, 3);
   }, 240_000);
 
   afterAll(async () => {
-    await lb?.stop();
-    await Promise.all(webs.map((w) => w.stop()));
-    await Promise.all(apps.map((a) => a.cleanup().catch(() => {})));
+    await tier?.stop();
     await database?.drop();
   });
 
-  const ask = async (shop: string, i: number): Promise<Omit<Sample, "sentAt">> => {
-    try {
-      const res = await fetch(signedUrl(lbUrl, "similar", shop, { product_id: String(7_000_000 + (i % PER_SHOP)), limit: "4" }), { signal: AbortSignal.timeout(10_000) });
-      const text = await res.text();
-      const body = (() => {
-        try {
-          return JSON.parse(text) as { products?: { id: string }[] };
-        } catch {
-          return {};
-        }
-      })();
-      const node = res.headers.get("x-lookalike-node") ?? "";
-      return { shop, status: res.status, node, ids: (body.products ?? []).map((p) => p.id), ...(res.status === 200 ? {} : { error: `${res.status} ${node} ${text.slice(0, 80)}` }) };
-    } catch (err) {
-      return { shop, status: 0, node: "", ids: [], error: String((err as { cause?: { code?: string } }).cause?.code ?? err) };
-    }
-  };
+  const ask = (shop: string, i: number): Promise<Answer> => askSimilar(tier.lbUrl, shop, String(SEEDED_ID_BASE + (i % PER_SHOP)));
 
   it("fails at most 0.1 % of requests, moves the dead node's shops within 5 s, and never serves a product the shop lacks", async () => {
     // Every shop opened once on its node.
@@ -115,25 +58,21 @@ describe.skipIf(!available)("a web node SIGKILLed under storefront load", () => 
     const victimShops = SHOPS.filter((s) => home.get(s) === victim);
 
     // Open loop: a request every 1/RATE s whatever the answers do; the victim SIGKILLed at KILL_AT_MS.
-    const samples: Promise<Sample>[] = [];
-    const start = performance.now();
     let killedAt = 0;
     let diedAt = 0; // when its parent saw it exit: requests sent until then may have reached it
-    for (let i = 0; i < RATE * SECONDS; i++) {
-      const due = start + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (!killedAt && performance.now() - start >= KILL_AT_MS) {
+    const timed = await openLoop(
+      RATE,
+      SECONDS,
+      (i) => ask(SHOPS[(i * 7) % SHOPS.length], i),
+      (elapsed) => {
+        if (killedAt || elapsed < KILL_AT_MS) return;
         killedAt = performance.now();
-        const dying = webs[Number(victim.slice(3)) - 1].child;
+        const dying = tier.node(victim).web.child;
         dying.once("exit", () => (diedAt = performance.now()));
         dying.kill("SIGKILL");
-      }
-      const shop = SHOPS[(i * 7) % SHOPS.length];
-      const sentAt = performance.now();
-      samples.push(ask(shop, i).then((s) => ({ ...s, sentAt, doneAt: performance.now() })));
-    }
-    const done = await Promise.all(samples);
+      },
+    );
+    const done = timed.map((t) => ({ ...t.value, sentAt: t.sentAt, doneAt: t.doneAt }));
     const failed = done.filter((s) => s.status !== 200);
     // In flight on the dead node at the kill: sent before it, to one of its shops, answered (or not) after.
     const gone = Math.max(killedAt, diedAt);
@@ -156,7 +95,7 @@ describe.skipIf(!available)("a web node SIGKILLed under storefront load", () => 
     for (const f of failed) expect(f.sentAt, "a request sent after the node was gone failed").toBeLessThan(gone);
     expect(p99).toBeLessThanOrEqual(5_000);
     for (const s of done.filter((d) => d.sentAt > killedAt + 3_000 && d.status === 200)) expect(s.node).not.toBe(victim);
-    const valid = new Set(Array.from({ length: PER_SHOP }, (_, j) => String(7_000_000 + j)));
+    const valid = new Set(Array.from({ length: PER_SHOP }, (_, j) => String(SEEDED_ID_BASE + j)));
     for (const s of done) for (const id of s.ids) expect(valid.has(id), `${s.shop} served ${id}`).toBe(true);
   }, 120_000);
 });
