@@ -75,8 +75,7 @@ export function readStoredVariants(json: string | null | undefined): ProductVari
     const parsed = JSON.parse(json) as unknown;
     if (!Array.isArray(parsed)) return [];
     return parsed.filter(
-      (v): v is ProductVariant =>
-        !!v && typeof v.id === "string" && typeof v.price === "string" && typeof v.available === "boolean" && Number.isInteger(v.photo),
+      (v): v is ProductVariant => !!v && typeof v.id === "string" && typeof v.price === "string" && typeof v.available === "boolean" && Number.isInteger(v.photo),
     );
   } catch {
     return [];
