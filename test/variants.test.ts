@@ -80,6 +80,7 @@ describe.skipIf(!existsSync(LUMA)).each(kinds)("variant cards on %s", (kind) => 
   }, 300_000);
 
   afterAll(async () => {
+    if (process.env.DEBUG_VARIANTS) console.log(web?.output().slice(-6000));
     await Promise.all([web?.stop(), worker?.stop()]);
     await fake?.stop();
     redis?.disconnect();

@@ -61,7 +61,14 @@ export function buildVariantCatalog(datasetDir: string, outDir: string, limit = 
     const nodes = variants.map((v) => (v === target ? { ...v, price, image: { url: label.queryImage } } : v));
     const prices = nodes.map((v) => Number(v.price));
     const range = { amount: Math.min(...prices).toFixed(2), currencyCode: "USD" };
-    out.push(JSON.stringify({ ...p, media: { nodes: media }, variants: { nodes }, priceRangeV2: { minVariantPrice: range, maxVariantPrice: { ...range, amount: Math.max(...prices).toFixed(2) } } }));
+    out.push(
+      JSON.stringify({
+        ...p,
+        media: { nodes: media },
+        variants: { nodes },
+        priceRangeV2: { minVariantPrice: range, maxVariantPrice: { ...range, amount: Math.max(...prices).toFixed(2) } },
+      }),
+    );
     const num = (gid: unknown) => String(gid).split("/").pop()!;
     cases.push({
       productId: num(p.id),
