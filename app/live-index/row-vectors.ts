@@ -21,10 +21,30 @@ import { cardFromRow, type CardSource } from "./product-card";
 
 /** The columns a row is indexed from (with its card's). */
 export const INDEXED_ROW_SELECT = {
-  id: true, handle: true, title: true, priceText: true, price: true, currency: true, imageUrls: true, onlineStoreUrl: true, variants: true,
-  available: true, productType: true, vendor: true, tags: true, updatedAt: true, status: true, embeddedAt: true,
-  modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true, vectorTextHash: true,
-  imageHash: true, vectorImageHash: true,
+  id: true,
+  handle: true,
+  title: true,
+  priceText: true,
+  price: true,
+  currency: true,
+  imageUrls: true,
+  onlineStoreUrl: true,
+  variants: true,
+  available: true,
+  productType: true,
+  vendor: true,
+  tags: true,
+  updatedAt: true,
+  status: true,
+  embeddedAt: true,
+  modelId: true,
+  imageVector: true,
+  imageVectors: true,
+  colorVector: true,
+  textVector: true,
+  vectorTextHash: true,
+  imageHash: true,
+  vectorImageHash: true,
 } as const;
 
 export interface IndexedRow extends CardSource {
