@@ -155,13 +155,21 @@ describe.skipIf(!existsSync(LUMA)).each(kinds)("variant cards on %s", (kind) => 
     expect(ids).not.toContain(c.productId);
   }, 60_000);
 
-  it("a forged inventory webhook is refused, a malformed one answers 400, and neither changes anything", async () => {
+  it("a forged inventory webhook is refused, malformed ones (inventory item, variant data) answer 400, and none changes anything", async () => {
     const before = await db.product.findMany({ where: { shopDomain: shop }, orderBy: { id: "asc" }, select: { id: true, variants: true, updatedAt: true } });
     const forged = await sendWebhook(app.baseUrl, { topic: "inventory_levels/update", shop, payload: { inventory_item_id: Number(cases[1].variantId) }, secret: "forged" });
     expect(forged.status).toBe(401);
     const malformed = await sendWebhook(app.baseUrl, { topic: "inventory_levels/update", shop, payload: { inventory_item_id: "gid://shopify/Product/1" } });
     expect(malformed.status).toBe(400);
     expect(await malformed.text()).toMatch(/inventory_item_id/);
+    // products/update with a variant that is no variant: refused whole, with the reason.
+    const badVariant = await sendWebhook(app.baseUrl, {
+      topic: "products/update",
+      shop,
+      payload: { id: Number(cases[1].productId), title: "Changed", updated_at: "2030-01-01T00:00:00Z", variants: [{ id: "gid://shopify/Product/1", price: "1.00" }] },
+    });
+    expect(badVariant.status).toBe(400);
+    expect(await badVariant.text()).toMatch(/invalid variant id/);
     const unknown = await inventoryWebhook("999999999");
     expect(unknown.status).toBe(200);
     expect(await unknown.text()).toMatch(/no product/);

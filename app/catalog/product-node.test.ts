@@ -119,6 +119,7 @@ describe("variants", () => {
 
   it("malformed variant data refuses the product (nothing is half-written)", () => {
     expect(() => withVariants(["a.jpg"], [{ id: "gid://shopify/Product/3", price: "1" }])).toThrow(ProductNodeError);
+    expect(() => withVariants(["a.jpg"], [null as unknown as Record<string, unknown>])).toThrow(/a variant is not an object/);
   });
 
   it("REST payloads: a variant's image_id (or an image's variant_ids) links its photo; another product's ids are ignored", () => {

@@ -115,6 +115,7 @@ export function parseProductNode(input: unknown): ProductRecord {
   if (Number.isNaN(updatedAt.getTime())) throw new ProductNodeError(`product ${id} has an invalid updatedAt`);
 
   const variants = nodes(node.variants);
+  if (variants.some((v) => !v || typeof v !== "object" || Array.isArray(v))) throw new ProductNodeError(`product ${id}: a variant is not an object`);
   const variantPrices = variants.map((v) => Number(v.price)).filter((p) => Number.isFinite(p) && p >= 0);
   const range = money((node.priceRangeV2 as Node | undefined)?.minVariantPrice ?? (node.priceRange as Node | undefined)?.minVariantPrice);
   const amount = range?.amount ?? (variantPrices.length ? minOf(variantPrices) : 0);
