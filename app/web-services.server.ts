@@ -39,6 +39,7 @@ import { RateLimits } from "./storefront/rate-limits.server";
 import { ResultCache, resultCacheOptionsFromEnv } from "./storefront/result-cache.server";
 import type { StorefrontServices } from "./storefront/storefront-services";
 import type { WebhookDeps } from "./webhooks/webhook-handlers.server";
+import { adminClientFactory } from "./shopify/admin-client.server";
 import { moduleLogger } from "./logging/logger.server";
 
 const log = moduleLogger("web-services");
@@ -154,7 +155,7 @@ export async function closeWebServices(): Promise<void> {
 /** What the webhook routes' handlers work with (app/webhooks/webhook-handlers.server.ts). */
 export function webhookDeps(): WebhookDeps {
   const s = webServices();
-  return { db: s.db, queue: s.queue, syncQueue: s.syncQueue, publisher: s.publisher, dataDir: config().dataDir };
+  return { db: s.db, queue: s.queue, syncQueue: s.syncQueue, publisher: s.publisher, dataDir: config().dataDir, adminClient: adminClientFactory(s.db, config()) };
 }
 
 /** What /proxy/events works with (app/analytics/storefront-events.server.ts), for one request's client. */

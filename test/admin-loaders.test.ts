@@ -52,7 +52,7 @@ function liveCatalog(): LiveCatalog {
   for (const p of PRODUCTS) {
     if (!p.image) continue;
     index.upsert(p.id, { image: unit(p.image), color: unit(p.color!), text: unit(p.text!) }, { price: 20, available: true, productType: p.type, vendor: "", tags: [] });
-    cards.set(p.id, { id: p.id, handle: `p-${p.id}`, title: p.title, price: "20.00", currency: "USD", image: null, url: `/products/p-${p.id}`, localImage: false });
+    cards.set(p.id, { id: p.id, handle: `p-${p.id}`, title: p.title, price: "20.00", currency: "USD", image: null, url: `/products/p-${p.id}`, variantId: null, available: true, localImage: false });
   }
   return { shop, index, cards, version: 1, settings: DEFAULT_SETTINGS, rules: new Map() } as unknown as LiveCatalog;
 }

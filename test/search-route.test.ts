@@ -75,7 +75,7 @@ function smallCatalog(n = 300, settings: Partial<ShopSettings> = {}): LiveCatalo
     const id = String(1000 + i);
     index.upsert(id, p.vectors, p.attrs);
     images.setProduct(id, [p.vectors.image!], p.attrs);
-    cards.set(id, { id, handle: `p${i}`, title: `Product ${i}`, price: p.attrs.price.toFixed(2), currency: "USD", image: null, url: `/products/p${i}`, localImage: false });
+    cards.set(id, { id, handle: `p${i}`, title: `Product ${i}`, price: p.attrs.price.toFixed(2), currency: "USD", image: null, url: `/products/p${i}`, variantId: null, available: true, localImage: false });
   });
   return { shop: "s.myshopify.com", index, images, imageMean: null, facets: NO_FACETS, cards, version: 1, installed: true, settings: { ...DEFAULT_SETTINGS, ...settings }, rules: new Map(), weightsKey: "x" };
 }

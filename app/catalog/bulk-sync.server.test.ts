@@ -200,7 +200,7 @@ describe("bulk_operations/finish for a FAILED or EXPIRED operation", () => {
       const calls = fake.log.length;
       const status = typeof outcome === "string" ? outcome : outcome.status;
       const res = await handleBulkOperationFinish(
-        { db, queue: embedQueue, syncQueue, publisher: connection, dataDir: catalogDir },
+        { db, queue: embedQueue, syncQueue, publisher: connection, dataDir: catalogDir, adminClient: deps.adminClient },
         { shop, topic: "bulk_operations/finish", webhookId: `wh-${runId}`, payload: { admin_graphql_api_id: bulkOperationId, status: status.toLowerCase(), error_code: typeof outcome === "string" ? null : outcome.errorCode, type: "query" } },
       );
       expect(res).toEqual({ status: 200, note: "sync woken" });

@@ -89,3 +89,60 @@ describe("productNumericId", () => {
     expect(productNumericId("1 OR 1=1")).toBeNull();
   });
 });
+
+describe("variants", () => {
+  const withVariants = (media: string[], variants: Record<string, unknown>[]) =>
+    parseProductNode({ ...node, media: { nodes: media.map((url) => ({ image: { url } })) }, variants: { nodes: variants } });
+
+  it("carries each variant's id, price, availability and own photo", () => {
+    const p = withVariants(["a.jpg", "red.jpg", "blue.jpg"], [
+      { id: "gid://shopify/ProductVariant/1", price: "19.50", availableForSale: false, image: { url: "red.jpg" } },
+      { id: "gid://shopify/ProductVariant/2", price: "25.00", availableForSale: true, image: { url: "blue.jpg" } },
+    ]);
+    expect(p.variants).toEqual([
+      { id: "1", price: "19.50", available: false, photo: 1 },
+      { id: "2", price: "25.00", available: true, photo: 2 },
+    ]);
+  });
+
+  it("keeps variants' photos among the stored four when a product has more photos, in the media order", () => {
+    const media = ["f.jpg", "x1.jpg", "x2.jpg", "x3.jpg", "red.jpg", "blue.jpg"];
+    const p = withVariants(media, [
+      { id: "1", price: "1", image: { url: "red.jpg" } },
+      { id: "2", price: "1", image: { url: "blue.jpg" } },
+    ]);
+    expect(p.imageUrls).toEqual(["f.jpg", "x1.jpg", "red.jpg", "blue.jpg"]);
+    expect(p.variants.map((v) => v.photo)).toEqual([2, 3]);
+    // Without variant photos the first four are kept, as before.
+    expect(withVariants(media, []).imageUrls).toEqual(media.slice(0, 4));
+  });
+
+  it("malformed variant data refuses the product (nothing is half-written)", () => {
+    expect(() => withVariants(["a.jpg"], [{ id: "gid://shopify/Product/3", price: "1" }])).toThrow(ProductNodeError);
+    expect(() => withVariants(["a.jpg"], [null as unknown as Record<string, unknown>])).toThrow(/a variant is not an object/);
+  });
+
+  it("REST payloads: a variant's image_id (or an image's variant_ids) links its photo; another product's ids are ignored", () => {
+    const rest = {
+      id: 42, title: "Shirt", updated_at: "2026-01-01T00:00:00Z",
+      image: { id: 100, src: "https://cdn/f.jpg" },
+      images: [
+        { id: 100, src: "https://cdn/f.jpg", variant_ids: [] },
+        { id: 101, src: "https://cdn/red.jpg", variant_ids: [7] },
+        { id: 102, src: "https://cdn/blue.jpg", variant_ids: [999] },
+      ],
+      variants: [
+        { id: 7, price: "10.00", inventory_management: "shopify", inventory_quantity: 0, image_id: null },
+        { id: 8, price: "12.00", inventory_management: null, image_id: 555 },
+        { id: 9, price: "12.00", inventory_management: null, image_id: 102 },
+      ],
+    };
+    const p = parseProductNode(restProductToNode(rest));
+    expect(p.imageUrls).toEqual(["https://cdn/f.jpg", "https://cdn/red.jpg", "https://cdn/blue.jpg"]);
+    expect(p.variants).toEqual([
+      { id: "7", price: "10.00", available: false, photo: 1 },
+      { id: "8", price: "12.00", available: true, photo: -1 },
+      { id: "9", price: "12.00", available: true, photo: 2 },
+    ]);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { decodeHTML } from "entities";
+import { parseVariants, variantImageUrl, VariantDataError, type ProductVariant } from "./product-variants";
 
 export class ProductNodeError extends Error {}
 
@@ -22,6 +23,8 @@ export interface ProductRecord {
   available: boolean;
   onlineStoreUrl: string | null;
   imageUrls: string[];
+  /** The variants with their price, availability and own photo (an index into imageUrls, or -1). */
+  variants: ProductVariant[];
   updatedAt: Date;
   textHash: string;
   imageHash: string;
@@ -73,7 +76,13 @@ const nodes = (v: unknown): Node[] => {
   return [];
 };
 
-function imageUrlsOf(node: Node): string[] {
+/**
+ * The photos we store (at most MAX_IMAGES): the featured one, then the media in their order — but
+ * when there are more than MAX_IMAGES, variants' own photos are kept before the others, so that a
+ * photo search can match each colour. The kept photos stay in the media order (a product whose
+ * photos all fit keeps the list, and the image hash, it had before variants were read).
+ */
+function imageUrlsOf(node: Node, variantUrls: ReadonlySet<string>): string[] {
   const urls: string[] = [];
   for (const m of nodes(node.media)) {
     const url = (m.image as Node | undefined)?.url ?? (m.preview as { image?: Node } | undefined)?.image?.url;
@@ -82,7 +91,12 @@ function imageUrlsOf(node: Node): string[] {
   for (const i of nodes(node.images)) if (typeof i.url === "string") urls.push(i.url);
   const featured = (node.featuredImage as Node | undefined)?.url ?? (node.featuredMedia as { preview?: { image?: Node } } | undefined)?.preview?.image?.url;
   if (typeof featured === "string" && featured) urls.unshift(featured);
-  return [...new Set(urls)].slice(0, MAX_IMAGES);
+  const all = [...new Set(urls)];
+  if (all.length <= MAX_IMAGES) return all;
+  const keep = new Set<string>([all[0]]);
+  for (const url of all) if (keep.size < MAX_IMAGES && variantUrls.has(url)) keep.add(url);
+  for (const url of all) if (keep.size < MAX_IMAGES) keep.add(url);
+  return all.filter((url) => keep.has(url));
 }
 
 export function sha1(parts: unknown): string {
@@ -101,6 +115,7 @@ export function parseProductNode(input: unknown): ProductRecord {
   if (Number.isNaN(updatedAt.getTime())) throw new ProductNodeError(`product ${id} has an invalid updatedAt`);
 
   const variants = nodes(node.variants);
+  if (variants.some((v) => !v || typeof v !== "object" || Array.isArray(v))) throw new ProductNodeError(`product ${id}: a variant is not an object`);
   const variantPrices = variants.map((v) => Number(v.price)).filter((p) => Number.isFinite(p) && p >= 0);
   const range = money((node.priceRangeV2 as Node | undefined)?.minVariantPrice ?? (node.priceRange as Node | undefined)?.minVariantPrice);
   const amount = range?.amount ?? (variantPrices.length ? minOf(variantPrices) : 0);
@@ -117,7 +132,19 @@ export function parseProductNode(input: unknown): ProductRecord {
   const descriptionText = htmlToText(str(node.descriptionHtml, MAX_TEXT * 2) || str(node.description, MAX_TEXT));
   const productType = str(node.productType, 255).trim();
   const vendor = str(node.vendor, 255).trim();
-  const imageUrls = imageUrlsOf(node);
+  const variantUrls = new Set<string>();
+  for (const v of variants) {
+    const url = v && typeof v === "object" ? variantImageUrl(v) : null;
+    if (url) variantUrls.add(url);
+  }
+  const imageUrls = imageUrlsOf(node, variantUrls);
+  let productVariants: ProductVariant[];
+  try {
+    productVariants = parseVariants(variants, imageUrls, id);
+  } catch (err) {
+    if (err instanceof VariantDataError) throw new ProductNodeError(err.message);
+    throw err;
+  }
 
   return {
     id,
@@ -134,10 +161,21 @@ export function parseProductNode(input: unknown): ProductRecord {
     available,
     onlineStoreUrl: str(node.onlineStoreUrl, 2_000) || null,
     imageUrls,
+    variants: productVariants,
     updatedAt,
     textHash: sha1([title, productType, vendor, tags, descriptionText]),
     imageHash: sha1(imageUrls),
   };
+}
+
+/**
+ * A REST variant's own photo: the product image its `image_id` names, else the one whose
+ * `variant_ids` list it. Ids of another product's images or variants match nothing here: ignored.
+ */
+function restVariantImage(v: Record<string, unknown>, images: Record<string, unknown>[]): { url: string } | null {
+  const byId = v.image_id != null ? images.find((i) => i.id != null && String(i.id) === String(v.image_id)) : undefined;
+  const listed = byId ?? images.find((i) => Array.isArray(i.variant_ids) && i.variant_ids.some((id) => id != null && String(id) === String(v.id)));
+  return typeof listed?.src === "string" && listed.src ? { url: listed.src } : null;
 }
 
 /**
@@ -163,7 +201,7 @@ export function restProductToNode(payload: unknown, currency = "USD"): Record<st
     updatedAt: p.updated_at,
     onlineStoreUrl: null,
     media: { nodes: [...(typeof featured === "string" ? [{ image: { url: featured } }] : []), ...images.map((i) => ({ image: { url: i.src } }))] },
-    variants: { nodes: variants.map((v) => ({ price: v.price, availableForSale: variantAvailable(v) })) },
+    variants: { nodes: variants.map((v) => ({ id: v.admin_graphql_api_id ?? v.id, price: v.price, availableForSale: variantAvailable(v), image: restVariantImage(v, images) })) },
     priceRangeV2: variants.length ? { minVariantPrice: { amount: String(minOf(variants.map((v) => Number(v.price)).filter(Number.isFinite))), currencyCode: currency } } : undefined,
   };
 }

@@ -4,7 +4,7 @@
  * bulk sync, webhooks):
  * - a product deleted before is never resurrected by a late update (tombstone wins);
  * - an update older than the stored `updatedAt` is ignored;
- * - text or image changes reset the embedding; price or availability changes do not.
+ * - text or image changes reset the embedding; price, availability or variant changes do not.
  * The embedding's outcomes are written here too (markEmbedded, markEmbedFailed, markOutdated),
  * each conditional where a newer state must win, and so is the deletion of a shop's data.
  */
@@ -45,6 +45,7 @@ export function rowData(record: ProductRecord, source: ProductSource) {
     available: record.available,
     onlineStoreUrl: record.onlineStoreUrl,
     imageUrls: JSON.stringify(record.imageUrls),
+    variants: JSON.stringify(record.variants),
     source,
     shopifyUpdatedAt: record.updatedAt,
     textHash: record.textHash,
@@ -60,7 +61,7 @@ export async function upsertProduct(db: Db, shop: string, record: ProductRecord,
     where: { shopDomain_id: { shopDomain: shop, id: record.id } },
     select: {
       shopifyUpdatedAt: true, textHash: true, imageHash: true, vectorTextHash: true, vectorImageHash: true,
-      price: true, available: true, status: true, title: true, handle: true, embedState: true,
+      price: true, available: true, status: true, title: true, handle: true, embedState: true, variants: true,
     },
   });
   const data = rowData(record, source);
@@ -80,6 +81,7 @@ export async function upsertProduct(db: Db, shop: string, record: ProductRecord,
     existing.imageHash === record.imageHash &&
     existing.price === record.price &&
     existing.available === record.available &&
+    existing.variants === data.variants &&
     existing.status === record.status &&
     existing.handle === record.handle;
   if (same) return { action: "unchanged", needsEmbedding: needsEmbedding && existing.embedState !== "failed" };

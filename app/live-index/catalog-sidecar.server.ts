@@ -15,7 +15,8 @@ import { jsonLines } from "../shared/json-lines";
 
 export const SIDECAR_FILE = "catalog.jsonl";
 const FORMAT = "lookalike-catalog-sidecar";
-const FORMAT_VERSION = 1;
+// 2: cards carry availability and their variants (issue 24); a version-1 sidecar is rebuilt from the database.
+const FORMAT_VERSION = 2;
 const ROWS_PER_LINE = 500;
 const YIELD_EVERY_MS = 8;
 

@@ -8,13 +8,13 @@ import type { TagFacets } from "../embedding/text/tag-facets";
 import type { ProductImageIndex } from "../search/product-image-index.server";
 import type { ChannelWeights, ShopVectorIndex } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, type ShopSettings } from "../shops/shop-settings";
-import type { ProductCard } from "./product-card";
+import type { LiveCardFields } from "./product-card";
 import type { ShopRules } from "./product-rules";
 
 /** The index weights of a shop without stored weights: the settings' default (one source of truth). */
 export const DEFAULT_WEIGHTS: ChannelWeights = { ...DEFAULT_SETTINGS.weights };
 
-export type LiveCard = ProductCard & { localImage: boolean };
+export type LiveCard = LiveCardFields;
 
 export interface LiveCatalog {
   shop: string;

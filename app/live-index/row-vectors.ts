@@ -12,7 +12,7 @@ import { centre, type CatalogMean } from "../embedding/catalog-centring";
 import type { TagFacets } from "../embedding/text/tag-facets";
 import { textChannelVector } from "../embedding/text/text-channel";
 import { fromBytes, unpackVectors } from "../embedding/vector-codec";
-import { textModelOfKey } from "../embedding/vector-versions";
+import { MAX_PRODUCT_IMAGES, textModelOfKey } from "../embedding/vector-versions";
 import type { ProductAttributes } from "../search/filters";
 import type { ChannelVectors } from "../search/shop-vector-index.server";
 import type { IndexSpec } from "./index-spec";
@@ -21,9 +21,30 @@ import { cardFromRow, type CardSource } from "./product-card";
 
 /** The columns a row is indexed from (with its card's). */
 export const INDEXED_ROW_SELECT = {
-  id: true, handle: true, title: true, priceText: true, price: true, currency: true, imageUrls: true, onlineStoreUrl: true,
-  available: true, productType: true, vendor: true, tags: true, updatedAt: true, status: true, embeddedAt: true,
-  modelId: true, imageVector: true, imageVectors: true, colorVector: true, textVector: true, vectorTextHash: true,
+  id: true,
+  handle: true,
+  title: true,
+  priceText: true,
+  price: true,
+  currency: true,
+  imageUrls: true,
+  onlineStoreUrl: true,
+  variants: true,
+  available: true,
+  productType: true,
+  vendor: true,
+  tags: true,
+  updatedAt: true,
+  status: true,
+  embeddedAt: true,
+  modelId: true,
+  imageVector: true,
+  imageVectors: true,
+  colorVector: true,
+  textVector: true,
+  vectorTextHash: true,
+  imageHash: true,
+  vectorImageHash: true,
 } as const;
 
 export interface IndexedRow extends CardSource {
@@ -38,6 +59,9 @@ export interface IndexedRow extends CardSource {
   colorVector: Uint8Array | null;
   textVector: Uint8Array | null;
   vectorTextHash: string | null;
+  /** The photos' hash now, and the one the stored vectors were made from ("<hash>.<recipe>"). */
+  imageHash: string;
+  vectorImageHash: string;
 }
 
 /** The row's mean image vector if it was made by this process' image model with its dimension. */
@@ -75,5 +99,16 @@ export function indexedProduct(spec: IndexSpec, row: IndexedRow, stats: { imageM
   const text = textChannelVector(textVectorOf(spec, row), stats.facets, tags);
   if (text) vectors.text = text;
   const attrs: ProductAttributes = { price: row.price, available: row.available, productType: row.productType, vendor: row.vendor, tags };
-  return { vectors, photos, attrs, card: cardFromRow(row) };
+  const card = cardFromRow(row);
+  // A variant names its photo by its place among the stored photos; the per-photo vectors are of
+  // those photos, in that order, only when they were made from these photos and none was skipped.
+  // Until the row is re-embedded (or when a photo could not be read) the card stays the product's.
+  if (card.variants !== undefined) {
+    const stored = Math.min((JSON.parse(row.imageUrls) as string[]).length, MAX_PRODUCT_IMAGES);
+    if (!row.vectorImageHash.startsWith(`${row.imageHash}.`) || photos.length !== stored) {
+      card.variants = undefined;
+      card.photos = undefined;
+    }
+  }
+  return { vectors, photos, attrs, card };
 }

@@ -18,7 +18,7 @@ import { cornerAndCentreCrops, WHOLE_PHOTO, type FractionBox } from "../embeddin
 import type { ProductFilter } from "../search/filters";
 import type { SearchHit } from "../search/shop-vector-index.server";
 import type { LiveCatalog } from "../live-index/live-catalog";
-import { DEFAULT_PHOTO_SEARCH, photoFirstPass, photoSearchExplained, type LocalFeatureSource, type PhotoSearchConfig } from "./photo.server";
+import { DEFAULT_PHOTO_SEARCH, photoFirstPass, photoSearchExplained, withBestPhotos, type LocalFeatureSource, type PhotoSearchConfig } from "./photo.server";
 import { DEFAULT_PHOTO_WORDS, rerankByWords, type PhotoWordsConfig, type WordsModels } from "./photo-words.server";
 
 /** On a uniform backdrop a crop must beat the whole photo's best catalog match by this much (cosine) to be searched instead. */
@@ -115,7 +115,7 @@ export async function photoQuery(
   const { hits, firstPass } = await photoSearchExplained(catalog, deps.embedder, region.image, want, filter, config, deps.local);
   if (!words) return { hits, firstPass, box, boxForwards: forwards };
   const reranked = await rerankByWords(catalog, hits, (h) => firstPass.get(h.id)?.score ?? h.score, words, deps.words, limit, wordsConfig);
-  return { hits: reranked, firstPass, box, boxForwards: forwards };
+  return { hits: withBestPhotos(reranked, firstPass), firstPass, box, boxForwards: forwards };
 }
 
 /** Product types among the results, most frequent first (ties: the best-ranked first); products without a type are not counted. */

@@ -3,7 +3,7 @@ import { l2normalize } from "../embedding/vector-codec";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex } from "../search/shop-vector-index.server";
 import { CHANNELS, LOCAL_BYTES } from "../embedding/image/local-features";
-import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, rerankHeadByLocal, type PhotoSearchConfig } from "./photo.server";
+import { DEFAULT_PHOTO_SEARCH, embedPhoto, rankForPhoto, rerankHeadByLocal, withBestPhotos, withFeedback, type PhotoSearchConfig } from "./photo.server";
 
 const dims = { image: 4, color: 3, text: 3 };
 const attrs = { price: 10, available: true, productType: "", vendor: "", tags: [] };
@@ -85,6 +85,21 @@ describe("photo search composition", () => {
     expect(best[0].score).toBeCloseTo(best[0].contributions.image, 6);
     // Filters apply to the per-photo search, and the count is still min(limit, matches).
     expect(rankForPhoto({ index: idx, images }, photo, 3, { maxPrice: 50 }, noFeedback).map((h) => h.id)).toEqual(["coat", "hat"]);
+  });
+
+  it("each hit keeps its product's best photo through the feedback re-rank (the card shows that photo's variant)", () => {
+    const idx = index();
+    const images = ProductImageIndex.create(dims.image);
+    images.setProduct("tee-a", [v(0, 0, 0, 1), v(1, 0, 0.1, 0)], attrs);
+    images.setProduct("tee-b", [v(0.5, 0, 1, 0)], attrs);
+    images.setProduct("bag", [v(0, 1, 0, 0), v(0.6, 0, 0.8, 0.3)], attrs);
+    const first = rankForPhoto({ index: idx, images }, query, 3, {}, noFeedback);
+    expect(Object.fromEntries(first.map((h) => [h.id, h.photo]))).toEqual({ "tee-a": 1, "tee-b": 0, bag: 1 });
+    const reranked = withFeedback(idx, first, 3, {}, DEFAULT_PHOTO_SEARCH.feedback);
+    expect(reranked.every((h) => h.photo === undefined)).toBe(true);
+    const back = withBestPhotos(reranked, new Map(first.map((h) => [h.id, h])));
+    expect(Object.fromEntries(back.map((h) => [h.id, h.photo]))).toEqual({ "tee-a": 1, "tee-b": 0, bag: 1 });
+    expect(back.map((h) => h.score)).toEqual(reranked.map((h) => h.score));
   });
 
   it("embeds the query views in one batch and averages them", async () => {

@@ -272,5 +272,16 @@ export async function photoSearchExplained(
   const firstPass = new Map(first.map((h) => [h.id, h]));
   const queryLocal = embedded[0].local;
   if (local && queryLocal) first = await rerankHeadByLocal(first, queryLocal, local, config.local, config.feedback.keepHead || config.local.head);
-  return { hits: finishPhotoRanking(catalog.index, first, limit, filter, config), firstPass };
+  return { hits: withBestPhotos(finishPhotoRanking(catalog.index, first, limit, filter, config), firstPass), firstPass };
+}
+
+/**
+ * Each hit with its product's best photo from the first pass (the per-photo index knows it; the
+ * re-ranks after it make new hits): the card shows that photo's variant (cards.ts).
+ */
+export function withBestPhotos(hits: SearchHit[], firstPass: ReadonlyMap<string, SearchHit>): SearchHit[] {
+  return hits.map((h) => {
+    const photo = firstPass.get(h.id)?.photo;
+    return photo === undefined || h.photo === photo ? h : { id: h.id, score: h.score, contributions: h.contributions, photo };
+  });
 }

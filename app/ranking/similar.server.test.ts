@@ -23,7 +23,10 @@ function index(weights = { image: 0.4, color: 0.1, text: 0.5 }) {
 /** A live catalog around the index: default settings, no rules, a card per product (distinct titles: no variant collapsing). */
 function catalogOf(idx: ShopVectorIndex): LiveCatalog {
   const cards = new Map<string, LiveCard>(
-    [...idx.ids()].map((id) => [id, { id, handle: id, title: id, price: "10.00", currency: "USD", image: null, url: `/products/${id}`, localImage: false }]),
+    [...idx.ids()].map((id) => [
+      id,
+      { id, handle: id, title: id, price: "10.00", currency: "USD", image: null, url: `/products/${id}`, variantId: null, available: true, localImage: false },
+    ]),
   );
   return { index: idx, cards, settings: DEFAULT_SETTINGS, rules: new Map() } as unknown as LiveCatalog;
 }

@@ -37,6 +37,16 @@ describe("ProductImageIndex", () => {
     expect(first.score).toBeGreaterThan(0.9);
   });
 
+  it("tells which of a product's photos matched best (the card shows that photo's variant)", () => {
+    const rnd = createRandom(5);
+    const query = randomUnit(rnd);
+    const idx = ProductImageIndex.create(DIM);
+    idx.setProduct("shirt", [randomUnit(rnd), randomUnit(rnd), near(query, randomUnit(rnd), 0.1), randomUnit(rnd)], attrs(10));
+    idx.setProduct("mug:1#2", [near(query, randomUnit(rnd), 0.2), randomUnit(rnd)], attrs(10));
+    const hits = idx.search(query, { k: 2 });
+    expect(hits.map((h) => [h.id, h.photo])).toEqual([["shirt", 2], ["mug:1#2", 0]]);
+  });
+
   it("returns each product once and still min(k, matching products) under a filter", () => {
     const rnd = createRandom(2);
     const query = randomUnit(rnd);

@@ -96,7 +96,8 @@ export class ProductImageIndex {
 
   /**
    * Products ranked by their best photo's cosine with `query` (scaled as given: a query scaled by p
-   * scores p·cos). `contributions.image` is that score. Returns min(k, matching products) hits.
+   * scores p·cos). `contributions.image` is that score; `photo` is the best photo's index among the
+   * product's photos (the order they were set in). Returns min(k, matching products) hits.
    */
   search(query: Float32Array, opts: ProductImageSearchOptions): SearchHit[] {
     const { k } = opts;
@@ -108,9 +109,10 @@ export class ProductImageIndex {
     // One channel: hnswlib's own inner product is the score, so the exact re-score (one getPoint
     // per point, ~0.1 ms at 1,280-d) is skipped.
     for (const hit of this.points.searchByVectors({ image: query }, { k: kPoints, filter, contributions: false })) {
-      const product = productOf(hit.id);
+      const sep = hit.id.lastIndexOf(SEP);
+      const product = hit.id.slice(0, sep);
       // Hits come best first: the first one of a product is its best photo.
-      if (!best.has(product)) best.set(product, { id: product, score: hit.score, contributions: { image: hit.score, color: 0, text: 0 } });
+      if (!best.has(product)) best.set(product, { id: product, score: hit.score, contributions: { image: hit.score, color: 0, text: 0 }, photo: Number(hit.id.slice(sep + 1)) });
     }
     return [...best.values()].slice(0, k);
   }

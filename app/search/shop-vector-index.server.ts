@@ -73,6 +73,8 @@ export interface SearchHit {
   id: string;
   score: number;
   contributions: { image: number; color: number; text: number };
+  /** The photo search's best photo of the product (its index among the product's stored photos), when known. */
+  photo?: number;
 }
 
 export interface ShopVectorIndexOptions {

@@ -199,8 +199,11 @@ export function productImageHandler(services: Pick<StorefrontServices, "db">, re
   return handled(log, async () => {
     const { shop } = await authenticateProxy(request);
     const id = parseProductId(new URLSearchParams({ product_id: productIdParam ?? "" }));
+    // ?photo=n: the product's n-th stored photo (a variant's own photo on a card); the first by default.
+    const photoParam = new URL(request.url).searchParams.get("photo") ?? "0";
+    const photo = /^\d{1,2}$/.test(photoParam) ? Number(photoParam) : -1;
     const row = await services.db.product.findUnique({ where: { shopDomain_id: { shopDomain: shop, id } }, select: { imageUrls: true, source: true } });
-    const first = row ? (JSON.parse(row.imageUrls) as string[])[0] : undefined;
+    const first = row && photo >= 0 ? (JSON.parse(row.imageUrls) as string[])[photo] : undefined;
     if (!row || row.source !== "import" || !first?.startsWith("file:")) throw new ProxyError(404, "image_not_found", "No such product image.");
     const file = fileURLToPath(first);
     const info = await stat(file).catch(() => null);

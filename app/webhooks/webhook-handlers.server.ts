@@ -11,6 +11,9 @@ import { bulkSyncJobId, enqueueBulkSync, enqueueEmbedJobs, type EmbedJobData, ty
 import { catalogChanged, catalogGone } from "../catalog/catalog-changed.server";
 import { parseProductNode, productNumericId, ProductNodeError, restProductToNode } from "../catalog/product-node";
 import { deleteProduct, deleteShopData, upsertProduct } from "../catalog/product-repository.server";
+import { inventoryItemGid, productOfInventoryItem } from "../catalog/product-by-inventory-item.server";
+import type { AdminGraphqlClient } from "../shopify/admin-graphql.server";
+import type { ProductRecord } from "../catalog/product-node";
 
 export interface WebhookDeps {
   db: Db;
@@ -18,6 +21,8 @@ export interface WebhookDeps {
   syncQueue: Queue<SyncJobData>;
   publisher: RedisClient;
   dataDir: string;
+  /** The shop's Admin API client (its offline token): inventory webhooks read the product back. */
+  adminClient: (shop: string) => Promise<AdminGraphqlClient>;
 }
 
 export interface WebhookInput {
@@ -57,13 +62,49 @@ export async function handleProductUpsert(deps: WebhookDeps, input: WebhookInput
     if (err instanceof ProductNodeError) return { status: 400, note: err.message };
     throw err;
   }
-  const outcome = await upsertProduct(deps.db, input.shop, record, "shopify");
-  if (outcome.needsEmbedding) {
-    await enqueueEmbedJobs(deps.queue, [{ shop: input.shop, productId: record.id, textHash: record.textHash, imageHash: record.imageHash }]);
-  }
-  if (outcome.action === "updated" || outcome.action === "created") await catalogChanged(deps, input.shop);
+  const action = await writeProduct(deps, input.shop, record);
   await recordDelivery(deps.db, input);
-  return { status: 200, note: outcome.action };
+  return { status: 200, note: action };
+}
+
+/** Upserts a product record from Shopify, queues its embedding if its content changed, tells the live index. */
+async function writeProduct(deps: WebhookDeps, shop: string, record: ProductRecord): Promise<string> {
+  const outcome = await upsertProduct(deps.db, shop, record, "shopify");
+  if (outcome.needsEmbedding) {
+    await enqueueEmbedJobs(deps.queue, [{ shop, productId: record.id, textHash: record.textHash, imageHash: record.imageHash }]);
+  }
+  if (outcome.action === "updated" || outcome.action === "created") await catalogChanged(deps, shop);
+  return outcome.action;
+}
+
+/**
+ * inventory_levels/update: a variant's stock changed at one location. Whether it can still be sold
+ * depends on every location and the variant's policy, so the product is read back from the Admin
+ * API (its variants' availableForSale) and written like any other update: a variant that sold out
+ * leaves the cards within seconds. Shopify sends products/update too; both are idempotent.
+ */
+export async function handleInventoryLevelUpdate(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {
+  const item = inventoryItemGid((input.payload as { inventory_item_id?: unknown } | null)?.inventory_item_id);
+  if (!item) return { status: 400, note: "payload has no valid inventory_item_id" };
+  const shopRow = await deps.db.shop.findUnique({ where: { domain: input.shop } });
+  if (!shopRow || shopRow.uninstalledAt) return { status: 200, note: "shop not installed; ignored" };
+  if (await seenBefore(deps.db, input)) return { status: 200, note: "duplicate delivery" };
+  // Admin API failures throw: the delivery is not recorded and Shopify sends it again.
+  const node = await productOfInventoryItem(await deps.adminClient(input.shop), item);
+  if (!node) {
+    await recordDelivery(deps.db, input);
+    return { status: 200, note: "inventory item of no product; ignored" };
+  }
+  let record;
+  try {
+    record = parseProductNode(node);
+  } catch (err) {
+    if (err instanceof ProductNodeError) return { status: 200, note: `product not stored: ${err.message}` };
+    throw err;
+  }
+  const action = await writeProduct(deps, input.shop, record);
+  await recordDelivery(deps.db, input);
+  return { status: 200, note: action };
 }
 
 export async function handleProductDelete(deps: WebhookDeps, input: WebhookInput): Promise<WebhookOutcome> {

@@ -8,6 +8,9 @@
  * - Injects faults on demand: THROTTLED responses, 5xx, 429, failing (with any error code),
  *   canceled or expiring bulk operations, and result links that no longer work (403, 503, ...).
  * - Serves the catalog's images (as Shopify's CDN would) and can post signed webhooks to the app.
+ * - Variants: their own photo (`image.url`, relative paths served like the media's), stock that
+ *   tests change (`setVariantAvailable`), and `inventoryItem(id:) { variant { product } }` — an
+ *   inventory item's id is its variant's numeric id unless the catalog gives `inventoryItem.id`.
  * The app reaches it through its normal configuration (SHOPIFY_ADMIN_API_BASE_URL).
  */
 import { createHmac, randomUUID } from "node:crypto";
@@ -54,6 +57,8 @@ export class FakeAdminApi {
    */
   readonly faults = { throttle: 0, serverErrors: 0, tooManyRequests: 0, bulkOutcome: "COMPLETED" as BulkOutcome, bulkOutcomes: [] as BulkOutcome[], bulkResultStatuses: [] as number[] };
   readonly log: { kind: string; status: number }[] = [];
+  /** Variant gid → availableForSale set by a test (a sale, a restock), over the catalog file's. */
+  private readonly variantAvailability = new Map<string, boolean>();
 
   constructor(private readonly opts: FakeAdminApiOptions) {
     this.available = opts.bucket?.maximumAvailable ?? 1_000;
@@ -127,7 +132,15 @@ export class FakeAdminApi {
     let raw = "";
     for await (const chunk of req) raw += chunk;
     const { query, variables } = JSON.parse(raw) as { query: string; variables?: Record<string, unknown> };
-    const kind = query.includes("bulkOperationRunQuery") ? "run" : query.includes("currentBulkOperation") ? "current" : query.includes("node(id") ? "node" : "other";
+    const kind = query.includes("bulkOperationRunQuery")
+      ? "run"
+      : query.includes("currentBulkOperation")
+        ? "current"
+        : query.includes("node(id")
+          ? "node"
+          : query.includes("inventoryItem(id")
+            ? "inventoryItem"
+            : "other";
 
     if (this.faults.serverErrors > 0) {
       this.faults.serverErrors--;
@@ -161,6 +174,7 @@ export class FakeAdminApi {
     const view = (op: Operation | undefined) =>
       op ? { id: op.id, status: op.status, errorCode: op.errorCode, objectCount: String(op.objectCount), url: op.status === "COMPLETED" && op.objectCount > 0 ? `${this.baseUrl}/bulk/${op.id.split("/").pop()}.jsonl` : null } : null;
     if (kind === "node") return this.send(res, 200, { data: { node: view(this.ops.get(String(variables?.id))) }, extensions });
+    if (kind === "inventoryItem") return this.send(res, 200, { data: { inventoryItem: await this.inventoryItem(String(variables?.id)) }, extensions });
     if (kind === "current") return this.send(res, 200, { data: { currentBulkOperation: view([...this.ops.values()].pop()) }, extensions });
     return this.send(res, 200, { errors: [{ message: "this fake does not implement that query" }] });
   }
@@ -179,14 +193,12 @@ export class FakeAdminApi {
       const { media, variants, ...product } = p;
       await write(product);
       op.objectCount++;
-      for (const [i, m] of (media?.nodes ?? []).entries()) {
-        const image = m.image as Record<string, unknown> | undefined;
-        const src = String(image?.url ?? "");
-        const url = /^https?:/.test(src) ? src : `${this.baseUrl}/files/${src}`;
-        await write({ id: m.id ?? `gid://shopify/MediaImage/${String(product.id).split("/").pop()}${i}`, alt: m.alt ?? null, image: { ...image, url }, __parentId: product.id });
+      const served = this.served(p);
+      for (const m of served.media.nodes) {
+        await write({ ...m, __parentId: product.id });
         op.objectCount++;
       }
-      for (const v of variants?.nodes ?? []) {
+      for (const v of served.variants.nodes) {
         await write({ ...v, __parentId: product.id });
         op.objectCount++;
       }
@@ -199,6 +211,47 @@ export class FakeAdminApi {
     op.status = typeof outcome === "string" ? outcome : outcome.status;
     op.errorCode = typeof outcome === "object" ? outcome.errorCode : op.status === "FAILED" ? "INTERNAL_SERVER_ERROR" : null;
     if (this.opts.app) await this.postWebhook("bulk_operations/finish", { admin_graphql_api_id: op.id, completed_at: new Date().toISOString(), created_at: new Date().toISOString(), error_code: op.errorCode, status: op.status.toLowerCase(), type: "query" }).catch(() => {});
+  }
+
+  /** Sets a variant's availableForSale (as a sale or a restock would) for every later answer. */
+  setVariantAvailable(variantGid: string, available: boolean): void {
+    this.variantAvailability.set(variantGid, available);
+  }
+
+  /** A catalog line as Shopify would answer it: image URLs served by this fake, variants' stock as set. */
+  private served(p: Record<string, unknown> & { media?: { nodes: Record<string, unknown>[] }; variants?: { nodes: Record<string, unknown>[] } }) {
+    const absolute = (src: string) => (/^https?:/.test(src) ? src : `${this.baseUrl}/files/${src}`);
+    const productNumber = String(p.id).split("/").pop();
+    const media = (p.media?.nodes ?? []).map((m, i) => {
+      const image = m.image as Record<string, unknown> | undefined;
+      return { id: m.id ?? `gid://shopify/MediaImage/${productNumber}${i}`, alt: m.alt ?? null, image: { ...image, url: absolute(String(image?.url ?? "")) } };
+    });
+    const variants = (p.variants?.nodes ?? []).map((v) => {
+      const image = v.image as { url?: unknown } | null | undefined;
+      const set = this.variantAvailability.get(String(v.id));
+      return {
+        ...v,
+        ...(typeof image?.url === "string" ? { image: { ...image, url: absolute(image.url) } } : {}),
+        ...(set === undefined ? {} : { availableForSale: set }),
+      };
+    });
+    return { ...p, media: { nodes: media }, variants: { nodes: variants } };
+  }
+
+  /** `inventoryItem(id:)`: the item's variant and its product, from the catalog file. */
+  private async inventoryItem(gid: string) {
+    const wanted = gid.split("/").pop();
+    const rl = createInterface({ input: createReadStream(this.opts.catalogFile), crlfDelay: Infinity });
+    for await (const line of rl) {
+      if (!line.trim()) continue;
+      const p = JSON.parse(line) as Record<string, unknown> & { variants?: { nodes: Record<string, unknown>[] } };
+      const variant = (p.variants?.nodes ?? []).find((v) => String((v.inventoryItem as { id?: unknown } | undefined)?.id ?? v.id).split("/").pop() === wanted);
+      if (variant) {
+        rl.close();
+        return { id: gid, variant: { id: variant.id, product: this.served(p) } };
+      }
+    }
+    return null;
   }
 
   /** Posts a webhook to the app, signed like Shopify's (HMAC-SHA256 of the body, base64). */
