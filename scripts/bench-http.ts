@@ -114,7 +114,7 @@ async function prepare() {
     });
   }
   console.log(`rows: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const rows = await db.product.findMany({ where: { shopDomain: SHOP }, select: { id: true, updatedAt: true, handle: true, title: true, priceText: true } });
+  const rows = await db.product.findMany({ where: { shopDomain: SHOP }, select: { id: true, updatedAt: true, handle: true, title: true, priceText: true, available: true } });
   const t1 = performance.now();
   // The text channel carries the shop's facet values beside the text, as LiveCatalogs builds it.
   const facets = detectFacets(products.map((p) => p.attrs.tags));
@@ -155,6 +155,8 @@ async function prepare() {
         currency: "USD",
         image: `https://cdn.shopify.com/s/files/1/0000/0001/products/p${Number(r.id) - 100000}.jpg`,
         url: `/products/${r.handle}`,
+        variantId: null,
+        available: r.available,
         localImage: false,
       },
     ]),

@@ -143,14 +143,16 @@ export async function loadIndexState(dir: string, withNeighbours = true): Promis
 
     const layout = makeLayout(meta.dims, meta.weights);
     const native = unreadGraph(layout);
-    await native.readIndex(snap.indexPath);
-    if (native.getNumDimensions() !== layout.total || native.getCurrentCount() !== meta.nextLabel || native.getMaxElements() !== meta.capacity) {
-      return null;
-    }
     const quant = new QuantizedStore(layout, meta.capacity);
     const saved = meta.neighbourSlots !== undefined;
     const lists = saved || withNeighbours ? new NeighbourLists(meta.neighbourSlots ?? NEIGHBOUR_SLOTS, meta.capacity) : null;
-    if (!(await snap.readQuant([...quant.views(meta.nextLabel), ...(saved ? lists!.views(meta.nextLabel) : [])]))) return null;
+    // The graph (hnswlib, on the thread pool) and the int8 store (read and checked here) at once:
+    // 100k products, ~0.5 s and ~0.3 s of a restart's first answer one after the other.
+    const [, quantRead] = await Promise.all([native.readIndex(snap.indexPath), snap.readQuant([...quant.views(meta.nextLabel), ...(saved ? lists!.views(meta.nextLabel) : [])])]);
+    if (native.getNumDimensions() !== layout.total || native.getCurrentCount() !== meta.nextLabel || native.getMaxElements() !== meta.capacity) {
+      return null;
+    }
+    if (!quantRead) return null;
     const neighbours = withNeighbours ? lists : null;
     const s: IndexState = {
       layout,
