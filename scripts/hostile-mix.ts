@@ -28,6 +28,10 @@ const line = (name: string, f: typeof result.quiet) =>
   `  ${name.padEnd(8)} similar ${f.similar.count} requests p50 ${f.similar.p50} ms p99 ${f.similar.p99} ms ${JSON.stringify(f.similar.statuses)}; photo ${f.photo.answered}/${f.photo.count} answered ${JSON.stringify(f.photo.statuses)}`;
 console.log(line("quiet", result.quiet));
 console.log(line("hostile", result.hostile));
+// When the slowest 1 % were sent: a stall at the start of the attacks, or spread over the phase.
+const slowest = (f: typeof result.quiet) => f.slowest.map(([at, ms]) => `${at}s:${Math.round(ms)}`).join(" ");
+console.log(`  slowest 1 %, quiet   (sent at s: ms): ${slowest(result.quiet)}`);
+console.log(`  slowest 1 %, hostile (sent at s: ms): ${slowest(result.hostile)}`);
 const requests = Object.values(result.attacks.statuses).reduce((a, s) => a + Object.values(s).reduce((x, y) => x + y, 0), 0);
 console.log(`  attacks: ${requests} requests, attacker CPU ${result.attacks.cpuSeconds?.toFixed(1)} s; ${JSON.stringify(result.attacks.statuses)}`);
 const sent = result.attacks.oversizedBytesSent;

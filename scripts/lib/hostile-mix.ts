@@ -40,6 +40,8 @@ export interface HostileMixOptions {
 export interface PhaseFigures {
   similar: { count: number; p50: number; p99: number; statuses: Record<string, number> };
   photo: { count: number; answered: number; statuses: Record<string, number> };
+  /** The slowest 1 % of the similar requests: when each was sent (s into the phase) and how long it took (ms). */
+  slowest: [at: number, ms: number][];
 }
 
 export interface HostileMixResult {
@@ -123,6 +125,8 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
     const phase = async (seconds: number, sampleRss?: (mb: number) => void): Promise<PhaseFigures> => {
       const until = Date.now() + seconds * 1000;
       const lat: number[] = [];
+      const sentAt: [number, number][] = [];
+      const phaseStart = performance.now();
       const similarStatuses: Record<string, number> = {};
       const photoStatuses: Record<string, number> = {};
       let photoAnswered = 0;
@@ -140,6 +144,7 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
             .then(async (res) => {
               await res.arrayBuffer();
               lat.push(performance.now() - t);
+              sentAt.push([(t - phaseStart) / 1000, performance.now() - t]);
               similarStatuses[res.status] = (similarStatuses[res.status] ?? 0) + 1;
             })
             .catch(() => void (similarStatuses.error = (similarStatuses.error ?? 0) + 1))
@@ -166,10 +171,15 @@ export async function runHostileMix(opts: HostileMixOptions): Promise<HostileMix
       await Promise.all([similar(), photo()]);
       if (sampler) clearInterval(sampler);
       const sorted = lat.sort((a, b) => a - b);
+      const slowest = sentAt
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, Math.ceil(sentAt.length / 100))
+        .map(([at, ms]) => [Number(at.toFixed(2)), Number(ms.toFixed(1))] as [number, number]);
       const photoCount = Object.values(photoStatuses).reduce((a, b) => a + b, 0);
       return {
         similar: { count: sorted.length, p50: Number(quantile(sorted, 0.5).toFixed(1)), p99: Number(quantile(sorted, 0.99).toFixed(1)), statuses: similarStatuses },
         photo: { count: photoCount, answered: photoAnswered, statuses: photoStatuses },
+        slowest,
       };
     };
 
