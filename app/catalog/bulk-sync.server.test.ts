@@ -15,7 +15,7 @@ import { createSyncProcessor } from "../../jobs/sync.job";
 import { bulkSyncJobId, createEmbedQueue, createSyncQueue, queuePrefix, SYNC_QUEUE, type SyncJobData } from "../queues/queues.server";
 import { generateCatalog } from "../../scripts/lib/generated-catalog";
 import { FakeAdminApi, type BulkOutcome } from "../../test/fake-shopify/fake-admin-api";
-import { createTestDatabase, type TestDatabase } from "../../test/support/databases";
+import { createTestDatabase, databaseKinds, type TestDatabase } from "../../test/support/databases";
 import { createPrismaClient, type Db } from "../db.server";
 import { AdminGraphqlClient } from "../shopify/admin-graphql.server";
 import { handleBulkOperationFinish } from "../webhooks/webhook-handlers.server";
@@ -221,4 +221,23 @@ describe("bulk_operations/finish for a FAILED or EXPIRED operation", () => {
       await worker.close();
     }
   });
+});
+
+describe.each(await databaseKinds())("one full sync of a shop at a time, on %s", (kind) => {
+  it("starts asked at once from several places (install, the admin's button, two workers) make one run and one job", async () => {
+    const own = await createTestDatabase(kind);
+    const ownDb = createPrismaClient(own.url);
+    try {
+      const shop = `bulk-${++shopSeq}.myshopify.com`;
+      await ensureShop(ownDb, shop);
+      const ids = await Promise.all(Array.from({ length: 4 }, () => startFullSync({ db: ownDb, syncQueue }, shop)));
+      expect(new Set(ids).size).toBe(1);
+      expect(await ownDb.syncRun.count({ where: { shopDomain: shop, kind: "bulk" } })).toBe(1);
+      const jobs = (await syncQueue.getJobs(["waiting", "delayed", "active", "prioritized"])).filter((j) => j.data.shop === shop);
+      expect(jobs).toHaveLength(1);
+    } finally {
+      await ownDb.$disconnect();
+      await own.drop();
+    }
+  }, 60_000);
 });

@@ -53,14 +53,18 @@ function worthRestarting(op: { status: string; errorCode: string | null }): bool
 /** Starts a full sync unless one is already under way for the shop; returns the run id. */
 export async function startFullSync(deps: Pick<BulkSyncDeps, "db" | "syncQueue">, shop: string): Promise<string> {
   await ensureShop(deps.db, shop);
-  const active = await deps.db.syncRun.findFirst({ where: { shopDomain: shop, kind: "bulk", phase: { in: ACTIVE_PHASES } }, orderBy: { startedAt: "desc" } });
-  if (active) {
-    await enqueueBulkSync(deps.syncQueue, shop, active.id); // no-op while its job exists
-    return active.id;
-  }
-  const run = await deps.db.syncRun.create({ data: { id: crypto.randomUUID(), shopDomain: shop, kind: "bulk", phase: "queued" } });
-  await enqueueBulkSync(deps.syncQueue, shop, run.id);
-  return run.id;
+  // One run of a shop at a time, however many ask at once (the install, the admin's button, web
+  // processes and workers side by side): the shop's row is locked — an UPDATE — while the active
+  // run is looked for and, when there is none, made. Without it, four starts at once made four
+  // runs, each a bulk operation and a sync job of its own.
+  const runId = await deps.db.$transaction(async (tx) => {
+    await tx.shop.update({ where: { domain: shop }, data: { catalogVersion: { increment: 0 } } });
+    const active = await tx.syncRun.findFirst({ where: { shopDomain: shop, kind: "bulk", phase: { in: ACTIVE_PHASES } }, orderBy: { startedAt: "desc" } });
+    if (active) return active.id;
+    return (await tx.syncRun.create({ data: { id: crypto.randomUUID(), shopDomain: shop, kind: "bulk", phase: "queued" } })).id;
+  });
+  await enqueueBulkSync(deps.syncQueue, shop, runId); // no-op while its job exists
+  return runId;
 }
 
 async function heartbeat(db: Db, runId: string, data: Record<string, unknown> = {}): Promise<void> {
