@@ -218,7 +218,7 @@ describe("on a Redis Cluster (3 masters, 3 replicas)", () => {
       expect(await cache.remote(cache.key(shop, 1, "w", "q3"))).toBeUndefined();
     }
     // The shops' hashes lie on several masters (4 shops, 3 masters: at least 2 slots' owners).
-    const limits = new RateLimits(client, { similar: { perShop: 3, perIp: 2 }, photo: { perShop: 0, perIp: 0 }, events: { perShop: 0, perIp: 0 } }, 0, 60);
+    const limits = new RateLimits(client, { similar: { perShop: 3, perIp: 2 }, photo: { perShop: 0, perIp: 0 }, events: { perShop: 0, perIp: 0 } }, 0);
     const outcomes: number[] = [];
     for (let i = 0; i < 4; i++) outcomes.push(await limits.check("similar", shops[0], `10.0.0.${i % 2}`).then(() => 200, (e: { status: number }) => e.status));
     expect(outcomes).toEqual([200, 200, 200, 429]);
@@ -228,7 +228,7 @@ describe("on a Redis Cluster (3 masters, 3 replicas)", () => {
     // A second process' limiter (another client) sees the same counters.
     const other = createRedis(address);
     try {
-      await expect(new RateLimits(other, { similar: { perShop: 3, perIp: 0 }, photo: { perShop: 0, perIp: 0 }, events: { perShop: 0, perIp: 0 } }, 0, 60).check("similar", shops[0], undefined)).rejects.toMatchObject({ status: 429 });
+      await expect(new RateLimits(other, { similar: { perShop: 3, perIp: 0 }, photo: { perShop: 0, perIp: 0 }, events: { perShop: 0, perIp: 0 } }, 0).check("similar", shops[0], undefined)).rejects.toMatchObject({ status: 429 });
     } finally {
       other.disconnect();
     }

@@ -97,7 +97,7 @@ describe.each(kinds)("storefront events on %s", (kind) => {
     });
     catalogs = new LiveCatalogs({ db: client, dataDir, imageModelId: "m", imageDim: IMAGE_DIM });
     batcher = new EventBatcher(() => client, { flushMs: 3_600_000, maxPendingKeys: 10_000 });
-    const limits = new RateLimits(redis, NO_LIMITS, 2, 60);
+    const limits = new RateLimits(redis, NO_LIMITS);
     deps = (over = {}) => ({
       clientAddress: "203.0.113.7",
       products: (s) => catalogProducts(catalogs, s),
@@ -140,7 +140,7 @@ describe.each(kinds)("storefront events on %s", (kind) => {
   });
 
   it("limits a client by its address, with no X-Forwarded-For or a rotating first entry", async () => {
-    const limits = new RateLimits(redis, { ...NO_LIMITS, events: { perShop: 0, perIp: 5 } }, 2, 60);
+    const limits = new RateLimits(redis, { ...NO_LIMITS, events: { perShop: 0, perIp: 5 } });
     const limited = (clientAddress: string) => deps({ clientAddress, rateLimit: (s, address) => limits.check("events", s, address) });
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {

@@ -30,17 +30,6 @@ export function searchMsPerPointFromEnv(env: NodeJS.ProcessEnv = process.env): n
   return Number.isFinite(v) && v > 0 ? v : 0;
 }
 
-/**
- * The window a client IP's budget is counted over (RATE_LIMIT_IP_WINDOW_SECONDS, default 10): its
- * per-minute limit, pro rata. Over a whole minute, a client started with a minute's budget and
- * could spend it at once: in the hostile mix, one address's ~150 costly searches in its first two
- * seconds were most of the normal shoppers' slowest 1 % (docs/benchmarks.md).
- */
-export function ipWindowSecondsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.RATE_LIMIT_IP_WINDOW_SECONDS ?? 10);
-  return Number.isInteger(v) && v >= 1 && v <= 60 ? v : 10;
-}
-
 /** Requests per minute; override with RATE_LIMIT_<ROUTE>_SHOP / _IP (0 disables that limit). */
 export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Record<LimitedRoute, Limit> {
   const n = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
@@ -58,27 +47,19 @@ export class RateLimits {
     private readonly redis: RedisClient,
     private readonly limits = limitsFromEnv(),
     private readonly msPerPoint = searchMsPerPointFromEnv(),
-    private readonly ipWindowSeconds = ipWindowSecondsFromEnv(),
   ) {}
 
-  /** A client IP's points per window: its per-minute limit pro rata (at least one). */
-  private ipPoints(perMinute: number): number {
-    return Math.max(1, Math.round((perMinute * this.ipWindowSeconds) / 60));
-  }
-
-  private limiter(route: LimitedRoute, scope: "shop" | "ip", perMinute: number): RateLimiterRedis {
+  private limiter(route: LimitedRoute, scope: "shop" | "ip", points: number): RateLimiterRedis {
     const key = `${route}:${scope}`;
     let l = this.limiters.get(key);
     if (!l) {
-      const duration = scope === "ip" ? this.ipWindowSeconds : 60;
-      const points = scope === "ip" ? this.ipPoints(perMinute) : perMinute;
       l = new RateLimiterRedis({
         storeClient: this.redis,
-        keyPrefix: `${redisNamespace()}:rl:${key}:${duration}`,
+        keyPrefix: `${redisNamespace()}:rl:${key}`,
         points,
-        duration,
+        duration: 60,
         inMemoryBlockOnConsumed: points, // once over, answer from memory until the window ends
-        insuranceLimiter: new RateLimiterMemory({ points, duration }),
+        insuranceLimiter: new RateLimiterMemory({ points, duration: 60 }),
       });
       this.limiters.set(key, l);
     }
@@ -112,7 +93,7 @@ export class RateLimits {
   async charge(route: LimitedRoute, shop: string, ip: string | undefined, workMs: number): Promise<number> {
     const { perIp } = this.limits[route];
     if (!ip || perIp <= 0 || this.msPerPoint <= 0) return 0;
-    const points = Math.min(this.ipPoints(perIp), Math.floor(workMs / this.msPerPoint));
+    const points = Math.min(perIp, Math.floor(workMs / this.msPerPoint));
     if (points < 1) return 0;
     await this.limiter(route, "ip", perIp).penalty(`${shop}|${ip}`, points);
     return points;
