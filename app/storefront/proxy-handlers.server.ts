@@ -42,6 +42,9 @@ async function handled(log: Logger, run: () => Promise<Response>): Promise<Respo
 }
 
 let lastUnavailableLog = 0;
+/** Similar products only: served before a shop just opened has read its photo index (one object, not one a request). */
+const SIMILAR_ONLY = { photos: false } as const;
+
 /** `photos: false`: similar products only, served before a shop just opened has read its photo index. */
 async function installedCatalog(services: StorefrontServices, shop: string, log: Logger, opts: { photos?: boolean } = {}) {
   let catalog;
@@ -115,7 +118,7 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
     const limitParam = parseLimit(params);
     const filter = parseFilter(params);
     mark(); // parse
-    const catalog = await installedCatalog(services, shop, log, { photos: false });
+    const catalog = await installedCatalog(services, shop, log, SIMILAR_ONLY);
     const limit = limitParam ?? catalog.settings.resultsCount;
     mark(); // catalog
     // The merchant switched the "Similar products" block off: the block hides itself, no search runs.
