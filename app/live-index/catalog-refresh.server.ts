@@ -107,7 +107,7 @@ async function applyDiff(ctx: RefreshContext, entry: ShopEntry, full: boolean): 
     const stats = await readShopStatistics(db, spec, entry.shop, toLoad);
     entry.imageMean = stats.imageMean;
     entry.facets = stats.facets;
-    // A big shop stores its vectors through projections learned from its own (decision 0049).
+    // A big shop stores its vectors through projections learned from its own (decision 0019).
     const fitted = await fitShopProjections(db, spec, entry.shop, toLoad, stats);
     entry.projectionFitted = spec.projection !== null;
     await writable(entry);

@@ -1,5 +1,5 @@
 /**
- * Which shops store their vectors projected, and to how many dimensions (decision 0049):
+ * Which shops store their vectors projected, and to how many dimensions (decision 0019):
  * `VECTOR_PROJECTION` = "off", or comma-separated `image=<dims>,text=<dims>,photos=<dims>,min=<products>`
  * (any subset; the rest keep their defaults). A shop of at least `minProducts` products gets, on its
  * next full build, projections learned from its own vectors: the combined index's image and text

@@ -1,5 +1,5 @@
 /**
- * A big shop's learned projections (decision 0049): fitted on a full build from a sample of its own
+ * A big shop's learned projections (decision 0019): fitted on a full build from a sample of its own
  * rows, as the indexes store them — the combined index's image channel (centred on the shop's mean)
  * and text channel (with the shop's facets), and the per-photo index's photos. Fixed for an index
  * build, like the shop's statistics; a build after the catalog drifted fits them again.

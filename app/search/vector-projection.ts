@@ -4,7 +4,7 @@
  * products — what the indexes rank by — are what is kept). Stored points and queries are both
  * projected, so a score is the inner product of the two vectors' parts inside the learned subspace:
  * exact for any vector inside it (a catalog smaller than `outDim` loses nothing), and close for the
- * rest where the catalog's energy is concentrated. Decision 0049 has the figures.
+ * rest where the catalog's energy is concentrated. Decision 0019 has the figures.
  *
  * Fitting is a randomized SVD (Halko, Martinsson & Tropp 2011, one power iteration): products of
  * the sample matrix with thin matrices, here in float64 a slice at a time (the event loop is handed
