@@ -1,9 +1,9 @@
 /**
  * Which shops store their vectors projected, and to how many dimensions (decision 0019):
  * `VECTOR_PROJECTION` = "off", or comma-separated `image=<dims>,text=<dims>,photos=<dims>,min=<products>`
- * (any subset; the rest keep their defaults). A shop of at least `minProducts` products gets, on its
- * next full build, projections learned from its own vectors: the combined index's image and text
- * channels, and the per-photo index.
+ * (any subset; the rest keep their defaults; a dimension of 0 leaves that one unprojected). A shop of
+ * at least `minProducts` products gets, on its next full build, projections learned from its own
+ * vectors: the combined index's image and text channels, and the per-photo index.
  */
 export interface ProjectionConfig {
   /** Output dimension of the combined index's image channel. */
@@ -30,9 +30,9 @@ export function parseProjection(value: string | undefined): ProjectionConfig | n
     const [key, raw, ...rest] = part.split("=").map((x) => x.trim());
     const field = KEYS[key];
     const n = Number(raw);
-    if (!field || rest.length > 0 || raw === undefined || raw === "" || !Number.isInteger(n) || n < (field === "minProducts" ? 0 : 1)) {
+    if (!field || rest.length > 0 || raw === undefined || raw === "" || !Number.isInteger(n) || n < 0) {
       throw new RangeError(
-        `VECTOR_PROJECTION must be "off" or a list like "image=256,text=128,photos=256,min=1000" (dimensions ≥ 1, min ≥ 0); got "${value}"`,
+        `VECTOR_PROJECTION must be "off" or a list like "image=256,text=128,photos=256,min=1000" (whole numbers ≥ 0; a dimension of 0: not projected); got "${value}"`,
       );
     }
     out[field] = n;

@@ -49,11 +49,12 @@ export async function fitShopProjections(db: Db, spec: IndexSpec, shop: string, 
   }
   const pause = yielder(YIELD_EVERY_MS);
   const index: ChannelProjections = {};
-  const image = await fitProjection(images, cfg.image, { pause });
+  const fit = (samples: Float32Array[], dims: number) => (dims > 0 ? fitProjection(samples, dims, { pause }) : null);
+  const image = await fit(images, cfg.image);
   if (image) index.image = image;
-  const text = await fitProjection(texts, cfg.text, { pause });
+  const text = await fit(texts, cfg.text);
   if (text) index.text = text;
-  const photo = await fitProjection(photos, cfg.photos, { pause });
+  const photo = await fit(photos, cfg.photos);
   return { index, ...(photo ? { photos: photo } : {}) };
 }
 
