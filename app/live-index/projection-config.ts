@@ -16,7 +16,7 @@ export interface ProjectionConfig {
   minProducts: number;
 }
 
-export const DEFAULT_PROJECTION: ProjectionConfig = { image: 256, text: 128, photos: 256, minProducts: 1_000 };
+export const DEFAULT_PROJECTION: ProjectionConfig = { image: 256, text: 128, photos: 0, minProducts: 1_000 };
 
 const KEYS: Record<string, keyof ProjectionConfig> = { image: "image", text: "text", photos: "photos", min: "minProducts" };
 
