@@ -48,13 +48,14 @@ export function indexFits(spec: IndexSpec, index: ShopVectorIndex): boolean {
 }
 
 /**
- * Whether a shop big enough to be projected was built without trying (a snapshot of a release
- * before projections, or of a process with them off): rebuilt in the background, as for the graph
- * density. A build that tried (`projectionFitted`) is not rebuilt again for it.
+ * Whether the indexes' projections differ from what this process would fit for the shop (a snapshot
+ * of a release before projections, of a process with another VECTOR_PROJECTION, or a shop that grew
+ * past or shrank below its threshold): rebuilt in the background, as for the graph density. A build
+ * of this process (`projectionFitted`) is not rebuilt for it again, even where a fit was not possible.
  */
 export function projectionDue(spec: IndexSpec, entry: { index: ShopVectorIndex; images: ProductImageIndex; projectionFitted?: boolean }): boolean {
-  if (!spec.projection || entry.projectionFitted) return false;
+  if (entry.projectionFitted) return false;
+  const want = spec.projection && entry.index.size >= spec.projection.minProducts ? spec.projection : { image: 0, text: 0, photos: 0 };
   const p = entry.index.projections;
-  const projected = p.image !== undefined || p.text !== undefined || entry.images.projection !== undefined;
-  return !projected && entry.index.size >= spec.projection.minProducts;
+  return (p.image?.outDim ?? 0) !== want.image || (p.text?.outDim ?? 0) !== want.text || (entry.images.projection?.outDim ?? 0) !== want.photos;
 }

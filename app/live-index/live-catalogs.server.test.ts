@@ -224,7 +224,7 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     }
   }, 60_000);
 
-  it("a big shop's snapshot stored unprojected is served, rebuilt through projections learned from its catalog, ranks as before and is saved so", async () => {
+  it("a big shop's snapshot stored unprojected is served, rebuilt through projections learned from its catalog, ranks as before and is saved so (and back)", async () => {
     const shop7 = "projected.myshopify.com";
     const dir7 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-projected-"));
     try {
@@ -257,6 +257,15 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
       await catalogs.close();
       expect((await ShopVectorIndex.load(snapshotDir))!.storedDims.image).toBe(4);
       expect((await ProductImageIndex.load(path.join(snapshotDir, "images")))!.projection?.outDim).toBe(4);
+
+      // A process with projections off serves the projected snapshot, then rebuilds it as the models give it.
+      const off = new LiveCatalogs({ db, dataDir: dir7, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 50, projection: null });
+      const unprojected = await off.get(shop7);
+      expect(unprojected.index.storedDims.image).toBe(4);
+      await waitFor(() => unprojected.index.projections.image === undefined && unprojected.images.projection === undefined, 10_000);
+      expect(unprojected.index.storedDims.image).toBe(IMAGE_DIM);
+      expect(["700", "713", "725"].map((id) => similar(unprojected, id))).toEqual(expected);
+      await off.close();
     } finally {
       rmSync(dir7, { recursive: true, force: true });
     }
