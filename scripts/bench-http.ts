@@ -136,9 +136,10 @@ async function prepare() {
       const t = textChannelVector(p.vectors.text as Float32Array | undefined, facets, p.attrs.tags);
       return t ? [t] : [];
     });
-    fitted.index.image = (await fitProjection(images, projection.image)) ?? undefined;
-    fitted.index.text = (await fitProjection(texts, projection.text)) ?? undefined;
-    fitted.photos = (await fitProjection(sample.map((p) => p.vectors.image as Float32Array), projection.photos)) ?? undefined;
+    const fit = async (samples: Float32Array[], dims: number) => (dims > 0 ? ((await fitProjection(samples, dims)) ?? undefined) : undefined);
+    fitted.index.image = await fit(images, projection.image);
+    fitted.index.text = await fit(texts, projection.text);
+    fitted.photos = await fit(sample.map((p) => p.vectors.image as Float32Array), projection.photos);
     console.log(`projections fitted in ${((performance.now() - t) / 1000).toFixed(1)} s: image ${projection.image}, text ${projection.text}, photos ${projection.photos}`);
   }
   const index = new ShopVectorIndex({ dims: { ...dims, text: textChannelDim(dims.text) }, weights: BENCH_WEIGHTS, initialCapacity: n, projections: fitted.index });
