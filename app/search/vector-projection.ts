@@ -73,7 +73,6 @@ export async function fitProjection(samples: readonly ArrayLike<number>[], outDi
   Y = orthonormalColumns(Y, s, l);
   const Z = await transposeTimes(X, s, d, Y, l, pause); // d × l
   Y = orthonormalColumns(await times(X, s, d, Z, l, pause), s, l);
-  Y = orthonormalColumns(Y, s, l); // twice: columns orthonormal to working precision
   // B = Yᵀ X (l × d); its top right singular vectors are X's.
   const Bt = await transposeTimes(X, s, d, Y, l, pause); // d × l = Bᵀ
   const BBt = gram(Bt, d, l); // l × l = B Bᵀ
@@ -82,16 +81,20 @@ export async function fitProjection(samples: readonly ArrayLike<number>[], outDi
   const vectors = eig.eigenvectorMatrix;
   const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a]);
   const basis = new Float32Array(outDim * d);
+  const u = new Float64Array(l);
   for (let r = 0; r < outDim; r++) {
     const k = order[r];
     const sigma = Math.sqrt(Math.max(values[k], 0));
     if (sigma === 0) continue; // rank below outDim: the row stays zero (adds nothing to a score)
+    for (let c = 0; c < l; c++) u[c] = vectors.get(c, k);
     // v = Bᵀ u / σ
     for (let j = 0; j < d; j++) {
       let acc = 0;
-      for (let c = 0; c < l; c++) acc += Bt[j * l + c] * vectors.get(c, k);
+      const o = j * l;
+      for (let c = 0; c < l; c++) acc += Bt[o + c] * u[c];
       basis[r * d + j] = acc / sigma;
     }
+    if (r % 16 === 15) await pause();
   }
   return { inDim: d, outDim, basis };
 }
@@ -114,17 +117,25 @@ function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-/** A (r × c) · B (c × l) → r × l, a few rows of A at a time. */
+/** Rows of the left operand taken together, so each row of the right one is read once per block (memory, not arithmetic, bounds these loops). */
+const BLOCK = 8;
+
+/** A (r × c) · B (c × l) → r × l. */
 async function times(A: Float64Array, r: number, c: number, B: Float64Array, l: number, pause: () => Promise<void>): Promise<Float64Array> {
   const out = new Float64Array(r * l);
-  for (let i = 0; i < r; i++) {
-    if (i % 32 === 0) await pause();
-    const o = i * l;
+  const a = new Float64Array(BLOCK);
+  for (let i0 = 0; i0 < r; i0 += BLOCK) {
+    await pause();
+    const rows = Math.min(BLOCK, r - i0);
     for (let k = 0; k < c; k++) {
-      const a = A[i * c + k];
-      if (a === 0) continue;
+      for (let q = 0; q < rows; q++) a[q] = A[(i0 + q) * c + k];
       const b = k * l;
-      for (let j = 0; j < l; j++) out[o + j] += a * B[b + j];
+      for (let q = 0; q < rows; q++) {
+        const x = a[q];
+        if (x === 0) continue;
+        const o = (i0 + q) * l;
+        for (let j = 0; j < l; j++) out[o + j] += x * B[b + j];
+      }
     }
   }
   return out;
@@ -133,14 +144,17 @@ async function times(A: Float64Array, r: number, c: number, B: Float64Array, l: 
 /** Aᵀ (c × r) · B (r × l) → c × l, for A stored r × c. */
 async function transposeTimes(A: Float64Array, r: number, c: number, B: Float64Array, l: number, pause: () => Promise<void>): Promise<Float64Array> {
   const out = new Float64Array(c * l);
-  for (let i = 0; i < r; i++) {
-    if (i % 32 === 0) await pause();
-    const b = i * l;
+  for (let i0 = 0; i0 < r; i0 += BLOCK) {
+    await pause();
+    const rows = Math.min(BLOCK, r - i0);
     for (let k = 0; k < c; k++) {
-      const a = A[i * c + k];
-      if (a === 0) continue;
       const o = k * l;
-      for (let j = 0; j < l; j++) out[o + j] += a * B[b + j];
+      for (let q = 0; q < rows; q++) {
+        const x = A[(i0 + q) * c + k];
+        if (x === 0) continue;
+        const b = (i0 + q) * l;
+        for (let j = 0; j < l; j++) out[o + j] += x * B[b + j];
+      }
     }
   }
   return out;
