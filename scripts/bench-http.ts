@@ -291,7 +291,7 @@ async function run() {
   args.unshift(...appNodeArgs);
   const results = [];
   const stepTimes: Record<string, unknown> = {};
-  const memory: { cache: string; rssMB: number; bytesPerProduct: number; firstAnswerMs: number }[] = [];
+  const memory: { cache: string; rssMB: number; bytesPerProduct: number; firstAnswerMs: number; rssAfterRunsMB?: number; bytesPerProductAfterRuns?: number }[] = [];
   const ids = (count: number) => Array.from({ length: count }, (_, i) => String(100000 + ((i * 7919) % n)));
 
   // The bare server: the app's own response bytes and headers, in its own process, started once the
@@ -347,6 +347,11 @@ async function run() {
           (cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`) + (metricsCompare ? `, METRICS=${metrics}` : "") + (extra ? `, ${extra}` : "");
         const a = { ...(await cannon(title, port, paths, connections, seconds)), cache: cache === "0" ? "off" : "on" };
         results.push(b, a);
+        // Once the runs are over the per-photo index (read after the first answer) is in memory too.
+        const rssAfter = rssOf(app.child.pid!);
+        memory[memory.length - 1].rssAfterRunsMB = Math.round(rssAfter / 2 ** 20);
+        memory[memory.length - 1].bytesPerProductAfterRuns = Math.round(rssAfter / n);
+        console.log(`  app RSS after the runs: ${(rssAfter / 2 ** 20).toFixed(0)} MB = ${Math.round(rssAfter / n)} bytes per product`);
         ratios.push(`  ${a.title}: ${(a.rps / b.rps).toFixed(2)}× the bare server's throughput just before (${b.rps} req/s, p99 ${b.p99} ms), p99 ${a.p99} ms`);
       } finally {
         await app.stop();
