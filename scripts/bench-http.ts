@@ -291,7 +291,7 @@ async function run() {
   args.unshift(...appNodeArgs);
   const results = [];
   const stepTimes: Record<string, unknown> = {};
-  const memory: { cache: string; rssMB: number; bytesPerProduct: number; firstAnswerMs: number; rssAfterRunsMB?: number; bytesPerProductAfterRuns?: number }[] = [];
+  const memory: { cache: string; rssMB: number; bytesPerProduct: number; firstAnswerMs: number; rssAfterRunsMB?: number; bytesPerProductAfterRuns?: number; rssIdleMB?: number; rssSettledMB?: number; shopBytesPerProduct?: number }[] = [];
   const ids = (count: number) => Array.from({ length: count }, (_, i) => String(100000 + ((i * 7919) % n)));
 
   // The bare server: the app's own response bytes and headers, in its own process, started once the
@@ -317,6 +317,8 @@ async function run() {
       );
       const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1", METRICS: metrics, METRICS_PORT: "0", ...extraEnv }, /listening|\[remix-serve\]/);
       try {
+        // The process before it opens the shop (Node, the app, its clients): what a shop adds is measured against it.
+        const rssIdle = rssOf(app.child.pid!);
         const t0 = performance.now();
         const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
         const body = Buffer.from(await first.arrayBuffer());
@@ -327,6 +329,14 @@ async function run() {
         const rss = rssOf(app.child.pid!);
         memory.push({ cache, rssMB: Math.round(rss / 2 ** 20), bytesPerProduct: Math.round(rss / n), firstAnswerMs });
         console.log(`  app RSS after the first answer: ${(rss / 2 ** 20).toFixed(0)} MB = ${Math.round(rss / n)} bytes per product`);
+        // The per-photo index is read after the first answer (~1 s at 100k products): wait for it, idle.
+        await new Promise((r) => setTimeout(r, Number(arg("settle-ms", "4000"))));
+        const rssSettled = rssOf(app.child.pid!);
+        const shopBytes = Math.round((rssSettled - rssIdle) / n);
+        Object.assign(memory[memory.length - 1], { rssIdleMB: Math.round(rssIdle / 2 ** 20), rssSettledMB: Math.round(rssSettled / 2 ** 20), shopBytesPerProduct: shopBytes });
+        console.log(
+          `  app RSS idle before the shop ${(rssIdle / 2 ** 20).toFixed(0)} MB, settled with it ${(rssSettled / 2 ** 20).toFixed(0)} MB: the shop's ${shopBytes} bytes per product`,
+        );
         if (!bare) {
           const barePort = await freePort();
           const bareSrc =
