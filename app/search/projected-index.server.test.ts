@@ -39,8 +39,14 @@ describe("an index that stores its channels projected", () => {
   });
 
   async function projectedIndex() {
-    const image = (await fitProjection(products.map((p) => p.vectors.image!), 16))!;
-    const text = (await fitProjection(products.flatMap((p) => (p.vectors.text ? [p.vectors.text] : [])), 12))!;
+    const image = (await fitProjection(
+      products.map((p) => p.vectors.image!),
+      16,
+    ))!;
+    const text = (await fitProjection(
+      products.flatMap((p) => (p.vectors.text ? [p.vectors.text] : [])),
+      12,
+    ))!;
     return build(products, { projections: { image, text } });
   }
 
