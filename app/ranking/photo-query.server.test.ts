@@ -7,7 +7,8 @@ import { l2normalize } from "../embedding/vector-codec";
 import type { LiveCatalog } from "../live-index/live-catalog";
 import { ProductImageIndex } from "../search/product-image-index.server";
 import { ShopVectorIndex } from "../search/shop-vector-index.server";
-import { autoBoxFromEnv, chooseRegion, resultTypes } from "./photo-query.server";
+import { autoBoxFromEnv, chooseRegion, photoQuery, resultTypes } from "./photo-query.server";
+import { DEFAULT_PHOTO_SEARCH, photoSearchExplained } from "./photo.server";
 
 const forwards = { n: 0 };
 const embedder = meanColourEmbedder(forwards);
@@ -52,6 +53,23 @@ describe("automatic box", () => {
     const off = await chooseRegion(catalog, photo, {}, { embedder, autoBox: false });
     expect(off.box).toEqual({ x: 0, y: 0, w: 1, h: 1, guessed: false });
     expect(off.forwards).toBe(0);
+  });
+
+  it("reuses the chosen view's embedding: a box-less search runs 6 + 1 images (the zoom view), with the same ranking", async () => {
+    const catalog = await catalogOf([
+      { id: "red", rgb: [230, 20, 20], type: "Shirt" },
+      { id: "blue", rgb: [50, 50, 200], type: "Plant" },
+      { id: "green", rgb: [40, 160, 40], type: "Plant" },
+    ]);
+    const photo = await decodePhoto(await clutteredPhoto());
+    forwards.n = 0;
+    const result = await photoQuery(catalog, photo, {}, 3, {}, { embedder });
+    expect(DEFAULT_PHOTO_SEARCH.views.zooms).toHaveLength(1);
+    expect(forwards.n).toBe(6 + 1);
+    const chosen = await chooseRegion(catalog, photo, {}, { embedder });
+    const fresh = await photoSearchExplained(catalog, embedder, chosen.region.image, 3, {}, DEFAULT_PHOTO_SEARCH);
+    expect(result.hits).toEqual(fresh.hits);
+    expect(result.box).toEqual(chosen.box);
   });
 
   it("on a studio backdrop keeps the foreground trim unless a crop beats it by the gate", async () => {

@@ -6,13 +6,14 @@
  * The automatic box (no box sent; PHOTO_AUTO_BOX=0 turns it off), decision 0012:
  *  the whole photo (trimmed to its foreground when its border is a uniform backdrop, as photo
  *  search always did) and a few crops (cornerAndCentreCrops) are embedded as one micro-batch, and
- *  the view whose best catalog match (top-1 score) is strongest is searched. On a uniform
+ *  the view whose best catalog match (top-1 score) is strongest is searched (its embedding from
+ *  the batch is reused: only its zoom view goes through the model again). On a uniform
  *  backdrop (the foreground analysis is confident) a crop must beat the whole photo by
  *  AUTO_BOX_GATE; on a busy border the strongest view wins. Measured (docs/quality.md): the
  *  foreground analysis alone could not tell most cluttered photos from studio ones, and the gate
  *  on busy borders cost luma-dev clutter recall@1 0.83 → 0.67 (image channel, exact).
  */
-import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
+import type { EmbeddedImage, ImageEmbedder } from "../embedding/image/image-embedder.server";
 import { prepareRegion, type DecodedPhoto, type PreparedRegion } from "../embedding/image/image-preprocess.server";
 import { cornerAndCentreCrops, WHOLE_PHOTO, type FractionBox } from "../embedding/image/photo-region";
 import type { ProductFilter } from "../search/filters";
@@ -78,7 +79,7 @@ export async function chooseRegion(
   filter: ProductFilter,
   deps: PhotoQueryDeps,
   box?: FractionBox,
-): Promise<{ region: PreparedRegion; box: SearchedBox; forwards: number }> {
+): Promise<{ region: PreparedRegion; box: SearchedBox; forwards: number; embedded?: EmbeddedImage }> {
   const spec = deps.embedder.spec;
   if (box) return { region: await prepareRegion(photo, spec, box), box: asSearched(box, false), forwards: 0 };
   const whole = await prepareRegion(photo, spec, WHOLE_PHOTO);
@@ -89,13 +90,15 @@ export async function chooseRegion(
   const config = deps.config ?? DEFAULT_PHOTO_SEARCH;
   const crops = await Promise.all((deps.crops ?? cornerAndCentreCrops()).map((c) => prepareRegion(photo, spec, c)));
   const views = [whole, ...crops];
-  const vectors = await deps.embedder.embed(views.map((v) => v.image));
-  const scores = vectors.map((v, i) => bestMatch(catalog, v, views[i].image.color, filter, config));
+  // With the regional descriptors (computed by the same run anyway): the chosen view's embedding
+  // is reused by the search, which then embeds only its zoom view.
+  const embedded = await deps.embedder.embedWithLocal(views.map((v) => v.image));
+  const scores = embedded.map((e, i) => bestMatch(catalog, e.vector, views[i].image.color, filter, config));
   let best = 0;
   for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-  if (best === 0 || scores[best] - scores[0] < gate) return { region: whole, box: wholeBox, forwards: views.length };
+  if (best === 0 || scores[best] - scores[0] < gate) return { region: whole, box: wholeBox, forwards: views.length, embedded: embedded[0] };
   const chosen = views[best];
-  return { region: chosen, box: asSearched(chosen.region, true), forwards: views.length };
+  return { region: chosen, box: asSearched(chosen.region, true), forwards: views.length, embedded: embedded[best] };
 }
 
 /** The photo search of a shopper's request: region, photo ranking, words. */
@@ -108,11 +111,11 @@ export async function photoQuery(
   deps: PhotoQueryDeps,
 ): Promise<PhotoQueryResult> {
   const config = deps.config ?? DEFAULT_PHOTO_SEARCH;
-  const { region, box, forwards } = await chooseRegion(catalog, photo, filter, deps, request.box);
+  const { region, box, forwards, embedded } = await chooseRegion(catalog, photo, filter, deps, request.box);
   const words = request.words?.trim();
   const wordsConfig = deps.wordsConfig ?? DEFAULT_PHOTO_WORDS;
   const want = words ? Math.max(limit, wordsConfig.pool) : limit;
-  const { hits, firstPass } = await photoSearchExplained(catalog, deps.embedder, region.image, want, filter, config, deps.local);
+  const { hits, firstPass } = await photoSearchExplained(catalog, deps.embedder, region.image, want, filter, config, deps.local, embedded);
   if (!words) return { hits, firstPass, box, boxForwards: forwards };
   const reranked = await rerankByWords(catalog, hits, (h) => firstPass.get(h.id)?.score ?? h.score, words, deps.words, limit, wordsConfig);
   return { hits: withBestPhotos(reranked, firstPass), firstPass, box, boxForwards: forwards };
