@@ -23,7 +23,7 @@
  * the feedback term (how well the product's text matches the products the photo looks most like).
  */
 import { centre } from "../embedding/catalog-centring";
-import type { ImageEmbedder } from "../embedding/image/image-embedder.server";
+import type { EmbeddedImage, ImageEmbedder } from "../embedding/image/image-embedder.server";
 import type { PreparedImage } from "../embedding/image/image-preprocess.server";
 import { localMatch } from "../embedding/image/local-features";
 import { queryViews, type QueryViewOptions } from "../embedding/image/query-views";
@@ -254,7 +254,10 @@ export async function photoSearch(
 /**
  * photoSearch, and each product's first-pass hit: its score is the photo's own similarity
  * (Σ p_c·cos_c over the photo's channels, before the local gain and the feedback term) — what
- * the admin shows as "score", on the same 0–1 scale as similar products.
+ * the admin shows as "score", on the same 0–1 scale as similar products. `original`: the
+ * embedding of `image` itself when the caller already has it (the automatic box embedded it to
+ * choose the region); then only the other query views go through the model. The model's output
+ * for an image does not depend on its batch, so the ranking is the same.
  */
 export async function photoSearchExplained(
   catalog: LiveCatalog,
@@ -264,8 +267,11 @@ export async function photoSearchExplained(
   filter: ProductFilter,
   config: PhotoSearchConfig = DEFAULT_PHOTO_SEARCH,
   local?: LocalFeatureSource,
+  original?: EmbeddedImage,
 ): Promise<{ hits: SearchHit[]; firstPass: Map<string, SearchHit> }> {
-  const embedded = await embedder.embedWithLocal(viewImages(image, config.views));
+  const images = viewImages(image, config.views);
+  // The photo's own view already embedded (the automatic box's choice batch): only the others run.
+  const embedded = original ? [original, ...(images.length > 1 ? await embedder.embedWithLocal(images.slice(1)) : [])] : await embedder.embedWithLocal(images);
   const views = embedded.map((e) => e.vector);
   // A shopper's photo has no text: only the image channels take part in the query itself.
   let first = photoFirstPass(catalog, { image: meanOf(views), color: image.color }, limit, filter, config);

@@ -124,6 +124,6 @@ export function meanColourEmbedder(forwards = { n: 0 }): ImageEmbedder {
     dim: 3,
     spec: getModelSpec(DEFAULT_IMAGE_MODEL_ID),
     embed: async (images: PreparedImage[]) => ((forwards.n += images.length), images.map(meanColourVector)),
-    embedWithLocal: async (images: PreparedImage[]) => images.map((im) => ({ vector: meanColourVector(im) })),
+    embedWithLocal: async (images: PreparedImage[]) => ((forwards.n += images.length), images.map((im) => ({ vector: meanColourVector(im) }))),
   } as unknown as ImageEmbedder;
 }
