@@ -109,6 +109,13 @@ const similarOf = new Map<string, string[]>();
 let timing = { requests: 0, ms: 0 };
 let notIndexed = 0;
 const sweep: (OtherColoursRule & Figures)[] = [];
+const pairStats: { twins: string; pairs: number; image: number[]; colour: number[] }[] = [];
+/** Minimum, 10th percentile, median, 90th percentile, maximum (3 decimals). */
+function quantiles(xs: number[]): number[] {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return [];
+  return [0, 0.1, 0.5, 0.9, 1].map((q) => Math.round(s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))] * 1000) / 1000);
+}
 try {
   await migrateDatabase(databaseUrl);
   [web, worker] = await Promise.all([startWeb(app), startWorker(app)]);
@@ -145,8 +152,22 @@ try {
     const catalogs = new LiveCatalogs({ db, dataDir: mkdtempSync(path.join(work, "sweep-")), imageModelId: spec.id, imageDim: spec.dim });
     try {
       const catalog = await catalogs.get(shop);
+      // Where the twins lie: image cosine and colour similarity of each pair, by the labels' kind of twin.
+      const dotOf = (a?: Float32Array, b?: Float32Array) => (a && b ? a.reduce((t, x, i) => t + x * b[i], 0) : NaN);
+      for (const other of [true, false]) {
+        const pairs = cases.filter((c) => c.otherColour === other && c.productId < c.twinId);
+        const image: number[] = [];
+        const colour: number[] = [];
+        for (const c of pairs) {
+          const a = catalog.index.channelVectors(c.productId);
+          const b = catalog.index.channelVectors(c.twinId);
+          image.push(dotOf(a?.image, b?.image));
+          colour.push(dotOf(a?.color, b?.color));
+        }
+        pairStats.push({ twins: other ? "other colour" : "same colour", pairs: pairs.length, image: quantiles(image), colour: quantiles(colour) });
+      }
       for (const minImage of [0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8]) {
-        for (const maxColour of [0.7, 0.8, 0.85, 0.9, 0.95, 1]) {
+        for (const maxColour of [0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 1]) {
           const rule = { ...OTHER_COLOURS_RULE, minImage, maxColour };
           const rows = new Map(cases.map((c) => [c.productId, rankOtherColours(catalog, c.productId, n, {}, rule).map((h) => h.id)]));
           sweep.push({ ...rule, ...figures(cases, rows, categories) });
@@ -174,7 +195,7 @@ const summary = {
   otherColours: figures(cases, rowOf, categories),
   similarListBaseline: figures(cases, similarOf, categories),
   meanRequestMs: Math.round((timing.ms / Math.max(1, timing.requests)) * 100) / 100,
-  ...(values.sweep ? { sweep } : {}),
+  ...(values.sweep ? { pairStats, sweep } : {}),
 };
 if (values.json) console.log(JSON.stringify(summary));
 else {
@@ -190,6 +211,7 @@ else {
   console.log(line(`similar list, first ${n}`, summary.similarListBaseline));
   console.log(`mean /proxy/similar?colours=${n} request: ${summary.meanRequestMs} ms (uncached, sequential)`);
   if (values.sweep) {
+    for (const p of pairStats) console.log(`${p.twins} twins (${p.pairs} pairs): image cosine min/p10/median/p90/max ${p.image.join(" / ")}; colour similarity ${p.colour.join(" / ")}`);
     console.log("sweep (in-process): minImage maxColour  precision  precision@1  recall  same-colour shown  cards");
     for (const s of sweep)
       console.log(

@@ -182,6 +182,9 @@
     // No number in the theme editor: the shop's "Number of results" (the proxy's default) applies.
     var set = parseInt(d.limit, 10);
     var limit = set > 0 ? Math.min(50, set) : 0;
+    // "Also in other colours": a second row from the same answer (0: off).
+    var colours = Math.min(12, parseInt(d.colours, 10) || 0);
+    var row = colours > 0 ? root.querySelector('[data-lookalike-colours]') : null;
     var grid = root.querySelector('[data-lookalike-grid]');
     var strings = { viewProduct: '{title}' };
     try {
@@ -204,7 +207,7 @@
 
     var ctrl = 'AbortController' in window ? new AbortController() : null;
     var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 10000);
-    var url = proxy + '/similar?product_id=' + encodeURIComponent(productId) + (limit ? '&limit=' + limit : '');
+    var url = proxy + '/similar?product_id=' + encodeURIComponent(productId) + (limit ? '&limit=' + limit : '') + (row ? '&colours=' + colours : '');
 
     fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', signal: ctrl ? ctrl.signal : undefined })
       .then(function (r) {
@@ -218,23 +221,32 @@
         var products = (data && Array.isArray(data.products) ? data.products : [])
           .filter(function (p) { return p && p.id != null && String(p.id) !== String(productId); })
           .slice(0, limit || 50);
+        var others = (row && data && Array.isArray(data.colours) ? data.colours : [])
+          .filter(function (p) { return p && p.id != null && String(p.id) !== String(productId); })
+          .slice(0, colours);
         if (!products.length) return hide(root);
         var frag = document.createDocumentFragment();
-        var lis = products.map(function (p) { var li = card(p, opts); frag.appendChild(li); return li; });
+        var cards = products.concat(others);
+        var lis = cards.map(function (p, i) { var li = card(p, opts); if (i < products.length) frag.appendChild(li); return li; });
         var got = false;
-        // A cached answer fills the cards before they are shown; else they show what the proxy gave and are filled in place.
-        marketData(opts.market, products, function (data) {
+        // One Storefront request for both rows. A cached answer fills the cards before they are shown; else they show what the proxy gave and are filled in place.
+        marketData(opts.market, cards, function (data) {
           got = true;
-          lis.forEach(function (li, i) { hydrate(li, products[i], opts, data); });
+          lis.forEach(function (li, i) { hydrate(li, cards[i], opts, data); });
           root.setAttribute('data-lookalike-market', data ? 'shopify' : 'none');
         });
-        if (!got) lis.forEach(function (li, i) { hydrate(li, products[i], opts, null); });
+        if (!got) lis.forEach(function (li, i) { hydrate(li, cards[i], opts, null); });
         grid.replaceChildren(frag);
+        if (row) {
+          var rowGrid = row.querySelector('[data-lookalike-colours-grid]');
+          if (others.length && rowGrid) rowGrid.replaceChildren.apply(rowGrid, lis.slice(products.length));
+          else row.hidden = true;
+        }
         root.setAttribute('aria-busy', 'false');
         root.classList.add('lookalike--ready');
         var status = root.querySelector('[data-lookalike-status]');
         if (status) status.textContent = '';
-        observe(root, opts, products.map(function (p) { return String(p.id); }));
+        observe(root, opts, cards.map(function (p) { return String(p.id); }));
       })
       .catch(function () {
         clearTimeout(timer);
