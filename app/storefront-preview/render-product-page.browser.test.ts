@@ -136,8 +136,8 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
             proxyPath: PROXY,
             assetBaseUrl: "/ext-assets",
             locale: url.searchParams.get("locale") === "fr" ? "fr" : "en",
-            // ?colours=1: the merchant turned on the "Also in other colours" row.
-            ...(url.searchParams.get("colours") === "1" ? { blockSettings: { similar: { other_colours: true, other_colours_count: 4 } } } : {}),
+            // ?colours=1: the merchant turned on the "Also in other colours" row (?colours=0: the same block without it).
+            ...(url.searchParams.has("colours") ? { blockSettings: { similar: { results_count: 8, other_colours: url.searchParams.get("colours") === "1", other_colours_count: 4 } } } : {}),
           });
           return send(200, "text/html; charset=utf-8", html);
         }
@@ -346,12 +346,27 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(String(e)));
     await page.addInitScript(() => {
-      const w = window as unknown as { __cls: number };
+      const w = window as unknown as { __cls: number; __blockShifts?: number };
       w.__cls = 0;
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) if (!e.hadRecentInput) w.__cls += e.value;
+        for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources: { node?: Node }[] })[]) {
+          if (e.hadRecentInput) continue;
+          w.__cls += e.value;
+          // What moved, so a shift of the row itself (or inside the block) is told apart from the page's own.
+          for (const x of e.sources) if (x.node instanceof Element && x.node.closest("[data-lookalike-similar]")) w.__blockShifts = (w.__blockShifts ?? 0) + 1;
+        }
       }).observe({ type: "layout-shift", buffered: true });
     });
+    const shifts = () =>
+      page.evaluate(() => {
+        const w = window as unknown as { __cls: number; __blockShifts?: number };
+        return { cls: w.__cls, block: w.__blockShifts ?? 0 };
+      });
+    // The same page without the row (the block set to the shop's 8 results, so its skeleton is the cards' size).
+    await page.goto(`${origin}/demo/products/${MAIN.handle}?colours=0`);
+    await waitForCards(page, ".lookalike-similar", 8);
+    await imagesLoaded(page);
+    const withoutRow = await shifts();
     const before = rec.similar.length;
     await page.goto(`${origin}/demo/products/${MAIN.handle}?colours=1`);
     await waitForCards(page, ".lookalike__colours", 3);
@@ -369,7 +384,11 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     // The similar row is still there, whole.
     expect(await page.locator("[data-lookalike-grid] .lookalike__card:not(.lookalike__card--skeleton)").count()).toBe(8);
     await imagesLoaded(page);
-    expect(await page.evaluate(() => (window as unknown as { __cls: number }).__cls)).toBe(0);
+    // The row's skeleton holds its place: it adds no layout shift to the page's own (the demo page's
+    // description moves when its photo-search block renders, with or without the row).
+    const withRow = await shifts();
+    expect(withRow.block).toBe(0);
+    expect(withRow.cls).toBeCloseTo(withoutRow.cls, 6);
     await page.screenshot({ path: path.join(ARTIFACTS, "storefront-other-colours.png"), fullPage: true });
 
     // A product without other colours: the row goes, the similar products stay.
