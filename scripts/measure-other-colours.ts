@@ -173,6 +173,12 @@ try {
           sweep.push({ ...rule, ...figures(cases, rows, categories) });
         }
       }
+      // How many image-channel candidates the rule needs to read (each costs an exact re-score).
+      for (const candidates of [8, 12, 24, 60]) {
+        const rule = { ...OTHER_COLOURS_RULE, candidates };
+        const rows = new Map(cases.map((c) => [c.productId, rankOtherColours(catalog, c.productId, n, {}, rule).map((h) => h.id)]));
+        sweep.push({ ...rule, ...figures(cases, rows, categories) });
+      }
     } finally {
       await catalogs.close();
       await db.$disconnect();
@@ -212,10 +218,10 @@ else {
   console.log(`mean /proxy/similar?colours=${n} request: ${summary.meanRequestMs} ms (uncached, sequential)`);
   if (values.sweep) {
     for (const p of pairStats) console.log(`${p.twins} twins (${p.pairs} pairs): image cosine min/p10/median/p90/max ${p.image.join(" / ")}; colour similarity ${p.colour.join(" / ")}`);
-    console.log("sweep (in-process): minImage maxColour  precision  precision@1  recall  same-colour shown  cards");
+    console.log("sweep (in-process): minImage maxColour candidates  precision  precision@1  recall  same-colour shown  cards");
     for (const s of sweep)
       console.log(
-        `  ${s.minImage.toFixed(2).padStart(8)} ${s.maxColour.toFixed(2).padStart(9)}  ${s.precision.toFixed(3).padStart(9)}  ${s.precisionFirst.toFixed(3).padStart(11)}  ${s.recall.toFixed(3).padStart(6)}  ${s.sameColourTwinShown.toFixed(3).padStart(17)}  ${String(s.cards).padStart(5)}`,
+        `  ${s.minImage.toFixed(2).padStart(8)} ${s.maxColour.toFixed(2).padStart(9)} ${String(s.candidates).padStart(10)}  ${s.precision.toFixed(3).padStart(9)}  ${s.precisionFirst.toFixed(3).padStart(11)}  ${s.recall.toFixed(3).padStart(6)}  ${s.sameColourTwinShown.toFixed(3).padStart(17)}  ${String(s.cards).padStart(5)}`,
       );
   }
 }

@@ -32,7 +32,7 @@ export interface OtherColoursRule {
 }
 
 /** Measured on luma-dev's per-colour catalog (decision 49). */
-export const OTHER_COLOURS_RULE: Readonly<OtherColoursRule> = Object.freeze({ minImage: 0.7, maxColour: 0.95, candidates: 60 });
+export const OTHER_COLOURS_RULE: Readonly<OtherColoursRule> = Object.freeze({ minImage: 0.7, maxColour: 0.95, candidates: 24 });
 
 /** Most cards the row answers (the `colours` parameter's bound). */
 export const MAX_OTHER_COLOURS = 12;
