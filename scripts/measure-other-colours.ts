@@ -1,7 +1,7 @@
 /**
  * Precision of "Also in other colours" (issue 24, decision 49): same item, other colour, against
  * luma-dev's colour labels.
- *   npx tsx scripts/measure-other-colours.ts [--dataset ../shared/datasets/luma-dev] [--colours 4] [--sweep] [--json]
+ *   npx tsx scripts/measure-other-colours.ts [--dataset ../shared/datasets/luma-dev] [--colours 4] [--sweep] [--luminance] [--json]
  *
  * Builds a catalog that lists each colour as its own product (scripts/lib/colour-catalog.ts: an
  * item's featured photo and its held-back photo of another colour become two products; single-colour
@@ -16,6 +16,8 @@
  * about and only how often the row shows cards (and of which leaf category) is printed.
  * --sweep also ranks the row in this process (LiveCatalogs over the same database) for a grid of
  * thresholds (app/ranking/other-colours.server.ts `OtherColoursRule`).
+ * --luminance (measured, not shipped): the same rule with a luminance-only vector as "shape" — each
+ * product's photos embedded in grey in this process (scripts/lib/luminance-experiment.ts).
  * Needs the production build (`npx remix vite:build`), Redis and the model (npm run setup).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,12 +32,14 @@ import { OTHER_COLOURS_RULE, rankOtherColours, type OtherColoursRule } from "../
 import { migrateDatabase } from "./setup";
 import { appEnv, ROOT, runCli, startWeb, startWorker, TEST_API_SECRET, type RunningProcess } from "./lib/app-processes";
 import { buildColourCatalog, type ColourCase } from "./lib/colour-catalog";
+import { luminanceVectors, rankByLuminance } from "./lib/luminance-experiment";
 
 const { values } = parseArgs({
   options: {
     dataset: { type: "string", default: path.resolve(ROOT, "../shared/datasets/luma-dev") },
     colours: { type: "string", default: "4" },
     sweep: { type: "boolean", default: false },
+    luminance: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   },
 });
@@ -109,6 +113,7 @@ const similarOf = new Map<string, string[]>();
 let timing = { requests: 0, ms: 0 };
 let notIndexed = 0;
 const sweep: (OtherColoursRule & Figures)[] = [];
+const luminance: ({ minLuma: number; maxColour: number } & Figures)[] = [];
 const pairStats: { twins: string; pairs: number; image: number[]; colour: number[] }[] = [];
 /** Minimum, 10th percentile, median, 90th percentile, maximum (3 decimals). */
 function quantiles(xs: number[]): number[] {
@@ -146,38 +151,47 @@ try {
       body.products.map((p) => p.id),
     );
   }
-  if (values.sweep) {
+  if (values.sweep || values.luminance) {
     const spec = getModelSpec(DEFAULT_IMAGE_MODEL_ID);
     const db = createPrismaClient(databaseUrl);
     const catalogs = new LiveCatalogs({ db, dataDir: mkdtempSync(path.join(work, "sweep-")), imageModelId: spec.id, imageDim: spec.dim });
     try {
       const catalog = await catalogs.get(shop);
-      // Where the twins lie: image cosine and colour similarity of each pair, by the labels' kind of twin.
-      const dotOf = (a?: Float32Array, b?: Float32Array) => (a && b ? a.reduce((t, x, i) => t + x * b[i], 0) : NaN);
-      for (const other of [true, false]) {
-        const pairs = cases.filter((c) => c.otherColour === other && c.productId < c.twinId);
-        const image: number[] = [];
-        const colour: number[] = [];
-        for (const c of pairs) {
-          const a = catalog.index.channelVectors(c.productId);
-          const b = catalog.index.channelVectors(c.twinId);
-          image.push(dotOf(a?.image, b?.image));
-          colour.push(dotOf(a?.color, b?.color));
+      if (values.luminance && labelled) {
+        const luma = await luminanceVectors(file, String(app.env.MODELS_DIR), log);
+        for (const minLuma of [0.5, 0.6, 0.65, 0.7, 0.75, 0.8]) {
+          const rows = new Map(cases.map((c) => [c.productId, rankByLuminance(catalog, luma, c.productId, n, minLuma, OTHER_COLOURS_RULE.maxColour)]));
+          luminance.push({ minLuma, maxColour: OTHER_COLOURS_RULE.maxColour, ...figures(cases, rows, categories) });
         }
-        pairStats.push({ twins: other ? "other colour" : "same colour", pairs: pairs.length, image: quantiles(image), colour: quantiles(colour) });
       }
-      for (const minImage of [0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8]) {
-        for (const maxColour of [0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 1]) {
-          const rule = { ...OTHER_COLOURS_RULE, minImage, maxColour };
+      if (values.sweep) {
+        // Where the twins lie: image cosine and colour similarity of each pair, by the labels' kind of twin.
+        const dotOf = (a?: Float32Array, b?: Float32Array) => (a && b ? a.reduce((t, x, i) => t + x * b[i], 0) : NaN);
+        for (const other of [true, false]) {
+          const pairs = cases.filter((c) => c.otherColour === other && c.productId < c.twinId);
+          const image: number[] = [];
+          const colour: number[] = [];
+          for (const c of pairs) {
+            const a = catalog.index.channelVectors(c.productId);
+            const b = catalog.index.channelVectors(c.twinId);
+            image.push(dotOf(a?.image, b?.image));
+            colour.push(dotOf(a?.color, b?.color));
+          }
+          pairStats.push({ twins: other ? "other colour" : "same colour", pairs: pairs.length, image: quantiles(image), colour: quantiles(colour) });
+        }
+        for (const minImage of [0.4, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8]) {
+          for (const maxColour of [0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 1]) {
+            const rule = { ...OTHER_COLOURS_RULE, minImage, maxColour };
+            const rows = new Map(cases.map((c) => [c.productId, rankOtherColours(catalog, c.productId, n, {}, rule).map((h) => h.id)]));
+            sweep.push({ ...rule, ...figures(cases, rows, categories) });
+          }
+        }
+        // How many image-channel candidates the rule needs to read (each costs an exact re-score).
+        for (const candidates of [8, 12, 24, 60]) {
+          const rule = { ...OTHER_COLOURS_RULE, candidates };
           const rows = new Map(cases.map((c) => [c.productId, rankOtherColours(catalog, c.productId, n, {}, rule).map((h) => h.id)]));
           sweep.push({ ...rule, ...figures(cases, rows, categories) });
-        }
       }
-      // How many image-channel candidates the rule needs to read (each costs an exact re-score).
-      for (const candidates of [8, 12, 24, 60]) {
-        const rule = { ...OTHER_COLOURS_RULE, candidates };
-        const rows = new Map(cases.map((c) => [c.productId, rankOtherColours(catalog, c.productId, n, {}, rule).map((h) => h.id)]));
-        sweep.push({ ...rule, ...figures(cases, rows, categories) });
       }
     } finally {
       await catalogs.close();
@@ -202,8 +216,10 @@ const summary = {
   similarListBaseline: figures(cases, similarOf, categories),
   meanRequestMs: Math.round((timing.ms / Math.max(1, timing.requests)) * 100) / 100,
   ...(values.sweep ? { pairStats, sweep } : {}),
+  ...(values.luminance ? { luminance } : {}),
 };
 if (values.json) console.log(JSON.stringify(summary));
+
 else {
   const line = (name: string, f: Figures) =>
     `${name.padEnd(28)} ${f.precision.toFixed(3).padStart(9)}  ${f.precisionFirst.toFixed(3).padStart(10)}  ${f.recall.toFixed(3).padStart(6)}  ${f.sameColourTwinShown.toFixed(3).padStart(16)}  ${f.rowsShown.toFixed(3).padStart(10)}  ${String(f.cards).padStart(5)}  ${f.sameLeafShare.toFixed(3).padStart(9)}`;
@@ -223,5 +239,10 @@ else {
       console.log(
         `  ${s.minImage.toFixed(2).padStart(8)} ${s.maxColour.toFixed(2).padStart(9)} ${String(s.candidates).padStart(10)}  ${s.precision.toFixed(3).padStart(9)}  ${s.precisionFirst.toFixed(3).padStart(11)}  ${s.recall.toFixed(3).padStart(6)}  ${s.sameColourTwinShown.toFixed(3).padStart(17)}  ${String(s.cards).padStart(5)}`,
       );
+  }
+  if (values.luminance) {
+    console.log("luminance-only shape (measured, not shipped): minLuma maxColour  precision  precision@1  recall  same-colour shown  cards");
+    for (const s of luminance)
+      console.log(`  ${s.minLuma.toFixed(2).padStart(8)} ${s.maxColour.toFixed(2).padStart(9)}  ${s.precision.toFixed(3).padStart(9)}  ${s.precisionFirst.toFixed(3).padStart(11)}  ${s.recall.toFixed(3).padStart(6)}  ${s.sameColourTwinShown.toFixed(3).padStart(17)}  ${String(s.cards).padStart(5)}`);
   }
 }
