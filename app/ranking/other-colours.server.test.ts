@@ -89,6 +89,22 @@ describe("also in other colours (rankOtherColours)", () => {
     expect(() => rankOtherColours(catalogOf(), "nope", 4, {})).toThrow(ProductNotFound);
   });
 
+  it("a product without a colour signature is never called another colour", () => {
+    const c = catalogOf();
+    c.index.upsert("tee-unknown", { image: v(0.99, 0.14, 0, 0), text: TEXT }, { price: 10, available: true, productType: "Tee", vendor: "", tags: [] });
+    c.cards.set("tee-unknown", { ...c.cards.get("tee-red")!, id: "tee-unknown" });
+    expect(ids(c)).not.toContain("tee-unknown");
+    expect(ids(c, "tee-unknown")).toEqual([]); // nor has it other colours itself
+  });
+
+  it("searchByProductChannel: one channel of the product's stored point, never the product itself", () => {
+    const c = catalogOf();
+    const hits = c.index.searchByProductChannel("tee-red", "image", { k: 3 });
+    expect(hits.map((h) => h.id)).toEqual(["bag-blue", "tee-red-again", "tee-blue"]);
+    expect(hits[0].score).toBeCloseTo(0.4 * 0.99, 4); // the image weight × the image cosine
+    expect(c.index.searchByProductChannel("nope", "image", { k: 3 })).toEqual([]);
+  });
+
   it("channelVectors reads back what was upserted, without the weights", () => {
     const c = catalogOf();
     const back = c.index.channelVectors("tee-blue")!;

@@ -37,6 +37,7 @@ export const OTHER_COLOURS_RULE: Readonly<OtherColoursRule> = Object.freeze({ mi
 /** Most cards the row answers (the `colours` parameter's bound). */
 export const MAX_OTHER_COLOURS = 12;
 
+const hasSignal = (v: Float32Array) => v.some((x) => x !== 0);
 const dot = (a: Float32Array, b: Float32Array) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -62,8 +63,9 @@ export function rankOtherColours(
   if (price === undefined) throw new ProductNotFound(productId);
   if (limit <= 0) return [];
   const settingsFilter = withSettings(requestFilter, catalog.settings, price);
+  // The colour channel is never stored projected: its segment is the colour signature itself.
   const source = index.channelVectors(productId);
-  if (!settingsFilter || !source?.image || !source.color) return [];
+  if (!settingsFilter || !source?.image || !source.color || !hasSignal(source.color)) return [];
 
   const filter: ProductFilter = { ...settingsFilter };
   const kind = index.attributes(productId)?.productType.trim() ?? "";
@@ -75,7 +77,8 @@ export function rankOtherColours(
   filter.excludeIds = [...(filter.excludeIds ?? []), ...(catalog.rules.get(productId)?.excludes ?? []), productId];
 
   const { image: wImage, color: wColour } = index.weights;
-  const near = index.searchByVectors({ image: source.image }, { k: Math.min(rule.candidates, index.size), filter });
+  // The product's own image segment as stored (a shop's learned projection included, decision 19).
+  const near = index.searchByProductChannel(productId, "image", { k: Math.min(rule.candidates, index.size), filter });
   const shaped = near.filter((h) => h.id !== productId && h.score / wImage >= rule.minImage && catalog.cards.has(h.id));
   if (!shaped.length) return [];
   const colours = new Map(index.scoreProducts({ color: source.color }, shaped.map((h) => h.id)).map((h) => [h.id, h.score]));
@@ -87,7 +90,8 @@ export function rankOtherColours(
     const colour = (colours.get(h.id) ?? Infinity) / wColour;
     if (!(colour <= rule.maxColour)) continue;
     const own = index.channelVectors(h.id)?.color;
-    if (!own || picked.some((c) => dot(c, own) > rule.maxColour)) continue;
+    // No colour signature (zeros): its colour is unknown, so it cannot be called another one.
+    if (!own || !hasSignal(own) || picked.some((c) => dot(c, own) > rule.maxColour)) continue;
     picked.push(own);
     out.push({ id: h.id, score: h.score / wImage, contributions: { image: h.score, color: colour * wColour, text: 0 } });
   }
