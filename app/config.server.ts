@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { databaseUrl } from "./db/database-url";
+import { parseProjection, type ProjectionConfig } from "./live-index/projection-config";
 import { RedisAddressError, redisAddressFromEnv } from "./redis-address";
 import {
   ModelChoiceError,
@@ -41,6 +42,8 @@ export interface AppConfig {
    * each node's DATA_DIR only; "database": also in the database (snapshot-store.server.ts, decision 0016).
    */
   snapshotStore: "off" | "database";
+  /** VECTOR_PROJECTION: learned projections for big shops (app/live-index/projection-config.ts); null: off. */
+  projection: ProjectionConfig | null;
   /** Base URL of the Shopify Admin API; set only to talk to a local fake of it in tests. */
   adminApiBaseUrl?: string;
   /**
@@ -92,10 +95,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     imageModel,
     dataDir: path.resolve(env.DATA_DIR || "data"),
     snapshotStore: snapshotStore(env.SNAPSHOT_STORE),
+    projection: projection(env.VECTOR_PROJECTION),
     adminApiBaseUrl: env.SHOPIFY_ADMIN_API_BASE_URL || undefined,
     demoStorefrontApi: env.DEMO_STOREFRONT_API_URL || undefined,
     demoShop: env.DEMO_SHOP || DEMO_SHOP,
   };
+}
+
+function projection(value: string | undefined): ProjectionConfig | null {
+  try {
+    return parseProjection(value);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 function snapshotStore(value: string | undefined): AppConfig["snapshotStore"] {

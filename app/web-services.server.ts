@@ -106,6 +106,7 @@ export function createWebServices(cfg = config(), database: Db = db()): WebServi
       imageDim: image.dim,
       textModelId: text.modelId,
       textDim: text.dim,
+      projection: cfg.projection,
       observer: catalogsObserver,
       store: cfg.snapshotStore === "database" ? new DatabaseSnapshotStore(database, { kind: databaseKind(cfg.databaseUrl) }) : undefined,
     });

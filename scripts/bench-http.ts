@@ -3,9 +3,10 @@
  * returning the same JSON, side by side in one run (autocannon, signed requests).
  *
  *   # 1. once: a bench shop with N generated products at the real dimension (1280+52+512)
- *   npx tsx scripts/bench-http.ts prepare --n 100000 --dir /tmp/lookalike-bench
+ *   npx tsx scripts/bench-http.ts prepare --n 100000 --dir /tmp/lookalike-bench [--projection off]
+ *        (--projection: VECTOR_PROJECTION's syntax; default: the learned projections a shop this big gets)
  *   # 2. the run (builds nothing; needs `npm run build` and Redis)
- *   npx tsx scripts/bench-http.ts run --dir /tmp/lookalike-bench [--connections 64] [--seconds 10]
+ *   npx tsx scripts/bench-http.ts run --dir /tmp/lookalike-bench [--connections 64] [--seconds 10] [--projection off (as prepared)]
  *        [--entry server|remix-serve] [--hot 1000] [--app-node-args "--max-semi-space-size=32"]
  *        [--metrics-compare]   (cache on, Prometheus metrics off/on/off/on: METRICS=0 vs 1)
  *        [--env-compare "LOG_FORMAT=json,LOG_FORMAT=pretty,LOG_LEVEL=warn" [--rounds 2]]
@@ -24,7 +25,7 @@
  * exactly as after a restart of a production process.
  *
  * budget: many shops in one process under LIVE_CATALOGS_MAX_MB-style budgets (in-process, no HTTP):
- *   npx tsx scripts/bench-http.ts budget --shops 8 --n 2000 [--requests 2000] [--budgets 1,0.5,0.25]
+ *   npx tsx scripts/bench-http.ts budget --shops 8 --n 2000 [--requests 2000] [--budgets 1,0.5,0.25] [--projection off]
  *   S shops of N products (vectors in the database, index files saved once), then for each budget
  *   (a fraction of the memory all shops need) a Zipf-like request mix over the shops: catalog hit
  *   rate, evictions, latency of get + rankSimilar (p50/p99/max) and RSS; then every other shop opened at
@@ -51,7 +52,10 @@ import { writeSidecar } from "../app/live-index/catalog-sidecar.server";
 import { textChannelDim, textChannelVector } from "../app/embedding/text/text-channel";
 import { TEXT_DIM } from "../app/embedding/text/text-vector";
 import { ProductImageIndex } from "../app/search/product-image-index.server";
-import { ShopVectorIndex } from "../app/search/shop-vector-index.server";
+import { ShopVectorIndex, type ChannelProjections } from "../app/search/shop-vector-index.server";
+import { fitProjection, type Projection } from "../app/search/vector-projection";
+import { parseProjection } from "../app/live-index/projection-config";
+import { SAMPLE_ROWS } from "../app/live-index/shop-projections.server";
 import { syntheticCatalog } from "./lib/synthetic-catalog";
 import { embeddedRows } from "./lib/synthetic-rows";
 import { catalogMean, centre } from "../app/embedding/catalog-centring";
@@ -118,11 +122,29 @@ async function prepare() {
   const t1 = performance.now();
   // The text channel carries the shop's facet values beside the text, as LiveCatalogs builds it.
   const facets = detectFacets(products.map((p) => p.attrs.tags));
-  const index = new ShopVectorIndex({ dims: { ...dims, text: textChannelDim(dims.text) }, weights: BENCH_WEIGHTS, initialCapacity: n });
-  // The photo search's per-photo index (one photo per generated product), as LiveCatalogs saves it.
-  const images = ProductImageIndex.create(dims.image, n);
   // Centred on the catalog mean, as LiveCatalogs builds it (a snapshot without it would be rebuilt).
   const mean = catalogMean(products.map((p) => p.vectors.image as Float32Array));
+  // Learned projections, as LiveCatalogs fits them for a shop this big (VECTOR_PROJECTION's
+  // default; `--projection off` for the unprojected layout), from the same sample size.
+  const projection = parseProjection(arg("projection"));
+  const fitted: { index: ChannelProjections; photos?: Projection } = { index: {} };
+  if (projection && n >= projection.minProducts) {
+    const t = performance.now();
+    const sample = Array.from({ length: Math.min(n, SAMPLE_ROWS) }, (_, i) => products[Math.floor((i * n) / Math.min(n, SAMPLE_ROWS))]);
+    const images = sample.map((p) => (mean ? centre(p.vectors.image as Float32Array, mean.mean) : (p.vectors.image as Float32Array)));
+    const texts = sample.flatMap((p) => {
+      const t = textChannelVector(p.vectors.text as Float32Array | undefined, facets, p.attrs.tags);
+      return t ? [t] : [];
+    });
+    const fit = async (samples: Float32Array[], dims: number) => (dims > 0 ? ((await fitProjection(samples, dims)) ?? undefined) : undefined);
+    fitted.index.image = await fit(images, projection.image);
+    fitted.index.text = await fit(texts, projection.text);
+    fitted.photos = await fit(sample.map((p) => p.vectors.image as Float32Array), projection.photos);
+    console.log(`projections fitted in ${((performance.now() - t) / 1000).toFixed(1)} s: image ${projection.image}, text ${projection.text}, photos ${projection.photos}`);
+  }
+  const index = new ShopVectorIndex({ dims: { ...dims, text: textChannelDim(dims.text) }, weights: BENCH_WEIGHTS, initialCapacity: n, projections: fitted.index });
+  // The photo search's per-photo index (one photo per generated product), as LiveCatalogs saves it.
+  const images = ProductImageIndex.create(dims.image, n, undefined, fitted.photos);
   products.forEach((p, i) => {
     const image = p.vectors.image as Float32Array;
     const text = textChannelVector(p.vectors.text as Float32Array | undefined, facets, p.attrs.tags);
@@ -252,6 +274,8 @@ async function run() {
     SHOPIFY_API_KEY: "bench-key",
     SHOPIFY_API_SECRET: SECRET,
     SHOPIFY_APP_URL: `http://localhost:${port}`,
+    // The layout the snapshot was prepared with (else an unprojected one would be rebuilt projected while measured).
+    ...(arg("projection") ? { VECTOR_PROJECTION: arg("projection") } : {}),
     PORT: String(port),
     LOOKALIKE_DEMO: "0",
     // Rate limiting stays on (its Redis check is part of the measured path) with a shop budget
@@ -267,7 +291,7 @@ async function run() {
   args.unshift(...appNodeArgs);
   const results = [];
   const stepTimes: Record<string, unknown> = {};
-  const memory: { cache: string; rssMB: number; bytesPerProduct: number; firstAnswerMs: number }[] = [];
+  const memory: { cache: string; rssMB: number; bytesPerProduct: number; firstAnswerMs: number; rssAfterRunsMB?: number; bytesPerProductAfterRuns?: number; rssIdleMB?: number; rssSettledMB?: number; shopBytesPerProduct?: number }[] = [];
   const ids = (count: number) => Array.from({ length: count }, (_, i) => String(100000 + ((i * 7919) % n)));
 
   // The bare server: the app's own response bytes and headers, in its own process, started once the
@@ -293,6 +317,8 @@ async function run() {
       );
       const app = await startProcess(args, { ...env, SEARCH_CACHE: cache, PROXY_TIMINGS: "1", METRICS: metrics, METRICS_PORT: "0", ...extraEnv }, /listening|\[remix-serve\]/);
       try {
+        // The process before it opens the shop (Node, the app, its clients): what a shop adds is measured against it.
+        const rssIdle = rssOf(app.child.pid!);
         const t0 = performance.now();
         const first = await fetch(`http://127.0.0.1:${port}${signedPath("100000")}`);
         const body = Buffer.from(await first.arrayBuffer());
@@ -303,6 +329,14 @@ async function run() {
         const rss = rssOf(app.child.pid!);
         memory.push({ cache, rssMB: Math.round(rss / 2 ** 20), bytesPerProduct: Math.round(rss / n), firstAnswerMs });
         console.log(`  app RSS after the first answer: ${(rss / 2 ** 20).toFixed(0)} MB = ${Math.round(rss / n)} bytes per product`);
+        // The per-photo index is read after the first answer (~1 s at 100k products): wait for it, idle.
+        await new Promise((r) => setTimeout(r, Number(arg("settle-ms", "4000"))));
+        const rssSettled = rssOf(app.child.pid!);
+        const shopBytes = Math.round((rssSettled - rssIdle) / n);
+        Object.assign(memory[memory.length - 1], { rssIdleMB: Math.round(rssIdle / 2 ** 20), rssSettledMB: Math.round(rssSettled / 2 ** 20), shopBytesPerProduct: shopBytes });
+        console.log(
+          `  app RSS idle before the shop ${(rssIdle / 2 ** 20).toFixed(0)} MB, settled with it ${(rssSettled / 2 ** 20).toFixed(0)} MB: the shop's ${shopBytes} bytes per product`,
+        );
         if (!bare) {
           const barePort = await freePort();
           const bareSrc =
@@ -323,6 +357,11 @@ async function run() {
           (cache === "0" ? `app ${entry}, cache off` : `app ${entry}, cache on (${hot} hot)`) + (metricsCompare ? `, METRICS=${metrics}` : "") + (extra ? `, ${extra}` : "");
         const a = { ...(await cannon(title, port, paths, connections, seconds)), cache: cache === "0" ? "off" : "on" };
         results.push(b, a);
+        // Once the runs are over the per-photo index (read after the first answer) is in memory too.
+        const rssAfter = rssOf(app.child.pid!);
+        memory[memory.length - 1].rssAfterRunsMB = Math.round(rssAfter / 2 ** 20);
+        memory[memory.length - 1].bytesPerProductAfterRuns = Math.round(rssAfter / n);
+        console.log(`  app RSS after the runs: ${(rssAfter / 2 ** 20).toFixed(0)} MB = ${Math.round(rssAfter / n)} bytes per product`);
         ratios.push(`  ${a.title}: ${(a.rps / b.rps).toFixed(2)}× the bare server's throughput just before (${b.rps} req/s, p99 ${b.p99} ms), p99 ${a.p99} ms`);
       } finally {
         await app.stop();
@@ -375,8 +414,10 @@ async function budget() {
     const rows = embeddedRows(shop, products, { modelId: spec.id, idOf: (i) => String(100000 + i), now });
     for (let i = 0; i < n; i += 500) await db.product.createMany({ data: rows.slice(i, i + 500) });
   }
-  const dataDir = path.join(dir, "data");
-  const opts = { db, dataDir, imageModelId: spec.id, imageDim: spec.dim };
+  // `--projection off` (VECTOR_PROJECTION's syntax): shops stored unprojected; a data dir keeps one layout.
+  const projection = parseProjection(arg("projection"));
+  const dataDir = path.join(dir, projection ? "data" : "data-unprojected");
+  const opts = { db, dataDir, imageModelId: spec.id, imageDim: spec.dim, projection };
   // Once: load every shop from the database and save its index, as a long-running deployment has.
   const all = new LiveCatalogs({ ...opts, memoryBudgetBytes: Number.MAX_SAFE_INTEGER });
   const t0 = performance.now();

@@ -14,7 +14,8 @@ import type { Db } from "../db.server";
 import type { ChannelWeights } from "../search/shop-vector-index.server";
 import { yielder } from "../shared/event-loop-turns";
 import { parseStoredSettings } from "../shops/shop-settings";
-import { emptyIndex, graphOutdated, type IndexSpec } from "./index-spec";
+import { emptyImages, emptyIndex, graphOutdated, projectionDue, type IndexSpec } from "./index-spec";
+import { fitShopProjections } from "./shop-projections.server";
 import { normalizedWeights, weightsKeyOf, type ShopEntry } from "./live-catalog";
 import { diffRows, diffSinceSnapshot, fullDiffDue } from "./row-diff.server";
 import { indexedProduct, INDEXED_ROW_SELECT } from "./row-vectors";
@@ -106,6 +107,15 @@ async function applyDiff(ctx: RefreshContext, entry: ShopEntry, full: boolean): 
     const stats = await readShopStatistics(db, spec, entry.shop, toLoad);
     entry.imageMean = stats.imageMean;
     entry.facets = stats.facets;
+    // A big shop stores its vectors through projections learned from its own (decision 0019).
+    const fitted = await fitShopProjections(db, spec, entry.shop, toLoad, stats);
+    entry.projectionFitted = spec.projection !== null;
+    await writable(entry);
+    if (entry.index.size === 0 && (fitted.index.image || fitted.index.text)) {
+      entry.index.retire();
+      entry.index = emptyIndex(spec, entry.index.weights, fitted.index);
+    }
+    if (entry.images.size === 0 && fitted.photos) entry.images = emptyImages(spec, fitted.photos);
   }
   const pause = yielder(YIELD_EVERY_MS);
   for (let i = 0; i < toLoad.length; i += LOAD_CHUNK) {
@@ -130,7 +140,7 @@ async function applyDiff(ctx: RefreshContext, entry: ShopEntry, full: boolean): 
   // So does a snapshot built with another graph density (M 16 / efConstruction 100 before; recall
   // at 300k products stopped at 0.978 with it, docs/benchmarks.md).
   // (While the photo index is still read, it is checked once it is there: LiveCatalogs.)
-  const stale = !entry.imagesLoading && (statisticsStale(entry) || graphOutdated(spec, entry));
+  const stale = !entry.imagesLoading && (statisticsStale(entry) || graphOutdated(spec, entry) || projectionDue(spec, entry));
   if (!entry.rebuilding && stale) ctx.rebuild(entry, entry.index.weights);
   entry.maxRowVersion = maxVersion;
   if (full) entry.lastFullDiffAt = startedAt;

@@ -6,7 +6,9 @@
 import { COLOR_DIM } from "../embedding/image/color-signature.server";
 import { textChannelDim } from "../embedding/text/text-channel";
 import { ProductImageIndex } from "../search/product-image-index.server";
-import { ShopVectorIndex, type ChannelWeights, type GraphParams } from "../search/shop-vector-index.server";
+import { ShopVectorIndex, type ChannelProjections, type ChannelWeights, type GraphParams } from "../search/shop-vector-index.server";
+import type { Projection } from "../search/vector-projection";
+import type { ProjectionConfig } from "./projection-config";
 
 export interface IndexSpec {
   imageModelId: string;
@@ -17,18 +19,21 @@ export interface IndexSpec {
   /** The weights of a shop without stored weights. */
   weights: ChannelWeights;
   graph: GraphParams;
+  /** Learned projections for big shops (projection-config.ts); null: every vector stored as the models give it. */
+  projection: ProjectionConfig | null;
 }
 
-export function emptyIndex(spec: IndexSpec, weights: ChannelWeights = spec.weights): ShopVectorIndex {
+export function emptyIndex(spec: IndexSpec, weights: ChannelWeights = spec.weights, projections: ChannelProjections = {}): ShopVectorIndex {
   return new ShopVectorIndex({
     dims: { image: spec.imageDim, color: COLOR_DIM, text: textChannelDim(spec.textDim) },
     weights,
+    projections,
     ...spec.graph,
   });
 }
 
-export function emptyImages(spec: IndexSpec): ProductImageIndex {
-  return ProductImageIndex.create(spec.imageDim, undefined, spec.graph);
+export function emptyImages(spec: IndexSpec, projection?: Projection): ProductImageIndex {
+  return ProductImageIndex.create(spec.imageDim, undefined, spec.graph, projection);
 }
 
 /** Whether either index was built with another graph density than this process builds. */
@@ -40,4 +45,17 @@ export function graphOutdated(spec: IndexSpec, indexes: { index: ShopVectorIndex
 /** Whether a loaded combined index has this process' channel dimensions. */
 export function indexFits(spec: IndexSpec, index: ShopVectorIndex): boolean {
   return index.dims.image === spec.imageDim && index.dims.text === textChannelDim(spec.textDim) && index.dims.color === COLOR_DIM;
+}
+
+/**
+ * Whether the indexes' projections differ from what this process would fit for the shop (a snapshot
+ * of a release before projections, of a process with another VECTOR_PROJECTION, or a shop that grew
+ * past or shrank below its threshold): rebuilt in the background, as for the graph density. A build
+ * of this process (`projectionFitted`) is not rebuilt for it again, even where a fit was not possible.
+ */
+export function projectionDue(spec: IndexSpec, entry: { index: ShopVectorIndex; images: ProductImageIndex; projectionFitted?: boolean }): boolean {
+  if (entry.projectionFitted) return false;
+  const want = spec.projection && entry.index.size >= spec.projection.minProducts ? spec.projection : { image: 0, text: 0, photos: 0 };
+  const p = entry.index.projections;
+  return (p.image?.outDim ?? 0) !== want.image || (p.text?.outDim ?? 0) !== want.text || (entry.images.projection?.outDim ?? 0) !== want.photos;
 }

@@ -57,6 +57,11 @@ export interface ShopEntry extends LiveCatalog {
   unsavedSince?: number;
   /** Saves that failed in a row (a full disk, a directory made read-only); reset by a save that succeeds. */
   saveFailures: number;
+  /**
+   * The indexes were built by this process with its projection config (projections fitted, or
+   * found not worth it): no rebuild for them (index-spec.ts projectionDue). Unset for a snapshot.
+   */
+  projectionFitted?: boolean;
   /** Product rows read from the database and indexed since the entry was made (an open from a snapshot: only the changed ones). */
   rowsLoaded: number;
   /** After a failed save, no attempt before this time (ms): the retry backs off, changes do not hurry it. */

@@ -224,6 +224,53 @@ describe.each(kinds)("LiveCatalogs on %s", (kind) => {
     }
   }, 60_000);
 
+  it("a big shop's snapshot stored unprojected is served, rebuilt through projections learned from its catalog, ranks as before and is saved so (and back)", async () => {
+    const shop7 = "projected.myshopify.com";
+    const dir7 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-projected-"));
+    try {
+      await seedShop(shop7, 700, 40, 9);
+      const snapshotDir = path.join(dir7, "indexes", shop7);
+      // A process with projections off (or a release before them) saved the shop.
+      const old = new LiveCatalogs({ db, dataDir: dir7, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 600_000, projection: null });
+      const before = await old.get(shop7);
+      const similar = (c: typeof before, id: string) => c.index.searchByProduct(id, { k: 5 }).map((h) => h.id);
+      const expected = ["700", "713", "725"].map((id) => similar(before, id));
+      await old.save(before);
+      await old.close();
+      expect((await ShopVectorIndex.load(snapshotDir))!.projections).toEqual({});
+
+      // Shops of 30 products or more are projected here: served from the snapshot at once, then rebuilt.
+      const projection = { image: 4, text: 16, photos: 4, minProducts: 30 };
+      const catalogs = new LiveCatalogs({ db, dataDir: dir7, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 50, projection });
+      const catalog = await catalogs.get(shop7);
+      expect(["700", "713", "725"].map((id) => similar(catalog, id))).toEqual(expected);
+      await waitFor(() => catalog.index.projections.image !== undefined, 10_000);
+      expect(catalog.index.storedDims).toMatchObject({ image: 4, text: 16 });
+      expect(catalog.images.projection?.outDim).toBe(4);
+      // The seeded vectors lie in a 3-dimensional subspace: the projection keeps every score.
+      expect(["700", "713", "725"].map((id) => similar(catalog, id))).toEqual(expected);
+      expect(catalog.images.search(Float32Array.from(new Float32Array(IMAGE_DIM).map((_, i) => Math.sin(13 * 7 + i) + 1.5)), { k: 1 })[0].id).toBe("713");
+      expect(catalog.cards.size).toBe(40);
+
+      // ...and the projected indexes are what the next start loads.
+      await waitFor(async () => (await ShopVectorIndex.load(snapshotDir))?.projections.image !== undefined, 10_000);
+      await catalogs.close();
+      expect((await ShopVectorIndex.load(snapshotDir))!.storedDims.image).toBe(4);
+      expect((await ProductImageIndex.load(path.join(snapshotDir, "images")))!.projection?.outDim).toBe(4);
+
+      // A process with projections off serves the projected snapshot, then rebuilds it as the models give it.
+      const off = new LiveCatalogs({ db, dataDir: dir7, imageModelId: "m", imageDim: IMAGE_DIM, saveDelayMs: 50, projection: null });
+      const unprojected = await off.get(shop7);
+      expect(["700", "713", "725"].map((id) => similar(unprojected, id))).toEqual(expected); // served at once (either index)
+      await waitFor(() => unprojected.index.projections.image === undefined && unprojected.images.projection === undefined, 10_000);
+      expect(unprojected.index.storedDims.image).toBe(IMAGE_DIM);
+      expect(["700", "713", "725"].map((id) => similar(unprojected, id))).toEqual(expected);
+      await off.close();
+    } finally {
+      rmSync(dir7, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("a save that runs after the shop was redacted (say in another web process, before it heard) leaves no file of the shop on disk", async () => {
     const shop4 = "redacted-before-save.myshopify.com";
     const dir4 = mkdtempSync(path.join(os.tmpdir(), "live-catalogs-redact-"));

@@ -21,12 +21,13 @@ import { HASHED_TEXT_MODEL_ID } from "../embedding/vector-versions";
 import { DEFAULT_GRAPH, type ChannelWeights, type GraphParams } from "../search/shop-vector-index.server";
 import { errorSummary } from "../shared/error-text";
 import { refreshEntry, type RefreshContext } from "./catalog-refresh.server";
-import { graphOutdated, type IndexSpec } from "./index-spec";
+import { graphOutdated, projectionDue, type IndexSpec } from "./index-spec";
 import { DEFAULT_WEIGHTS, weightsKeyOf, type LiveCatalog, type LiveCatalogsObserver, type ShopEntry } from "./live-catalog";
 import { estimatedBytes, maxOpeningFromEnv, memoryBudgetFromEnv, overBudget } from "./memory-budget";
 import { readShopVersion } from "./shop-state.server";
 import { clearEntry, newEntry } from "./shop-entry";
 import { photosOfCards, readSnapshot, snapshotDir, writeSnapshot, type Snapshot } from "./snapshot-files.server";
+import { DEFAULT_PROJECTION, type ProjectionConfig } from "./projection-config";
 import { statisticsStale } from "./shop-statistics.server";
 import { SnapshotSaves } from "./snapshot-saves.server";
 import type { FetchResult, SnapshotStore } from "./snapshot-store.server";
@@ -73,6 +74,11 @@ export interface LiveCatalogsOptions {
    */
   graph?: GraphParams;
   /**
+   * Learned projections for big shops (VECTOR_PROJECTION; default DEFAULT_PROJECTION; null: off).
+   * A shop's index keeps the projection it was built with until its next full build.
+   */
+  projection?: ProjectionConfig | null;
+  /**
    * The shared snapshot store (SNAPSHOT_STORE, snapshot-store.server.ts): a shop opened without a
    * local snapshot as new as the store's fetches it first, and every local save is published to it.
    * Absent: snapshots stay on this node's disk.
@@ -103,6 +109,7 @@ export class LiveCatalogs {
       textDim: opts.textDim ?? TEXT_DIM,
       weights: opts.weights ?? DEFAULT_WEIGHTS,
       graph: opts.graph ?? DEFAULT_GRAPH,
+      projection: opts.projection === undefined ? DEFAULT_PROJECTION : opts.projection,
     };
     this.opening = pLimit(opts.maxConcurrentOpens ?? maxOpeningFromEnv());
     this.saves = new SnapshotSaves({
@@ -295,7 +302,7 @@ export class LiveCatalogs {
       for (const id of missing) entry.toReload.add(id);
       entry.dirty = true;
     }
-    if (!entry.rebuilding && (statisticsStale(entry) || graphOutdated(this.spec, entry))) this.refreshing.rebuild(entry, entry.index.weights);
+    if (!entry.rebuilding && (statisticsStale(entry) || graphOutdated(this.spec, entry) || projectionDue(this.spec, entry))) this.refreshing.rebuild(entry, entry.index.weights);
     this.measure(entry);
     this.enforceBudget(entry);
   }

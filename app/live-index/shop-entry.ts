@@ -33,6 +33,7 @@ export function clearEntry(spec: IndexSpec, entry: ShopEntry): void {
   entry.lastFullDiffAt = 0;
   entry.maxRowVersion = 0;
   entry.toReload.clear();
+  entry.projectionFitted = undefined;
 }
 
 /** The entry's shop state with empty indexes of `weights`: what a background rebuild fills. */
@@ -54,5 +55,6 @@ export function blankCopy(spec: IndexSpec, entry: ShopEntry, weights: ChannelWei
     maxRowVersion: 0,
     toReload: new Set(),
     imagesLoading: undefined,
+    projectionFitted: undefined,
   };
 }

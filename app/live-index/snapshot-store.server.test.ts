@@ -18,7 +18,7 @@ import { DatabaseSnapshotStore } from "./snapshot-store.server";
 
 const kinds = await databaseKinds();
 const IMAGE_DIM = 8;
-const spec = { imageModelId: "m", imageDim: IMAGE_DIM, textModelId: HASHED_TEXT_MODEL_ID, textDim: TEXT_DIM, weights: DEFAULT_WEIGHTS, graph: DEFAULT_GRAPH };
+const spec = { imageModelId: "m", imageDim: IMAGE_DIM, textModelId: HASHED_TEXT_MODEL_ID, textDim: TEXT_DIM, weights: DEFAULT_WEIGHTS, graph: DEFAULT_GRAPH, projection: null };
 
 function vec(dim: number, seed: number): Uint8Array<ArrayBuffer> {
   const v = new Float32Array(dim).map((_, i) => Math.sin(seed * 7 + i) + 1.5);

@@ -30,6 +30,7 @@ export function rebuildInBackground(spec: IndexSpec, entry: ShopEntry, weights: 
       entry.images = fresh.images;
       entry.imageMean = fresh.imageMean;
       entry.facets = fresh.facets;
+      entry.projectionFitted = fresh.projectionFitted;
       entry.cards = fresh.cards;
       entry.rowVersions = fresh.rowVersions;
       entry.weightsKey = weightsKeyOf(fresh.index.weights);

@@ -4,7 +4,11 @@
  * with a missing channel stored as zeros. For two combined vectors a and b,
  *   a·b = Σ_c w_c (v_c·u_c)   (the blended score)
  * and the dot of segment c alone is that channel's contribution.
+ * A channel may be stored projected (a shop's learned projection, vector-projection.ts): its
+ * segment is then √w·P·v, and a·b is the blended score of the vectors' parts inside P's subspace.
  */
+
+import { projectInto, type Projection } from "./vector-projection";
 
 export const CHANNELS = ["image", "color", "text"] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -33,8 +37,15 @@ export interface Contributions {
   text: number;
 }
 
+/** Per-channel learned projections (vector-projection.ts): that channel is stored projected. */
+export type ChannelProjections = Partial<Record<"image" | "text", Projection>>;
+
 export interface Layout {
+  /** Stored dimension of each channel's segment (a projected channel's output dimension). */
   dims: ChannelDims;
+  /** Dimension of each channel's vectors as given (the models'). */
+  inputDims: ChannelDims;
+  projections: ChannelProjections;
   weights: ChannelWeights;
   /** start offset of each channel's segment */
   offsets: [number, number, number];
@@ -43,7 +54,15 @@ export interface Layout {
   total: number;
 }
 
-export function makeLayout(dims: ChannelDims, weights: ChannelWeights): Layout {
+/** `dims` are the channels' input dimensions; a channel with a projection is stored at its output dimension. */
+export function makeLayout(inputDims: ChannelDims, weights: ChannelWeights, projections: ChannelProjections = {}): Layout {
+  const dims = { ...inputDims };
+  for (const c of ["image", "text"] as const) {
+    const p = projections[c];
+    if (!p) continue;
+    if (p.inDim !== inputDims[c]) throw new RangeError(`${c} projection takes dimension ${p.inDim}, the channel has ${inputDims[c]}`);
+    dims[c] = p.outDim;
+  }
   for (const c of CHANNELS) {
     const d = dims[c];
     if (!Number.isInteger(d) || d < 0) throw new RangeError(`dims.${c} must be a non-negative integer (got ${d})`);
@@ -53,7 +72,9 @@ export function makeLayout(dims: ChannelDims, weights: ChannelWeights): Layout {
   const total = dims.image + dims.color + dims.text;
   if (total === 0) throw new RangeError("at least one channel must have a non-zero dimension");
   return {
-    dims: { ...dims },
+    dims,
+    inputDims: { ...inputDims },
+    projections: { ...projections },
     weights: { ...weights },
     offsets: [0, dims.image, dims.image + dims.color],
     scales: [Math.sqrt(weights.image), Math.sqrt(weights.color), Math.sqrt(weights.text)],
@@ -71,15 +92,16 @@ export function combine(layout: Layout, vectors: ChannelVectors): number[] {
   CHANNELS.forEach((c, ci) => {
     const v = vectors[c];
     if (!v) return;
-    const d = layout.dims[c];
+    const d = layout.inputDims[c];
     if (v.length !== d) throw new RangeError(`${c} vector has dimension ${v.length}, expected ${d}`);
     const s = layout.scales[ci];
     const off = layout.offsets[ci];
     for (let i = 0; i < d; i++) {
-      const x = v[i];
-      if (!Number.isFinite(x)) throw new RangeError(`${c} vector has a non-finite value at ${i}`);
-      out[off + i] = Math.fround(s * x);
+      if (!Number.isFinite(v[i])) throw new RangeError(`${c} vector has a non-finite value at ${i}`);
     }
+    const p = c === "color" ? undefined : layout.projections[c];
+    if (p) projectInto(p, v, out, off, s);
+    else for (let i = 0; i < d; i++) out[off + i] = Math.fround(s * v[i]);
   });
   return out;
 }

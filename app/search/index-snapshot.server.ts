@@ -9,7 +9,7 @@
  * of a 20k-product shop's ~5 MB meta took 35–80 ms / ~125 ms). A meta of the previous release (one
  * JSON document) is still read, in one go.
  */
-import { CHANNELS, makeLayout, type ChannelDims, type ChannelWeights } from "./combined-vector";
+import { CHANNELS, makeLayout, type ChannelDims, type ChannelProjections, type ChannelWeights, type Layout } from "./combined-vector";
 import { nextTurn, yielder } from "../shared/event-loop-turns";
 import { jsonLines } from "../shared/json-lines";
 import { normalizeAttributes, type ProductAttributes } from "./filters";
@@ -32,7 +32,14 @@ const LOAD_YIELD_EVERY_MS = 8;
 
 interface PersistedMeta {
   version: number;
+  /** The channels' input dimensions. */
   dims: ChannelDims;
+  /**
+   * Channels stored projected, with their output dimension; each basis (outDim × the channel's
+   * input dimension, float32) is saved after the neighbour lists in the int8 store's file.
+   * Absent before learned projections (every channel stored as given).
+   */
+  projected?: Partial<Record<"image" | "text", number>>;
   weights: ChannelWeights;
   M: number;
   efConstruction: number;
@@ -67,7 +74,7 @@ export async function saveIndexState(s: IndexState, dir: string): Promise<void> 
     writeIndex: async (file) => {
       if (!(await native.writeIndex(file))) throw new Error("hnswlib could not write the index");
     },
-    quant: [...s.quant.views(s.nextLabel), ...(s.neighbours?.views(s.nextLabel) ?? [])],
+    quant: [...s.quant.views(s.nextLabel), ...(s.neighbours?.views(s.nextLabel) ?? []), ...basisViews(s.layout.projections)],
     meta: metaPieces(s),
   });
   const released = write.released.then(() => {
@@ -86,7 +93,8 @@ export async function saveIndexState(s: IndexState, dir: string): Promise<void> 
 function metaPieces(s: IndexState): Iterable<string> {
   const head: Omit<PersistedMeta, "products"> = {
     version: META_VERSION,
-    dims: s.layout.dims,
+    dims: s.layout.inputDims,
+    ...(projectedChannels(s.layout).length > 0 ? { projected: Object.fromEntries(projectedChannels(s.layout).map((c) => [c, s.layout.projections[c]!.outDim])) } : {}),
     weights: s.layout.weights,
     M: s.M,
     efConstruction: s.efConstruction,
@@ -141,14 +149,20 @@ export async function loadIndexState(dir: string, withNeighbours = true): Promis
     if (!meta) return null;
     await nextTurn();
 
-    const layout = makeLayout(meta.dims, meta.weights);
+    const projections: ChannelProjections = {};
+    for (const c of ["image", "text"] as const) {
+      const out = meta.projected?.[c];
+      if (out !== undefined) projections[c] = { inDim: meta.dims[c], outDim: out, basis: new Float32Array(out * meta.dims[c]) };
+    }
+    const layout = makeLayout(meta.dims, meta.weights, projections);
     const native = unreadGraph(layout);
     const quant = new QuantizedStore(layout, meta.capacity);
     const saved = meta.neighbourSlots !== undefined;
     const lists = saved || withNeighbours ? new NeighbourLists(meta.neighbourSlots ?? NEIGHBOUR_SLOTS, meta.capacity) : null;
+    const listViews = saved ? lists!.views(meta.nextLabel) : [];
     // The graph (hnswlib, on the thread pool) and the int8 store (read and checked here) at once:
     // 100k products, ~0.5 s and ~0.3 s of a restart's first answer one after the other.
-    const [, quantRead] = await Promise.all([native.readIndex(snap.indexPath), snap.readQuant([...quant.views(meta.nextLabel), ...(saved ? lists!.views(meta.nextLabel) : [])])]);
+    const [, quantRead] = await Promise.all([native.readIndex(snap.indexPath), snap.readQuant([...quant.views(meta.nextLabel), ...listViews, ...basisViews(projections)])]);
     if (native.getNumDimensions() !== layout.total || native.getCurrentCount() !== meta.nextLabel || native.getMaxElements() !== meta.capacity) {
       return null;
     }
@@ -205,6 +219,12 @@ async function parseMeta(raw: Buffer, pause: () => Promise<void>): Promise<Persi
   if (!isInt(m.M, 2) || !isInt(m.efConstruction, 1) || !isInt(m.initialCapacity, 1)) return null;
   if (!isInt(m.capacity, 1) || !isInt(m.nextLabel) || !isInt(m.deleted) || m.nextLabel > m.capacity) return null;
   if (m.neighbourSlots !== undefined && (!isInt(m.neighbourSlots, 1) || m.neighbourSlots >= 255)) return null;
+  if (m.projected !== undefined) {
+    if (typeof m.projected !== "object" || m.projected === null) return null;
+    for (const [c, out] of Object.entries(m.projected)) {
+      if ((c !== "image" && c !== "text") || !isInt(out, 1) || (out as number) >= m.dims[c]) return null;
+    }
+  }
   const count = m.version === LEGACY_META_VERSION ? (Array.isArray(m.products) ? m.products.length : -1) : m.products;
   if (!isInt(count) || (count as number) + m.deleted !== m.nextLabel) return null;
 
@@ -236,4 +256,16 @@ async function parseMeta(raw: Buffer, pause: () => Promise<void>): Promise<Persi
   }
   if (products.length !== count) return null;
   return { ...m, products };
+}
+
+function projectedChannels(layout: Layout): ("image" | "text")[] {
+  return (["image", "text"] as const).filter((c) => layout.projections[c] !== undefined);
+}
+
+/** The projections' bases as bytes, image then text (saved after the int8 store and the lists). */
+function basisViews(projections: ChannelProjections): Buffer[] {
+  return (["image", "text"] as const).flatMap((c) => {
+    const b = projections[c]?.basis;
+    return b ? [Buffer.from(b.buffer, b.byteOffset, b.byteLength)] : [];
+  });
 }

@@ -17,7 +17,7 @@ export interface ShopVectorIndexStats {
    * Estimates. `hnswBytes`/`quantizedBytes`/`totalBytes` cover the allocated
    * capacity; `usedBytes` only the slots in use (≈ what is resident).
    */
-  memory: { hnswBytes: number; quantizedBytes: number; neighbourBytes: number; attributesBytes: number; totalBytes: number; usedBytes: number };
+  memory: { hnswBytes: number; quantizedBytes: number; neighbourBytes: number; attributesBytes: number; projectionBytes: number; totalBytes: number; usedBytes: number };
 }
 
 export function indexStats(s: IndexState): ShopVectorIndexStats {
@@ -42,6 +42,8 @@ export function indexStats(s: IndexState): ShopVectorIndexStats {
   const quantizedBytes = s.quant.bytes;
   const quantizedUsedBytes = s.nextLabel * (D + 12);
   const neighbourBytes = s.neighbours?.bytes ?? 0;
+  // The learned projections' bases (vector-projection.ts), float32.
+  const projectionBytes = (s.layout.projections.image?.basis.byteLength ?? 0) + (s.layout.projections.text?.basis.byteLength ?? 0);
   const neighbourUsedBytes = s.neighbours ? s.nextLabel * (s.neighbours.slots * 8 + 1) : 0;
   return {
     size,
@@ -56,8 +58,9 @@ export function indexStats(s: IndexState): ShopVectorIndexStats {
       quantizedBytes,
       neighbourBytes,
       attributesBytes,
-      totalBytes: hnswBytes + quantizedBytes + neighbourBytes + attributesBytes,
-      usedBytes: hnswUsedBytes + quantizedUsedBytes + neighbourUsedBytes + attributesBytes,
+      projectionBytes,
+      totalBytes: hnswBytes + quantizedBytes + neighbourBytes + attributesBytes + projectionBytes,
+      usedBytes: hnswUsedBytes + quantizedUsedBytes + neighbourUsedBytes + attributesBytes + projectionBytes,
     },
   };
 }

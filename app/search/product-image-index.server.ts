@@ -12,6 +12,7 @@
  */
 import { yielder } from "../shared/event-loop-turns";
 import type { ProductAttributes, ProductFilter } from "./filters";
+import type { Projection } from "./vector-projection";
 import { MAX_K, ShopVectorIndex, type GraphParams, type SearchHit, type ShopVectorIndexStats } from "./shop-vector-index.server";
 
 const SEP = "#";
@@ -31,10 +32,23 @@ export class ProductImageIndex {
 
   private constructor(private readonly points: ShopVectorIndex) {}
 
-  static create(dim: number, initialCapacity?: number, graph?: GraphParams): ProductImageIndex {
+  /** `projection`: photos stored projected (the shop's learned projection of its photos, vector-projection.ts). */
+  static create(dim: number, initialCapacity?: number, graph?: GraphParams, projection?: Projection): ProductImageIndex {
     return new ProductImageIndex(
-      new ShopVectorIndex({ dims: { image: dim, color: 0, text: 0 }, weights: { image: 1, color: 0, text: 0 }, initialCapacity, neighbours: false, ...graph }),
+      new ShopVectorIndex({
+        dims: { image: dim, color: 0, text: 0 },
+        weights: { image: 1, color: 0, text: 0 },
+        projections: projection ? { image: projection } : {},
+        initialCapacity,
+        neighbours: false,
+        ...graph,
+      }),
     );
+  }
+
+  /** The learned projection the photos are stored through, if any. */
+  get projection(): Projection | undefined {
+    return this.points.projections.image;
   }
 
   /** The points index's graph density. */

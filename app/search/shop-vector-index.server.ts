@@ -35,7 +35,7 @@
  * costs an insert per live product (~5 ms at 1,844-d and M 24): an explicit compact() blocks for
  * all of it, the automatic one runs in slices.
  */
-import { CHANNELS, combine, makeLayout, segmentDots, type Channel, type ChannelDims, type ChannelVectors, type ChannelWeights } from "./combined-vector";
+import { CHANNELS, combine, makeLayout, segmentDots, type Channel, type ChannelDims, type ChannelProjections, type ChannelVectors, type ChannelWeights } from "./combined-vector";
 import { compileNormalizedFilter, isEmptyFilter, normalizeAttributes, type ProductAttributes, type ProductFilter } from "./filters";
 import { compactInBackground, compactNow, needsCompaction } from "./index-compaction.server";
 import { loadIndexState, saveIndexState } from "./index-snapshot.server";
@@ -47,7 +47,7 @@ import { nextTurn } from "../shared/event-loop-turns";
 
 const log = moduleLogger("search");
 
-export type { ChannelDims, ChannelVectors, ChannelWeights } from "./combined-vector";
+export type { ChannelDims, ChannelProjections, ChannelVectors, ChannelWeights } from "./combined-vector";
 export type { ShopVectorIndexStats } from "./index-stats";
 
 export interface SearchOptions {
@@ -78,8 +78,11 @@ export interface SearchHit {
 }
 
 export interface ShopVectorIndexOptions {
+  /** The channels' input dimensions (the models'). */
   dims: ChannelDims;
   weights: ChannelWeights;
+  /** Channels stored projected (the shop's learned projections, vector-projection.ts). */
+  projections?: ChannelProjections;
   M?: number;
   efConstruction?: number;
   initialCapacity?: number;
@@ -152,7 +155,7 @@ export class ShopVectorIndex {
     const M = opts.M ?? DEFAULT_M;
     const efConstruction = opts.efConstruction ?? DEFAULT_EF_CONSTRUCTION;
     const initialCapacity = Math.max(1, Math.floor(opts.initialCapacity ?? DEFAULT_INITIAL_CAPACITY));
-    const layout = makeLayout(opts.dims, opts.weights);
+    const layout = makeLayout(opts.dims, opts.weights, opts.projections);
     if (!Number.isInteger(M) || M < 2) throw new RangeError(`M must be an integer ≥ 2 (got ${M})`);
     if (!Number.isInteger(efConstruction) || efConstruction < 1) {
       throw new RangeError(`efConstruction must be a positive integer (got ${efConstruction})`);
@@ -174,8 +177,19 @@ export class ShopVectorIndex {
     return this.s.idToLabel.size;
   }
 
+  /** The channels' input dimensions (what upsert and searchByVectors take). */
   get dims(): ChannelDims {
+    return { ...this.s.layout.inputDims };
+  }
+
+  /** The channels' stored dimensions (a projected channel's output dimension). */
+  get storedDims(): ChannelDims {
     return { ...this.s.layout.dims };
+  }
+
+  /** The learned projections the index stores its channels through (none: stored as given). */
+  get projections(): ChannelProjections {
+    return { ...this.s.layout.projections };
   }
 
   get weights(): ChannelWeights {
