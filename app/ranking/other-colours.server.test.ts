@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { l2normalize } from "../embedding/vector-codec";
 import type { LiveCard, LiveCatalog } from "../live-index/live-catalog";
 import { rulesFromRows } from "../live-index/product-rules";
-import { ShopVectorIndex, type ChannelWeights } from "../search/shop-vector-index.server";
+import { ShopVectorIndex, type ChannelProjections, type ChannelWeights } from "../search/shop-vector-index.server";
 import { DEFAULT_SETTINGS, type ShopSettings } from "../shops/shop-settings";
 import { OTHER_COLOURS_RULE, rankOtherColours } from "./other-colours.server";
 import { ProductNotFound } from "./ranking-errors";
@@ -30,8 +30,8 @@ const PRODUCTS: { id: string; image: number[]; color: Float32Array; type: string
   { id: "tee-blue-2", image: [0.8, 0, 0, 0.6], color: v(0.05, 1, 0), type: "Tee" },
 ];
 
-function catalogOf(opts: { weights?: ChannelWeights; settings?: Partial<ShopSettings>; unavailable?: string[] } = {}): LiveCatalog {
-  const index = new ShopVectorIndex({ dims, weights: opts.weights ?? { image: 0.4, color: 0.1, text: 0.5 } });
+function catalogOf(opts: { weights?: ChannelWeights; settings?: Partial<ShopSettings>; unavailable?: string[]; projections?: ChannelProjections } = {}): LiveCatalog {
+  const index = new ShopVectorIndex({ dims, weights: opts.weights ?? { image: 0.4, color: 0.1, text: 0.5 }, projections: opts.projections });
   const cards = new Map<string, LiveCard>();
   for (const p of PRODUCTS) {
     index.upsert(p.id, { image: v(...p.image), color: p.color, text: TEXT }, { price: 10, available: !opts.unavailable?.includes(p.id), productType: p.type, vendor: "", tags: [] });
@@ -103,6 +103,14 @@ describe("also in other colours (rankOtherColours)", () => {
     expect(hits.map((h) => h.id)).toEqual(["bag-blue", "tee-red-again", "tee-blue"]);
     expect(hits[0].score).toBeCloseTo(0.4 * 0.99, 4); // the image weight × the image cosine
     expect(c.index.searchByProductChannel("nope", "image", { k: 3 })).toEqual([]);
+  });
+
+  it("a shop whose image channel is stored through a learned projection (decision 19): searched in the stored space", () => {
+    // Onto the first three image axes: every tee but the ones leaning on the fourth keeps its vector.
+    const basis = Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
+    const c = catalogOf({ projections: { image: { inDim: 4, outDim: 3, basis } } });
+    expect(c.index.channelVectors("tee-red")!.image).toHaveLength(3);
+    expect(ids(c)).toEqual(["tee-blue", "tee-green"]);
   });
 
   it("channelVectors reads back what was upserted, without the weights", () => {
