@@ -181,6 +181,53 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks against the real app in Chromi
     }
   }, 120_000);
 
+  it.skipIf(!HAS_LUMA)("the similar block's \"Also in other colours\" row on the demo storefront: same type, one proxy and one Storefront request for both rows; hidden where there is none", async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, userAgent: DESKTOP_UA });
+    const page = await ctx.newPage();
+    page.on("pageerror", (e) => pageErrors.push(String(e)));
+    const proxied: URL[] = [];
+    const storefrontRequests: string[] = [];
+    page.on("request", (r) => {
+      const u = new URL(r.url());
+      if (u.pathname === STOREFRONT_API_PATH) storefrontRequests.push(r.url());
+      if (u.pathname.endsWith("/apps/lookalike/similar")) proxied.push(u);
+    });
+    const rowCards = () => page.locator("[data-lookalike-colours] .lookalike__card:not(.lookalike__card--skeleton)");
+    try {
+      // luma-dev lists colours as variants, so the row shows look-alike items of the same type in other colours
+      // (for the Chaz hoodie: another hoodie); a shop that lists each colour as a product gets its other colours.
+      const source = await client.product.findFirstOrThrow({ where: { shopDomain: shop, id: "8100000001" } });
+      await page.goto(`${app.baseUrl}/demo/products/${source.handle}?colours=1`, { waitUntil: "networkidle" });
+      await page.waitForSelector("[data-lookalike-similar][data-lookalike-market]", { timeout: 20_000 });
+      expect(proxied).toHaveLength(1);
+      expect(proxied[0].searchParams.get("colours")).toBe("4");
+      expect(storefrontRequests).toHaveLength(1);
+      expect(await page.locator("[data-lookalike-colours]").isVisible()).toBe(true);
+      expect(await page.locator("[data-lookalike-colours] .lookalike__subheading").textContent()).toBe("Also in other colours");
+      expect(await rowCards().count()).toBeGreaterThan(0);
+      expect(await page.locator("[data-lookalike-colours] .lookalike__card--skeleton").count()).toBe(0);
+      for (const href of await rowCards().locator("a.lookalike__link").evaluateAll((as) => as.map((a) => a.getAttribute("href") ?? ""))) {
+        const h = decodeURIComponent(href.replace(/^.*\/products\//, "").replace(/\?.*$/, ""));
+        const row = await client.product.findFirstOrThrow({ where: { shopDomain: shop, handle: h } });
+        expect(row.id).not.toBe(source.id);
+        expect(row.productType).toBe(source.productType);
+      }
+      // Prices in the row are the market's, from the same Storefront answer as the similar cards'.
+      expect((await rowCards().locator(".lookalike__price").allInnerTexts()).every((t) => t.includes("$"))).toBe(true);
+      expect(await cards(page, "[data-lookalike-grid]").count()).toBeGreaterThan(3);
+      await shot(page, "other-colours");
+
+      // A product with nothing near enough in another colour: the row goes, the similar products stay.
+      const lonely = await client.product.findFirstOrThrow({ where: { shopDomain: shop, id: "8100000002" } });
+      await page.goto(`${app.baseUrl}/demo/products/${lonely.handle}?colours=1`, { waitUntil: "networkidle" });
+      await page.waitForSelector("[data-lookalike-similar][data-lookalike-market]", { timeout: 20_000 });
+      expect(await page.locator("[data-lookalike-colours]").isVisible()).toBe(false);
+      expect(await cards(page, "[data-lookalike-grid]").count()).toBeGreaterThan(3);
+    } finally {
+      await ctx.close();
+    }
+  }, 120_000);
+
   it.skipIf(!HAS_LUMA)("a shopper's photo finds the right product; the price filter narrows the results", async () => {
     const labels: Label[] = readFileSync(path.join(LUMA_DIR, "labels.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     const label = labels.find((l) => l.queryImage && existsSync(path.join(LUMA_DIR, l.queryImage)))!;

@@ -11,7 +11,8 @@ import { renderProductPage } from "../storefront-preview/render-product-page.ser
 /**
  * Demo: a storefront product page with the real theme blocks rendered from their Liquid, in the
  * shopper's market (`?country=`, kept in the `localization` cookie; the header's switch) and
- * language (`/fr/products/<handle>` as Shopify's locale prefix; `?locale=fr` without the prefix).
+ * language (`/fr/products/<handle>` as Shopify's locale prefix; `?locale=fr` without the prefix);
+ * `?colours=1` turns on the similar block's "Also in other colours" row.
  */
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   requireDemo();
@@ -26,6 +27,8 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const market = demoMarket(url.searchParams.get("country"), request.headers.get("cookie"));
   const local = await marketProduct(row.id, market.country, language);
   const noBlocks = url.searchParams.get("blocks") === "none";
+  // ?colours=1: the similar block with its "Also in other colours" row on, as a merchant sets it in the theme editor.
+  const otherColours = url.searchParams.get("colours") === "1";
   const enPath = `/products/${encodeURIComponent(row.handle)}`;
   const html = await renderProductPage({
     shopName: DEMO_SHOP_NAME,
@@ -52,6 +55,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
       ],
     },
     blocks: noBlocks ? { similar: false, photoSearch: false, launcher: false } : undefined,
+    blockSettings: otherColours ? { similar: { other_colours: true } } : undefined,
   });
   const headers = new Headers({ "Content-Type": "text/html; charset=utf-8" });
   if (url.searchParams.has("country")) headers.append("Set-Cookie", `${MARKET_COOKIE}=${market.country}; Path=/; SameSite=Lax`);

@@ -35,7 +35,7 @@
  * costs an insert per live product (~5 ms at 1,844-d and M 24): an explicit compact() blocks for
  * all of it, the automatic one runs in slices.
  */
-import { combine, makeLayout, segmentDots, type ChannelDims, type ChannelProjections, type ChannelVectors, type ChannelWeights } from "./combined-vector";
+import { CHANNELS, combine, makeLayout, segmentDots, type Channel, type ChannelDims, type ChannelProjections, type ChannelVectors, type ChannelWeights } from "./combined-vector";
 import { compileNormalizedFilter, isEmptyFilter, normalizeAttributes, type ProductAttributes, type ProductFilter } from "./filters";
 import { compactInBackground, compactNow, needsCompaction } from "./index-compaction.server";
 import { loadIndexState, saveIndexState } from "./index-snapshot.server";
@@ -219,6 +219,30 @@ export class ShopVectorIndex {
   /** Stored vendor ("" when unknown). */
   vendorOf(id: string): string {
     return this.s.attrs.get(id)?.vendor ?? "";
+  }
+
+  /**
+   * The product's stored channel segments without their weights (what it was upserted with, rounded
+   * to float32), read back from its point (one `getPoint`, ~0.1 ms). A channel of weight 0 is left
+   * out: its segment holds zeros; a channel the product has no vector for is all zeros. Undefined
+   * for an unknown id.
+   */
+  channelVectors(id: string): ChannelVectors | undefined {
+    const label = this.s.idToLabel.get(id);
+    if (label === undefined) return undefined;
+    const { layout } = this.s;
+    const point = this.native.getPoint(label);
+    const out: ChannelVectors = {};
+    CHANNELS.forEach((c, ci) => {
+      const scale = layout.scales[ci];
+      const d = layout.dims[c];
+      if (scale === 0 || d === 0) return;
+      const off = layout.offsets[ci];
+      const v = new Float32Array(d);
+      for (let i = 0; i < d; i++) v[i] = point[off + i] / scale;
+      out[c] = v;
+    });
+    return out;
   }
 
   ids(): IterableIterator<string> {
@@ -480,6 +504,25 @@ export class ShopVectorIndex {
     const label = this.s.idToLabel.get(id);
     if (label === undefined) return [];
     return this.search(() => this.native.getPoint(label), opts, label);
+  }
+
+  /**
+   * Products most similar to product `id` by one channel alone: its stored point with the other
+   * channels' segments zeroed (the channel as stored: nothing embedded or transformed again), searched
+   * as by-vector searches are (filters, planner; never `id` itself). Scores are the channel's weight ×
+   * the segments' dot. [] for an unknown id.
+   */
+  searchByProductChannel(id: string, channel: Channel, opts: SearchOptions): SearchHit[] {
+    const label = this.s.idToLabel.get(id);
+    if (label === undefined) return [];
+    const { layout } = this.s;
+    const ci = CHANNELS.indexOf(channel);
+    const off = layout.offsets[ci];
+    const end = off + layout.dims[channel];
+    const point = this.native.getPoint(label);
+    const query = new Array<number>(layout.total).fill(0);
+    for (let i = off; i < end; i++) query[i] = point[i];
+    return this.search(query, { ...opts, stored: false }, label);
   }
 
   /** Products most similar to the given channel vectors (missing channel = zeros). */

@@ -68,6 +68,8 @@ describe.skipIf(!HAS_CHROMIUM)("market-correct cards in Chromium", () => {
   let browser: Browser;
   /** Requests for Shopify's Storefront API path the pages made (the same-origin endpoint). */
   let storefrontHits = 0;
+  /** Paths of the extension assets the pages asked for. */
+  const assetRequests: string[] = [];
   /** How long the Storefront API takes: the cards paint first and are filled in place. */
   const STOREFRONT_DELAY_MS = 400;
 
@@ -114,10 +116,21 @@ describe.skipIf(!HAS_CHROMIUM)("market-correct cards in Chromium", () => {
             rootUrl: fr ? "/fr" : "/",
             market: { country, currency },
             storefrontApi: { down: "http://127.0.0.1:1/api/2026-10/graphql.json", errors: "/api/errors/graphql.json" }[url.searchParams.get("storefront") ?? ""],
+            // ?similar=0: a page with the photo search only (the market code then loads when the dialog opens).
+            ...(url.searchParams.get("similar") === "0" ? { blocks: { similar: false } } : {}),
+            // ?nomarket=1: the shared market asset cannot be loaded.
+            ...(url.searchParams.get("nomarket") === "1" ? { assetBaseUrl: "/ext-assets-nomarket" } : {}),
           });
           return send(200, "text/html; charset=utf-8", html);
         }
+        if (url.pathname.startsWith("/ext-assets-nomarket/")) {
+          assetRequests.push(url.pathname);
+          const file = path.join(ASSETS, path.basename(url.pathname));
+          if (!existsSync(file) || file.endsWith("lookalike-market.js")) return send(404, "text/plain", "not found");
+          return send(200, file.endsWith(".js") ? "text/javascript" : "text/css", await readFile(file));
+        }
         if (url.pathname.startsWith("/ext-assets/")) {
+          assetRequests.push(url.pathname);
           const file = path.join(ASSETS, path.basename(url.pathname));
           if (!existsSync(file)) return send(404, "text/plain", "not found");
           return send(200, file.endsWith(".js") ? "text/javascript" : "text/css", await readFile(file));
@@ -301,6 +314,43 @@ describe.skipIf(!HAS_CHROMIUM)("market-correct cards in Chromium", () => {
     const usCards = await similarCards(us.page);
     expect(usCards[0].price).toBe(money(others[0].price, "USD", "en"));
     await us.page.context().close();
+  });
+
+  it("the photo search alone on a page: the shared market code loads once when the dialog opens; euro prices, one Storefront request", async () => {
+    const assetsBefore = assetRequests.length;
+    const { page, errors } = await open(`/fr/products/${MAIN.handle}?similar=0`);
+    await page.locator(".lookalike-photo-block:not([hidden]) [data-lookalike-photo-open]").click();
+    const before = fake.requests.length;
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+    await page.locator('.lookalike-modal input[type="file"]').first().setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: png });
+    await page.waitForSelector(".lookalike-results[data-lookalike-market]", { timeout: 10_000 });
+    const prices = await page.locator(".lookalike-results .lookalike__price").allTextContents();
+    expect(prices.length).toBeGreaterThan(0);
+    expect(prices.every((p) => p.includes("€") && !p.includes("$"))).toBe(true);
+    expect(fake.requests.length - before).toBe(1);
+    expect(assetRequests.slice(assetsBefore).filter((a) => a.endsWith("/lookalike-market.js"))).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("the shared market code unreachable: both blocks still show and link their cards, with no price in another currency", async () => {
+    const { page, errors } = await open(`/fr/products/${MAIN.handle}?nomarket=1`);
+    await page.waitForSelector("[data-lookalike-similar] .lookalike__card:not(.lookalike__card--skeleton)", { timeout: 10_000 });
+    const similar = await page.$$eval("[data-lookalike-similar] .lookalike__card", (lis) => lis.map((li) => ({ href: li.querySelector("a")?.getAttribute("href") ?? "", title: li.querySelector(".lookalike__title")?.textContent ?? "", price: li.querySelector(".lookalike__price")?.textContent ?? "" })));
+    expect(similar.length).toBeGreaterThan(3);
+    for (const c of similar) {
+      expect(c.href).not.toBe("");
+      expect(c.title.length).toBeGreaterThan(0);
+      expect(c.price.trim()).toBe(""); // never the base currency's price in France
+    }
+    await page.locator(".lookalike-photo-block:not([hidden]) [data-lookalike-photo-open]").click();
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+    await page.locator('.lookalike-modal input[type="file"]').first().setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: png });
+    await page.waitForSelector(".lookalike-results[data-lookalike-market]", { timeout: 10_000 });
+    expect(await page.getAttribute(".lookalike-results", "data-lookalike-market")).toBe("none");
+    expect(await page.locator(".lookalike-results .lookalike__card a.lookalike__link").count()).toBeGreaterThan(3);
+    expect(errors).toEqual([]);
+    await page.context().close();
   });
 
   it("photo search results in France: euro prices and French titles, one Storefront request for the results", async () => {

@@ -136,6 +136,8 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
             proxyPath: PROXY,
             assetBaseUrl: "/ext-assets",
             locale: url.searchParams.get("locale") === "fr" ? "fr" : "en",
+            // ?colours=1: the merchant turned on the "Also in other colours" row (?colours=0: the same block without it).
+            ...(url.searchParams.has("colours") ? { blockSettings: { similar: { results_count: 8, other_colours: url.searchParams.get("colours") === "1", other_colours_count: 4 } } } : {}),
           });
           return send(200, "text/html; charset=utf-8", html);
         }
@@ -157,7 +159,12 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
           if (id === "9999") return json(200, { products: [] });
           const limit = Number(url.searchParams.get("limit") ?? 8);
           const list = filterByPrice(CATALOG.filter((c) => c.id !== id), url.searchParams).slice(0, limit);
-          return json(200, { products: list.map((c, i) => toContract(c, 0.95 - i * 0.03)) });
+          const products = list.map((c, i) => toContract(c, 0.95 - i * 0.03));
+          if (!url.searchParams.has("colours")) return json(200, { products });
+          // "Also in other colours": the other totes for a tote; nothing for anything else.
+          const self = CATALOG.find((c) => c.id === id);
+          const colours = self?.shape === "tote" ? CATALOG.filter((c) => c.shape === "tote" && c.id !== id).slice(0, Number(url.searchParams.get("colours"))) : [];
+          return json(200, { products, colours: colours.map((c, i) => toContract(c, 0.9 - i * 0.05)) });
         }
         if (url.pathname === `${PROXY}/visual-search` && req.method === "POST") {
           const body = await readBody();
@@ -234,6 +241,8 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     expect(await img.getAttribute("width")).toBeTruthy();
     expect(rec.similar[0].get("product_id")).toBe(MAIN.id);
     expect(rec.similar[0].has("limit")).toBe(false); // the shop's "Number of results" applies
+    expect(rec.similar[0].has("colours")).toBe(false); // "Also in other colours" is off by default
+    expect(await page.locator("[data-lookalike-colours]").count()).toBe(0);
 
     // Impression beacon once the block is visible
     await page.locator(".lookalike-similar").scrollIntoViewIfNeeded();
@@ -328,6 +337,71 @@ describe.skipIf(!HAS_CHROMIUM)("storefront blocks in Chromium", () => {
     await page.waitForFunction(() => (document.querySelector("[data-lookalike-similar]") as HTMLElement | null)?.hidden === true);
     expect(await page.locator("[data-lookalike-similar]").isVisible()).toBe(false);
     expect(await page.locator(".recommendations").boundingBox().then((b) => b?.height ?? 0)).toBe(0);
+    await context.close();
+  });
+
+  it("\"Also in other colours\" row: from the same request, its own heading, no layout shift; hidden when the product has none", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 2400 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.addInitScript(() => {
+      const w = window as unknown as { __cls: number; __blockShifts?: number };
+      w.__cls = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean; sources: { node?: Node }[] })[]) {
+          if (e.hadRecentInput) continue;
+          w.__cls += e.value;
+          // What moved, so a shift of the row itself (or inside the block) is told apart from the page's own.
+          for (const x of e.sources) if (x.node instanceof Element && x.node.closest("[data-lookalike-similar]")) w.__blockShifts = (w.__blockShifts ?? 0) + 1;
+        }
+      }).observe({ type: "layout-shift", buffered: true });
+    });
+    const shifts = () =>
+      page.evaluate(() => {
+        const w = window as unknown as { __cls: number; __blockShifts?: number };
+        return { cls: w.__cls, block: w.__blockShifts ?? 0 };
+      });
+    // The same page without the row (the block set to the shop's 8 results, so its skeleton is the cards' size).
+    await page.goto(`${origin}/demo/products/${MAIN.handle}?colours=0`);
+    await waitForCards(page, ".lookalike-similar", 8);
+    await imagesLoaded(page);
+    const withoutRow = await shifts();
+    const before = rec.similar.length;
+    await page.goto(`${origin}/demo/products/${MAIN.handle}?colours=1`);
+    await waitForCards(page, ".lookalike__colours", 3);
+    expect(rec.similar.length - before).toBe(1); // one proxy request for both rows
+    expect(rec.similar[before].get("colours")).toBe("4");
+    const row = page.locator("[data-lookalike-colours]");
+    expect(await row.isVisible()).toBe(true);
+    const headingId = await row.getAttribute("aria-labelledby");
+    expect(await page.locator(`#${headingId}`).textContent()).toBe("Also in other colours");
+    const titles = await row.locator(".lookalike__card .lookalike__title").allTextContents();
+    expect(titles).toEqual(["Linen Tote — Olive", "Canvas Market Bag", "Jute Beach Tote"]);
+    expect(await row.locator(".lookalike__card--skeleton").count()).toBe(0);
+    expect(await row.locator(".lookalike__card").first().locator(".lookalike__price").textContent()).toBe("€48.00");
+    expect(await row.locator("a").first().getAttribute("href")).toBe("/demo/products/linen-tote-olive");
+    // The similar row is still there, whole.
+    expect(await page.locator("[data-lookalike-grid] .lookalike__card:not(.lookalike__card--skeleton)").count()).toBe(8);
+    await imagesLoaded(page);
+    // The row's skeleton holds its place: it adds no layout shift to the page's own (the demo page's
+    // description moves when its photo-search block renders, with or without the row).
+    const withRow = await shifts();
+    expect(withRow.block).toBe(0);
+    expect(withRow.cls).toBeCloseTo(withoutRow.cls, 6);
+    await page.screenshot({ path: path.join(ARTIFACTS, "storefront-other-colours.png"), fullPage: true });
+
+    // A product without other colours: the row goes, the similar products stay.
+    await page.goto(`${origin}/demo/products/speckled-mug?colours=1`);
+    await page.waitForFunction(() => (document.querySelector("[data-lookalike-colours]") as HTMLElement | null)?.hidden === true, null, { timeout: 10_000 });
+    expect(await page.locator("[data-lookalike-colours]").isVisible()).toBe(false);
+    expect(await page.locator("[data-lookalike-grid] .lookalike__card:not(.lookalike__card--skeleton)").count()).toBe(8);
+
+    // French: the row's heading is translated.
+    await page.goto(`${origin}/demo/products/${MAIN.handle}?colours=1&locale=fr`);
+    await waitForCards(page, ".lookalike__colours", 3);
+    expect(await page.locator(".lookalike__colours .lookalike__subheading").textContent()).toBe("Aussi dans d’autres couleurs");
+    expect(errors).toEqual([]);
     await context.close();
   });
 

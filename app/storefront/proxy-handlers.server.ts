@@ -13,11 +13,13 @@ import { photoSearchAdmission } from "./admission.server";
 import { decodePhotoUpload, receivePhotoUpload } from "./photo-upload.server";
 import { authenticateProxy, authenticateProxyParams } from "./proxy-auth.server";
 import { errorResponse, jsonResponse, ProxyError, proxyErrorOf } from "./proxy-errors.server";
-import { parseFilter, parseLimit, parsePhotoBox, parsePhotoWords, parseProductId } from "./search-params.server";
+import { parseColours, parseFilter, parseLimit, parsePhotoBox, parsePhotoWords, parseProductId } from "./search-params.server";
 import { rankSimilar, rankSimilarStored } from "../ranking/similar.server";
+import { rankOtherColours } from "../ranking/other-colours.server";
 import { withSettings } from "../shops/settings-filter";
 import { canonicalFilter } from "../search/canonical-filter";
 import type { CacheKey } from "./result-cache.server";
+import type { SearchHit } from "../search/shop-vector-index.server";
 import type { StorefrontServices } from "./storefront-services";
 import { toCards } from "../ranking/cards";
 import { localFeatureSource } from "../ranking/local-feature-source.server";
@@ -101,7 +103,8 @@ function toResponse(raw: RawResponse): Response {
 }
 
 /**
- * GET /proxy/similar?product_id=…[&limit=…][&filter=…|min_price=…] — the fast route. Steps (each
+ * GET /proxy/similar?product_id=…[&limit=…][&colours=n][&filter=…|min_price=…] — the fast route;
+ * `colours=n` adds up to n "Also in other colours" cards (`colours` in the JSON, decision 49). Steps (each
  * timed in a Server-Timing header when PROXY_TIMINGS=1): signature → params → catalog (memory;
  * version re-checked at most once a second) → result cache (in-process LRU, then Redis) → search
  * with the merchant's rules → cards → JSON.
@@ -117,6 +120,7 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
     const productId = parseProductId(params);
     const limitParam = parseLimit(params);
     const filter = parseFilter(params);
+    const colours = parseColours(params);
     mark(); // parse
     const catalog = await installedCatalog(services, shop, log, SIMILAR_ONLY);
     const limit = limitParam ?? catalog.settings.resultsCount;
@@ -127,7 +131,7 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
     let key: CacheKey | undefined;
     let body: Buffer | undefined;
     if (rc.enabled) {
-      key = rc.key(shop, catalog.version, catalog.weightsKey, `sim:${productId}:${limit}:${pathPrefix}:${canonicalFilter(filter)}`);
+      key = rc.key(shop, catalog.version, catalog.weightsKey, `sim:${productId}:${limit}:${colours ? `c${colours}:` : ""}${pathPrefix}:${canonicalFilter(filter)}`);
       body = rc.local(key) ?? (await rc.remote(key));
     }
     mark(); // cache
@@ -135,18 +139,22 @@ export async function similarRaw(services: StorefrontServices, url: string, clie
       // Limits guard the work: a cached answer, or one read from the product's stored neighbour list,
       // costs next to nothing (tens of µs); a search of the index does not.
       let hits = rankSimilarStored(catalog, productId, limit, filter);
-      if (!hits) {
+      let otherColours: SearchHit[] | undefined;
+      // The "other colours" row always searches the index (by image channel within the product type).
+      if (!hits || colours) {
         await services.rateLimits.check("similar", shop, clientAddress);
         // CPU time, not wall time: a search preempted by other processes on a busy box costs the client nothing extra.
         const cpu = process.cpuUsage();
-        hits = rankSimilar(catalog, productId, limit, filter);
+        hits ??= rankSimilar(catalog, productId, limit, filter);
+        if (colours) otherColours = rankOtherColours(catalog, productId, colours, filter);
         const used = process.cpuUsage(cpu);
         chargeSearch(services, "similar", shop, clientAddress, (used.user + used.system) / 1000, log);
       }
       mark(); // search
       const cards = toCards(catalog, hits, pathPrefix);
+      const colourCards = otherColours && toCards(catalog, otherColours, pathPrefix);
       mark(); // hydrate
-      body = Buffer.from(JSON.stringify({ products: cards, enabled: true }));
+      body = Buffer.from(JSON.stringify(colourCards ? { products: cards, colours: colourCards, enabled: true } : { products: cards, enabled: true }));
       mark(); // json
       if (key) void rc.set(key, body);
     }

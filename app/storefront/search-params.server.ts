@@ -2,6 +2,7 @@
 import { productNumericId } from "../catalog/product-node";
 import { FilterError, parseFilterParams, type ProductFilter } from "../search/filters";
 import { ProxyError } from "./proxy-errors.server";
+import { MAX_OTHER_COLOURS } from "../ranking/other-colours.server";
 
 export const MAX_LIMIT = 50;
 export const DEFAULT_LIMIT = 10;
@@ -12,6 +13,18 @@ export function parseLimit(params: URLSearchParams): number | undefined {
   if (raw === null || raw === "") return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) throw new ProxyError(400, "invalid_limit", `limit must be an integer from 1 to ${MAX_LIMIT}`);
+  return n;
+}
+
+/**
+ * `colours`: how many "Also in other colours" cards to answer beside similar products (0 or absent:
+ * none, the row is off).
+ */
+export function parseColours(params: URLSearchParams): number {
+  const raw = params.get("colours");
+  if (raw === null || raw === "") return 0;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > MAX_OTHER_COLOURS) throw new ProxyError(400, "invalid_colours", `colours must be an integer from 0 to ${MAX_OTHER_COLOURS}`);
   return n;
 }
 

@@ -8,7 +8,7 @@
   var QUALITY = 0.85;
   var WIDTHS = [180, 270, 360, 540];
   var S = {}; // strings
-  var st = { proxy: '', limit: 0, locale: undefined, market: null, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false,
+  var st = { proxy: '', limit: 0, locale: undefined, marketAttrs: null, opener: null, blob: null, preview: null, mode: 'photo', source: null, seq: 0, ctrl: null, sent: false,
     box: null, touched: false, type: '', types: [], crop: null, timer: 0 };
   var cropLoad = null;
   var ui = null;
@@ -52,104 +52,6 @@
     } catch (e) { /* analytics must never block */ }
   }
 
-  function formatPrice(price, currency, locale) {
-    var n = Number(price);
-    if (!isFinite(n) || !currency) return '';
-    try {
-      return new Intl.NumberFormat(locale, { style: 'currency', currency: currency }).format(n);
-    } catch (e) {
-      return n.toFixed(2) + ' ' + currency;
-    }
-  }
-
-  /* ---------- the shopper's market: price, title and URL from Shopify's Storefront API ---------- */
-  // One request for all cards (tokenless: products only), cached for the tab by market, language and ids.
-  // Without an answer for a card: its price is shown only when the proxy's currency is the market's.
-  var NODE = '...on Product{id handle title priceRange{minVariantPrice{amount currencyCode}} compareAtPriceRange{minVariantPrice{amount currencyCode}}}' +
-    '...on ProductVariant{id product{id} price{amount currencyCode} compareAtPrice{amount currencyCode}}';
-  function gid(type, id) { return 'gid://shopify/' + type + '/' + String(id).split('/').pop(); }
-  function variantOf(p) { var v = p.variantId; return v != null && /^(gid:\/\/shopify\/ProductVariant\/)?\d+$/.test(String(v)) ? String(v).split('/').pop() : null; }
-  function marketOf(d) {
-    var c = String(d.country || '').toUpperCase();
-    var l = String(d.language || '').toUpperCase().replace('-', '_');
-    return {
-      api: d.storefrontApi || '',
-      country: /^[A-Z]{2}$/.test(c) ? c : '',
-      language: /^[A-Z]{2}(_[A-Z]{2})?$/.test(l) ? l : '',
-      currency: String(d.currency || '').toUpperCase(),
-      root: String(d.root || '/').replace(/\/+$/, '')
-    };
-  }
-  function marketData(m, products, done) {
-    var ids = [];
-    products.forEach(function (p) {
-      ids.push(gid('Product', p.id));
-      var v = variantOf(p);
-      if (v) ids.push(gid('ProductVariant', v));
-    });
-    var key = 'lookalike:m:' + m.country + ':' + m.language + ':' + ids.join(',');
-    var hit = null;
-    try { hit = JSON.parse(sessionStorage.getItem(key)); } catch (e) { /* no storage */ }
-    if (hit) return done(hit);
-    if (!m.api || !window.fetch) return done(null);
-    var defs = '', args = [], vars = { ids: ids };
-    if (m.country) { defs += ',$c:CountryCode!'; args.push('country:$c'); vars.c = m.country; }
-    if (m.language) { defs += ',$l:LanguageCode!'; args.push('language:$l'); vars.l = m.language; }
-    var q = 'query Cards($ids:[ID!]!' + defs + ')' + (args.length ? '@inContext(' + args.join(',') + ')' : '') + '{nodes(ids:$ids){' + NODE + '}}';
-    fetch(m.api, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ query: q, variables: vars }) })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (j) {
-        var nodes = j && j.data && j.data.nodes;
-        if (!Array.isArray(nodes)) return done(null);
-        var map = {};
-        nodes.forEach(function (n) { if (n && n.id) map[n.id] = n; });
-        try { sessionStorage.setItem(key, JSON.stringify(map)); } catch (e) { /* full or off */ }
-        done(map);
-      }, function () { done(null); });
-  }
-  // What a card shows in the shopper's market: { title, url, price, compare, currency } (price null: hidden).
-  function localized(p, m, data) {
-    // Without Shopify's answer: the proxy's link, under the shopper's locale prefix.
-    var out = { title: p.title || '', url: m.root + (/^\/[^/]/.test(p.url || '') ? p.url : '/products/' + encodeURIComponent(p.handle || '')), price: null, compare: null, currency: m.currency };
-    var prod = data && data[gid('Product', p.id)];
-    var v = variantOf(p);
-    var vn = v && data ? data[gid('ProductVariant', v)] : null;
-    if (vn && !(vn.product && vn.product.id === gid('Product', p.id))) vn = null; // another product's variant: ignored
-    if (prod) {
-      out.title = prod.title || out.title;
-      out.url = m.root + '/products/' + encodeURIComponent(prod.handle) + (vn ? '?variant=' + v : '');
-      var money = vn ? vn.price : prod.priceRange && prod.priceRange.minVariantPrice;
-      var was = vn ? vn.compareAtPrice : prod.compareAtPriceRange && prod.compareAtPriceRange.minVariantPrice;
-      if (money && money.currencyCode) {
-        out.price = money.amount;
-        out.currency = money.currencyCode;
-        if (was && was.currencyCode === money.currencyCode && Number(was.amount) > Number(money.amount)) out.compare = was.amount;
-      }
-    } else if (p.currency && String(p.currency).toUpperCase() === m.currency && !(data && v)) {
-      out.price = p.price;
-      out.currency = m.currency;
-    }
-    return out;
-  }
-  function fillPrice(slot, x, opts) {
-    var now = x.price != null ? formatPrice(x.price, x.currency, opts.locale) : '';
-    slot.replaceChildren();
-    if (!now) { slot.textContent = '\u00a0'; return; }
-    if (x.compare != null) {
-      slot.appendChild(el('span', 'lookalike__visually-hidden', opts.strings.regularPrice || ''));
-      slot.appendChild(el('s', 'lookalike__compare', formatPrice(x.compare, x.currency, opts.locale)));
-      slot.appendChild(document.createTextNode(' '));
-      slot.appendChild(el('span', 'lookalike__visually-hidden', opts.strings.salePrice || ''));
-      slot.appendChild(el('span', 'lookalike__sale', now));
-    } else slot.textContent = now;
-  }
-  function hydrate(li, p, opts, data) {
-    var x = localized(p, opts.market, data);
-    li.querySelector('.lookalike__link').href = x.url;
-    li.querySelector('.lookalike__title').textContent = x.title;
-    var slot = li.querySelector('.lookalike__price');
-    if (slot) fillPrice(slot, x, opts);
-  }
 
   function cdn(url) {
     try {
@@ -382,11 +284,12 @@
     var set = parseInt(d.limit, 10);
     st.limit = set > 0 ? Math.min(50, set) : 0; // 0: the shop's "Number of results"
     st.locale = d.locale || document.documentElement.lang || undefined;
-    st.market = marketOf(d);
+    st.marketAttrs = d;
     if (!ui) {
       try { S = JSON.parse($('[data-lookalike-photo-strings]').textContent); } catch (e) { S = {}; }
       build();
     }
+    loadMarket().catch(function () { /* the cards keep the proxy's title and link */ });
     st.opener = trigger;
     ui.root.hidden = false;
     document.documentElement.classList.add('lookalike-locked');
@@ -422,21 +325,26 @@
   }
 
   // The box code (lookalike-crop.js) loads once, when the first photo is chosen.
-  function loadCrop() {
-    if (window.LookalikeCrop) return Promise.resolve();
-    if (!cropLoad) {
-      cropLoad = new Promise(function (resolve, reject) {
+  // Code loaded when first needed, from the blocks' assets: the box (lookalike-crop.js, when the first
+  // photo is chosen) and the shopper's market on the cards (lookalike-market.js, when the dialog first
+  // opens; shared with the similar block, so often on the page already).
+  var loads = {};
+  function loadAsset(file, src) {
+    if (!loads[file]) {
+      loads[file] = new Promise(function (resolve, reject) {
         var me = $('script[src*="lookalike-photo-search.js"]');
         var s = document.createElement('script');
-        s.src = S.cropSrc || (me ? me.src.replace('lookalike-photo-search.js', 'lookalike-crop.js') : '');
+        s.src = src || (me ? me.src.replace('lookalike-photo-search.js', file) : '');
         s.async = true;
         s.onload = resolve;
-        s.onerror = function () { cropLoad = null; reject(new Error('crop')); };
+        s.onerror = function () { loads[file] = null; reject(new Error(file)); };
         document.head.appendChild(s);
       });
     }
-    return cropLoad;
+    return loads[file];
   }
+  function loadCrop() { return window.LookalikeCrop ? Promise.resolve() : loadAsset('lookalike-crop.js', S.cropSrc); }
+  function loadMarket() { return window.LookalikeMarket ? Promise.resolve() : loadAsset('lookalike-market.js', S.marketSrc); }
 
   function showCrop() {
     loadCrop().then(function () {
@@ -656,15 +564,23 @@
     }
     var frag = document.createDocumentFragment();
     var lis = products.map(function (p) { var li = card(p); frag.appendChild(li); return li; });
-    var opts = { locale: st.locale, strings: S, market: st.market };
+    var opts = { locale: st.locale, strings: S };
     var seq = st.seq, got = false;
-    marketData(st.market, products, function (data) {
+    function marketCards() {
+      var M = window.LookalikeMarket;
       if (seq !== st.seq) return; // a newer search replaced these cards
-      got = true;
-      lis.forEach(function (li, i) { hydrate(li, products[i], opts, data); });
-      ui.grid.setAttribute('data-lookalike-market', data ? 'shopify' : 'none');
-    });
-    if (!got) lis.forEach(function (li, i) { hydrate(li, products[i], opts, null); });
+      opts.market = M.marketOf(st.marketAttrs);
+      M.marketData(opts.market, products, function (data) {
+        if (seq !== st.seq) return;
+        got = true;
+        lis.forEach(function (li, i) { M.hydrate(li, products[i], opts, data); });
+        ui.grid.setAttribute('data-lookalike-market', data ? 'shopify' : 'none');
+      });
+      if (!got) lis.forEach(function (li, i) { M.hydrate(li, products[i], opts, null); });
+    }
+    // A cached market answer fills the cards before they are shown; else they are filled in place.
+    if (window.LookalikeMarket) marketCards();
+    else loadMarket().then(marketCards, function () { ui.grid.setAttribute('data-lookalike-market', 'none'); });
     ui.grid.replaceChildren(frag);
     heading(kind, products.length);
     setStatus(kind === 'similar' ? ui.rhead.textContent : fill(products.length === 1 ? S.resultsOne : S.resultsOther, { count: products.length }));

@@ -28,104 +28,13 @@
     } catch (e) { /* never block the page for analytics */ }
   }
 
-  function formatPrice(price, currency, locale) {
-    var n = Number(price);
-    if (!isFinite(n) || !currency) return '';
-    try {
-      return new Intl.NumberFormat(locale, { style: 'currency', currency: currency }).format(n);
-    } catch (e) {
-      return n.toFixed(2) + ' ' + currency;
-    }
-  }
-
-  /* ---------- the shopper's market: price, title and URL from Shopify's Storefront API ---------- */
-  // One request for all cards (tokenless: products only), cached for the tab by market, language and ids.
-  // Without an answer for a card: its price is shown only when the proxy's currency is the market's.
-  var NODE = '...on Product{id handle title priceRange{minVariantPrice{amount currencyCode}} compareAtPriceRange{minVariantPrice{amount currencyCode}}}' +
-    '...on ProductVariant{id product{id} price{amount currencyCode} compareAtPrice{amount currencyCode}}';
-  function gid(type, id) { return 'gid://shopify/' + type + '/' + String(id).split('/').pop(); }
-  function variantOf(p) { var v = p.variantId; return v != null && /^(gid:\/\/shopify\/ProductVariant\/)?\d+$/.test(String(v)) ? String(v).split('/').pop() : null; }
-  function marketOf(d) {
-    var c = String(d.country || '').toUpperCase();
-    var l = String(d.language || '').toUpperCase().replace('-', '_');
-    return {
-      api: d.storefrontApi || '',
-      country: /^[A-Z]{2}$/.test(c) ? c : '',
-      language: /^[A-Z]{2}(_[A-Z]{2})?$/.test(l) ? l : '',
-      currency: String(d.currency || '').toUpperCase(),
-      root: String(d.root || '/').replace(/\/+$/, '')
-    };
-  }
-  function marketData(m, products, done) {
-    var ids = [];
-    products.forEach(function (p) {
-      ids.push(gid('Product', p.id));
-      var v = variantOf(p);
-      if (v) ids.push(gid('ProductVariant', v));
-    });
-    var key = 'lookalike:m:' + m.country + ':' + m.language + ':' + ids.join(',');
-    var hit = null;
-    try { hit = JSON.parse(sessionStorage.getItem(key)); } catch (e) { /* no storage */ }
-    if (hit) return done(hit);
-    if (!m.api || !window.fetch) return done(null);
-    var defs = '', args = [], vars = { ids: ids };
-    if (m.country) { defs += ',$c:CountryCode!'; args.push('country:$c'); vars.c = m.country; }
-    if (m.language) { defs += ',$l:LanguageCode!'; args.push('language:$l'); vars.l = m.language; }
-    var q = 'query Cards($ids:[ID!]!' + defs + ')' + (args.length ? '@inContext(' + args.join(',') + ')' : '') + '{nodes(ids:$ids){' + NODE + '}}';
-    fetch(m.api, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify({ query: q, variables: vars }) })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (j) {
-        var nodes = j && j.data && j.data.nodes;
-        if (!Array.isArray(nodes)) return done(null);
-        var map = {};
-        nodes.forEach(function (n) { if (n && n.id) map[n.id] = n; });
-        try { sessionStorage.setItem(key, JSON.stringify(map)); } catch (e) { /* full or off */ }
-        done(map);
-      }, function () { done(null); });
-  }
-  // What a card shows in the shopper's market: { title, url, price, compare, currency } (price null: hidden).
-  function localized(p, m, data) {
-    // Without Shopify's answer: the proxy's link, under the shopper's locale prefix.
-    var out = { title: p.title || '', url: m.root + (/^\/[^/]/.test(p.url || '') ? p.url : '/products/' + encodeURIComponent(p.handle || '')), price: null, compare: null, currency: m.currency };
-    var prod = data && data[gid('Product', p.id)];
-    var v = variantOf(p);
-    var vn = v && data ? data[gid('ProductVariant', v)] : null;
-    if (vn && !(vn.product && vn.product.id === gid('Product', p.id))) vn = null; // another product's variant: ignored
-    if (prod) {
-      out.title = prod.title || out.title;
-      out.url = m.root + '/products/' + encodeURIComponent(prod.handle) + (vn ? '?variant=' + v : '');
-      var money = vn ? vn.price : prod.priceRange && prod.priceRange.minVariantPrice;
-      var was = vn ? vn.compareAtPrice : prod.compareAtPriceRange && prod.compareAtPriceRange.minVariantPrice;
-      if (money && money.currencyCode) {
-        out.price = money.amount;
-        out.currency = money.currencyCode;
-        if (was && was.currencyCode === money.currencyCode && Number(was.amount) > Number(money.amount)) out.compare = was.amount;
-      }
-    } else if (p.currency && String(p.currency).toUpperCase() === m.currency && !(data && v)) {
-      out.price = p.price;
-      out.currency = m.currency;
-    }
-    return out;
-  }
-  function fillPrice(slot, x, opts) {
-    var now = x.price != null ? formatPrice(x.price, x.currency, opts.locale) : '';
-    slot.replaceChildren();
-    if (!now) { slot.textContent = '\u00a0'; return; }
-    if (x.compare != null) {
-      slot.appendChild(el('span', 'lookalike__visually-hidden', opts.strings.regularPrice || ''));
-      slot.appendChild(el('s', 'lookalike__compare', formatPrice(x.compare, x.currency, opts.locale)));
-      slot.appendChild(document.createTextNode(' '));
-      slot.appendChild(el('span', 'lookalike__visually-hidden', opts.strings.salePrice || ''));
-      slot.appendChild(el('span', 'lookalike__sale', now));
-    } else slot.textContent = now;
-  }
-  function hydrate(li, p, opts, data) {
-    var x = localized(p, opts.market, data);
-    li.querySelector('.lookalike__link').href = x.url;
-    li.querySelector('.lookalike__title').textContent = x.title;
-    var slot = li.querySelector('.lookalike__price');
-    if (slot) fillPrice(slot, x, opts);
-  }
+  // The shopper's market (price, title, URL): assets/lookalike-market.js, loaded before this script. Without it
+  // the cards keep the proxy's title and link and show no price (never one in another market's currency).
+  var market = window.LookalikeMarket || {
+    marketOf: function () { return {}; },
+    marketData: function (m, products, done) { done(null); },
+    hydrate: function () {}
+  };
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -182,6 +91,9 @@
     // No number in the theme editor: the shop's "Number of results" (the proxy's default) applies.
     var set = parseInt(d.limit, 10);
     var limit = set > 0 ? Math.min(50, set) : 0;
+    // "Also in other colours": a second row from the same answer (0: off).
+    var colours = Math.min(12, parseInt(d.colours, 10) || 0);
+    var row = colours > 0 ? root.querySelector('[data-lookalike-colours]') : null;
     var grid = root.querySelector('[data-lookalike-grid]');
     var strings = { viewProduct: '{title}' };
     try {
@@ -196,7 +108,7 @@
       source: String(productId),
       strings: strings,
       showPrice: d.showPrice !== 'false',
-      market: marketOf(d),
+      market: market.marketOf(d),
       locale: d.locale || document.documentElement.lang || undefined,
       ratio: (root.className.match(/lookalike--ratio-(\w+)/) || [])[1],
       sizes: '(min-width: 990px) ' + Math.round(100 / cols) + 'vw, (min-width: 750px) ' + Math.round(100 / Math.min(cols, 3)) + 'vw, 45vw'
@@ -204,7 +116,7 @@
 
     var ctrl = 'AbortController' in window ? new AbortController() : null;
     var timer = setTimeout(function () { if (ctrl) ctrl.abort(); }, 10000);
-    var url = proxy + '/similar?product_id=' + encodeURIComponent(productId) + (limit ? '&limit=' + limit : '');
+    var url = proxy + '/similar?product_id=' + encodeURIComponent(productId) + (limit ? '&limit=' + limit : '') + (row ? '&colours=' + colours : '');
 
     fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', signal: ctrl ? ctrl.signal : undefined })
       .then(function (r) {
@@ -218,23 +130,32 @@
         var products = (data && Array.isArray(data.products) ? data.products : [])
           .filter(function (p) { return p && p.id != null && String(p.id) !== String(productId); })
           .slice(0, limit || 50);
+        var others = (row && data && Array.isArray(data.colours) ? data.colours : [])
+          .filter(function (p) { return p && p.id != null && String(p.id) !== String(productId); })
+          .slice(0, colours);
         if (!products.length) return hide(root);
         var frag = document.createDocumentFragment();
-        var lis = products.map(function (p) { var li = card(p, opts); frag.appendChild(li); return li; });
+        var cards = products.concat(others);
+        var lis = cards.map(function (p, i) { var li = card(p, opts); if (i < products.length) frag.appendChild(li); return li; });
         var got = false;
-        // A cached answer fills the cards before they are shown; else they show what the proxy gave and are filled in place.
-        marketData(opts.market, products, function (data) {
+        // One Storefront request for both rows. A cached answer fills the cards before they are shown; else they show what the proxy gave and are filled in place.
+        market.marketData(opts.market, cards, function (data) {
           got = true;
-          lis.forEach(function (li, i) { hydrate(li, products[i], opts, data); });
+          lis.forEach(function (li, i) { market.hydrate(li, cards[i], opts, data); });
           root.setAttribute('data-lookalike-market', data ? 'shopify' : 'none');
         });
-        if (!got) lis.forEach(function (li, i) { hydrate(li, products[i], opts, null); });
+        if (!got) lis.forEach(function (li, i) { market.hydrate(li, cards[i], opts, null); });
         grid.replaceChildren(frag);
+        if (row) {
+          var rowGrid = row.querySelector('[data-lookalike-colours-grid]');
+          if (others.length && rowGrid) rowGrid.replaceChildren.apply(rowGrid, lis.slice(products.length));
+          else row.hidden = true;
+        }
         root.setAttribute('aria-busy', 'false');
         root.classList.add('lookalike--ready');
         var status = root.querySelector('[data-lookalike-status]');
         if (status) status.textContent = '';
-        observe(root, opts, products.map(function (p) { return String(p.id); }));
+        observe(root, opts, cards.map(function (p) { return String(p.id); }));
       })
       .catch(function () {
         clearTimeout(timer);
