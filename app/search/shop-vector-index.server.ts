@@ -223,9 +223,10 @@ export class ShopVectorIndex {
 
   /**
    * The product's stored channel segments without their weights (what it was upserted with, rounded
-   * to float32), read back from its point (one `getPoint`, ~0.1 ms). A channel of weight 0 is left
-   * out: its segment holds zeros; a channel the product has no vector for is all zeros. Undefined
-   * for an unknown id.
+   * to float32 — for a projected channel, its projection: `storedDims`, not `dims`, so not for
+   * `upsert` or `searchByVectors`), read back from its point (one `getPoint`, ~0.1 ms). A channel of
+   * weight 0 is left out: its segment holds zeros; a channel the product has no vector for is all
+   * zeros. Undefined for an unknown id.
    */
   channelVectors(id: string): ChannelVectors | undefined {
     const label = this.s.idToLabel.get(id);
