@@ -9,8 +9,6 @@ import type { ChannelProjections } from "../search/shop-vector-index.server";
 import { fitProjection, type Projection } from "../search/vector-projection";
 import { yielder } from "../shared/event-loop-turns";
 import type { IndexSpec } from "./index-spec";
-import type { ProductImageIndex } from "../search/product-image-index.server";
-import type { ShopVectorIndex } from "../search/shop-vector-index.server";
 import { indexedProduct, INDEXED_ROW_SELECT } from "./row-vectors";
 import type { ShopStatistics } from "./shop-statistics.server";
 
@@ -58,8 +56,3 @@ export async function fitShopProjections(db: Db, spec: IndexSpec, shop: string, 
   return { index, ...(photo ? { photos: photo } : {}) };
 }
 
-/** Whether the indexes store anything projected. */
-export function isProjected(indexes: { index: ShopVectorIndex; images: ProductImageIndex }): boolean {
-  const p = indexes.index.projections;
-  return p.image !== undefined || p.text !== undefined || indexes.images.projection !== undefined;
-}
