@@ -9,7 +9,7 @@
  * of a 20k-product shop's ~5 MB meta took 35–80 ms / ~125 ms). A meta of the previous release (one
  * JSON document) is still read, in one go.
  */
-import { CHANNELS, makeLayout, type ChannelDims, type ChannelProjections, type ChannelWeights, type Layout } from "./combined-vector";
+import { CHANNELS, makeLayout, type ChannelDims, type ChannelProjections, type ChannelWeights } from "./combined-vector";
 import { nextTurn, yielder } from "../shared/event-loop-turns";
 import { jsonLines } from "../shared/json-lines";
 import { normalizeAttributes, type ProductAttributes } from "./filters";
@@ -94,7 +94,7 @@ function metaPieces(s: IndexState): Iterable<string> {
   const head: Omit<PersistedMeta, "products"> = {
     version: META_VERSION,
     dims: s.layout.inputDims,
-    ...(projectedChannels(s.layout).length > 0 ? { projected: Object.fromEntries(projectedChannels(s.layout).map((c) => [c, s.layout.projections[c]!.outDim])) } : {}),
+    ...projectedDims(s.layout.projections),
     weights: s.layout.weights,
     M: s.M,
     efConstruction: s.efConstruction,
@@ -258,8 +258,10 @@ async function parseMeta(raw: Buffer, pause: () => Promise<void>): Promise<Persi
   return { ...m, products };
 }
 
-function projectedChannels(layout: Layout): ("image" | "text")[] {
-  return (["image", "text"] as const).filter((c) => layout.projections[c] !== undefined);
+/** The meta's `projected` (each projected channel's output dimension); nothing when none is. */
+function projectedDims(projections: ChannelProjections): Pick<PersistedMeta, "projected"> {
+  const entries = (["image", "text"] as const).flatMap((c) => (projections[c] ? [[c, projections[c].outDim] as const] : []));
+  return entries.length > 0 ? { projected: Object.fromEntries(entries) } : {};
 }
 
 /** The projections' bases as bytes, image then text (saved after the int8 store and the lists). */

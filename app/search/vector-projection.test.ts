@@ -1,10 +1,23 @@
 import { Matrix, SingularValueDecomposition } from "ml-matrix";
 import { describe, expect, it } from "vitest";
-import { seededRandom } from "../shared/seeded-random";
-import { fitProjection, keptEnergy, project } from "./vector-projection";
+import { gaussian, seededRandom } from "../shared/seeded-random";
+import { fitProjection, projectInto, type Projection } from "./vector-projection";
 
-function gaussian(rand: () => number): number {
-  return Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand());
+function project(p: Projection, v: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(p.outDim);
+  projectInto(p, v, out);
+  return out;
+}
+
+/** Share of the samples' energy (Σ‖v‖²) the projection keeps. */
+function keptEnergy(p: Projection, samples: readonly ArrayLike<number>[]): number {
+  let total = 0;
+  let kept = 0;
+  for (const v of samples) {
+    for (let i = 0; i < v.length; i++) total += v[i] * v[i];
+    for (const x of project(p, v)) kept += x * x;
+  }
+  return total === 0 ? 1 : kept / total;
 }
 
 /** n unit vectors of dimension d lying in a random subspace of dimension `rank` (plus `noise`). */

@@ -11,7 +11,7 @@
  * back between slices), and the small symmetric eigenproblems by ml-matrix.
  */
 import { EigenvalueDecomposition, Matrix } from "ml-matrix";
-import { seededRandom } from "../shared/seeded-random";
+import { gaussian, seededRandom } from "../shared/seeded-random";
 
 export interface Projection {
   inDim: number;
@@ -33,12 +33,6 @@ export function projectInto(p: Projection, v: ArrayLike<number>, out: number[] |
     for (let i = 0; i < inDim; i++) s += basis[row + i] * v[i];
     out[off + r] = Math.fround(scale * s);
   }
-}
-
-export function project(p: Projection, v: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(p.outDim);
-  projectInto(p, v, out);
-  return out;
 }
 
 export interface FitOptions {
@@ -99,43 +93,17 @@ export async function fitProjection(samples: readonly ArrayLike<number>[], outDi
   return { inDim: d, outDim, basis };
 }
 
-/** Share of the samples' energy (Σ‖v‖²) the projection keeps. */
-export function keptEnergy(p: Projection, samples: readonly ArrayLike<number>[]): number {
-  let total = 0;
-  let kept = 0;
-  const out = new Float32Array(p.outDim);
-  for (const v of samples) {
-    for (let i = 0; i < v.length; i++) total += v[i] * v[i];
-    projectInto(p, v, out);
-    for (let i = 0; i < out.length; i++) kept += out[i] * out[i];
-  }
-  return total === 0 ? 1 : kept / total;
-}
-
-function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-/** Rows of the left operand taken together, so each row of the right one is read once per block (memory, not arithmetic, bounds these loops). */
-const BLOCK = 8;
-
-/** A (r × c) · B (c × l) → r × l. */
+/** A (r × c) · B (c × l) → r × l, a few rows of A at a time. */
 async function times(A: Float64Array, r: number, c: number, B: Float64Array, l: number, pause: () => Promise<void>): Promise<Float64Array> {
   const out = new Float64Array(r * l);
-  const a = new Float64Array(BLOCK);
-  for (let i0 = 0; i0 < r; i0 += BLOCK) {
-    await pause();
-    const rows = Math.min(BLOCK, r - i0);
+  for (let i = 0; i < r; i++) {
+    if (i % 32 === 0) await pause();
+    const o = i * l;
     for (let k = 0; k < c; k++) {
-      for (let q = 0; q < rows; q++) a[q] = A[(i0 + q) * c + k];
+      const a = A[i * c + k];
+      if (a === 0) continue;
       const b = k * l;
-      for (let q = 0; q < rows; q++) {
-        const x = a[q];
-        if (x === 0) continue;
-        const o = (i0 + q) * l;
-        for (let j = 0; j < l; j++) out[o + j] += x * B[b + j];
-      }
+      for (let j = 0; j < l; j++) out[o + j] += a * B[b + j];
     }
   }
   return out;
@@ -144,17 +112,14 @@ async function times(A: Float64Array, r: number, c: number, B: Float64Array, l: 
 /** Aᵀ (c × r) · B (r × l) → c × l, for A stored r × c. */
 async function transposeTimes(A: Float64Array, r: number, c: number, B: Float64Array, l: number, pause: () => Promise<void>): Promise<Float64Array> {
   const out = new Float64Array(c * l);
-  for (let i0 = 0; i0 < r; i0 += BLOCK) {
-    await pause();
-    const rows = Math.min(BLOCK, r - i0);
+  for (let i = 0; i < r; i++) {
+    if (i % 32 === 0) await pause();
+    const b = i * l;
     for (let k = 0; k < c; k++) {
+      const a = A[i * c + k];
+      if (a === 0) continue;
       const o = k * l;
-      for (let q = 0; q < rows; q++) {
-        const x = A[(i0 + q) * c + k];
-        if (x === 0) continue;
-        const b = (i0 + q) * l;
-        for (let j = 0; j < l; j++) out[o + j] += x * B[b + j];
-      }
+      for (let j = 0; j < l; j++) out[o + j] += a * B[b + j];
     }
   }
   return out;

@@ -2,17 +2,14 @@
  * Deterministic synthetic catalogue for tests and benchmarks: clustered,
  * L2-normalised channel vectors plus attributes with controllable selectivity.
  */
-import { seededRandom } from "../../app/shared/seeded-random";
+import { gaussian, seededRandom } from "../../app/shared/seeded-random";
 import type { ChannelDims, ChannelVectors } from "../../app/search/combined-vector";
 import type { ProductAttributes } from "../../app/search/filters";
 
 /** Deterministic PRNG (mulberry32). */
 export const rng = seededRandom;
 
-export function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
+export { gaussian };
 
 export function normalize(v: Float32Array): Float32Array {
   let s = 0;
