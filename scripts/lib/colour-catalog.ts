@@ -13,8 +13,9 @@
  * Every other product is kept as it is (distractors). Each pair gives two cases (each product asks
  * for the other); `otherColour` says whether its twin is another colour by the labels.
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { linkDatasetPhotos, readLabels } from "./dataset-copy";
 
 export interface ColourCase {
   /** Numeric product id of the product asked about. */
@@ -42,14 +43,8 @@ const TWIN_OFFSET = 90_000_000;
 
 /** Writes `<outDir>/catalog.jsonl` and returns the cases, the category of every product and the number of products. */
 export function buildColourCatalog(datasetDir: string, outDir: string): { file: string; cases: ColourCase[]; categories: Map<string, string>; products: number } {
-  mkdirSync(outDir, { recursive: true });
-  for (const sub of ["images", "queries"]) if (!existsSync(path.join(outDir, sub))) symlinkSync(path.resolve(datasetDir, sub), path.join(outDir, sub));
-  const labels = new Map<string, Label>();
-  for (const line of readFileSync(path.join(datasetDir, "labels.jsonl"), "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const l = JSON.parse(line) as Label;
-    labels.set(l.productId, l);
-  }
+  linkDatasetPhotos(datasetDir, outDir);
+  const labels = readLabels<Label>(datasetDir);
   const out: string[] = [];
   const cases: ColourCase[] = [];
   const categories = new Map<string, string>();

@@ -10,8 +10,9 @@
  * other photos stay the product's (luma-dev's photos carry no colour label to link them by).
  * Queries for the measurement are perturbed versions of the variant's photo (a shopper's photo).
  */
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { linkDatasetPhotos, readLabels } from "./dataset-copy";
 
 export interface VariantCase {
   productId: string;
@@ -39,14 +40,8 @@ const colourOf = (v: Record<string, unknown>): string =>
 
 /** Writes `<outDir>/catalog.jsonl` (the first `limit` eligible products) and returns the cases. */
 export function buildVariantCatalog(datasetDir: string, outDir: string, limit = Infinity): { file: string; cases: VariantCase[] } {
-  mkdirSync(outDir, { recursive: true });
-  for (const sub of ["images", "queries"]) if (!existsSync(path.join(outDir, sub))) symlinkSync(path.join(datasetDir, sub), path.join(outDir, sub));
-  const labels = new Map<string, Label>();
-  for (const line of readFileSync(path.join(datasetDir, "labels.jsonl"), "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const l = JSON.parse(line) as Label;
-    labels.set(l.productId, l);
-  }
+  linkDatasetPhotos(datasetDir, outDir);
+  const labels = readLabels<Label>(datasetDir);
   const out: string[] = [];
   const cases: VariantCase[] = [];
   for (const line of readFileSync(path.join(datasetDir, "catalog.jsonl"), "utf8").split("\n")) {
