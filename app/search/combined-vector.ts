@@ -96,12 +96,13 @@ export function combine(layout: Layout, vectors: ChannelVectors): number[] {
     if (v.length !== d) throw new RangeError(`${c} vector has dimension ${v.length}, expected ${d}`);
     const s = layout.scales[ci];
     const off = layout.offsets[ci];
-    for (let i = 0; i < d; i++) {
-      if (!Number.isFinite(v[i])) throw new RangeError(`${c} vector has a non-finite value at ${i}`);
-    }
     const p = c === "color" ? undefined : layout.projections[c];
+    for (let i = 0; i < d; i++) {
+      const x = v[i];
+      if (!Number.isFinite(x)) throw new RangeError(`${c} vector has a non-finite value at ${i}`);
+      if (!p) out[off + i] = Math.fround(s * x);
+    }
     if (p) projectInto(p, v, out, off, s);
-    else for (let i = 0; i < d; i++) out[off + i] = Math.fround(s * v[i]);
   });
   return out;
 }
